@@ -1,0 +1,136 @@
+package leadrun
+
+import (
+	"regexp"
+	"time"
+)
+
+// ClientStatus says whether a client is processed and may ingest leads.
+type ClientStatus string
+
+// Client statuses. Only active clients are processed or may ingest.
+const (
+	ClientActive   ClientStatus = "active"
+	ClientPaused   ClientStatus = "paused"
+	ClientInactive ClientStatus = "inactive"
+)
+
+// Service levels.
+const (
+	ServiceLeadScoring = 1 // lead scoring only
+	ServicePostScoring = 2 // lead scoring and post scoring
+)
+
+// DefaultScoreThreshold is the score at or above which a lead is a "top lead".
+const DefaultScoreThreshold = 50
+
+var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// Client is a tenant: it owns a rubric and its leads.
+type Client struct {
+	ID                 string       `json:"client_id"`
+	Name               string       `json:"name"`
+	Status             ClientStatus `json:"status"`
+	ServiceLevel       int          `json:"service_level"`
+	Stream             int          `json:"stream"`
+	ScoreThreshold     float64      `json:"score_threshold"`
+	LeadScoringLimit   int          `json:"lead_scoring_limit"` // per run; 0 = no limit
+	PostScoringLimit   int          `json:"post_scoring_limit"` // per run; 0 = no limit
+	DailyTokenBudget   int64        `json:"daily_token_budget"` // 0 = unlimited
+	MonthlyTokenBudget int64        `json:"monthly_token_budget"`
+	Timezone           string       `json:"timezone"`
+	CreatedAt          time.Time    `json:"created_at"`
+	UpdatedAt          time.Time    `json:"updated_at"`
+}
+
+// SetDefaults fills the fields a new client may leave empty.
+func (c *Client) SetDefaults() {
+	if c.Status == "" {
+		c.Status = ClientActive
+	}
+	if c.ServiceLevel == 0 {
+		c.ServiceLevel = ServiceLeadScoring
+	}
+	if c.Stream == 0 {
+		c.Stream = 1
+	}
+	if c.ScoreThreshold == 0 {
+		c.ScoreThreshold = DefaultScoreThreshold
+	}
+	if c.Timezone == "" {
+		c.Timezone = "UTC"
+	}
+	if c.Name == "" {
+		c.Name = c.ID
+	}
+}
+
+// Validate reports the first thing wrong with a client as an EINVALID error.
+func (c *Client) Validate() error {
+	switch {
+	case !ValidClientID(c.ID):
+		return Errorf(EINVALID, "client_id %q must be 1-64 letters, digits, '-' or '_'", c.ID)
+	case c.Name == "":
+		return Errorf(EINVALID, "client %s: name is required", c.ID)
+	case c.Status != ClientActive && c.Status != ClientPaused && c.Status != ClientInactive:
+		return Errorf(EINVALID, "client %s: status %q must be active, paused or inactive", c.ID, c.Status)
+	case c.ServiceLevel != ServiceLeadScoring && c.ServiceLevel != ServicePostScoring:
+		return Errorf(EINVALID, "client %s: service_level %d must be 1 (lead scoring) or 2 (lead + post scoring)", c.ID, c.ServiceLevel)
+	case c.Stream < 1:
+		return Errorf(EINVALID, "client %s: stream %d must be 1 or more", c.ID, c.Stream)
+	case c.ScoreThreshold < 0 || c.ScoreThreshold > 100:
+		return Errorf(EINVALID, "client %s: score_threshold %g must be within 0-100", c.ID, c.ScoreThreshold)
+	case c.LeadScoringLimit < 0 || c.PostScoringLimit < 0:
+		return Errorf(EINVALID, "client %s: scoring limits must be 0 (no limit) or more", c.ID)
+	case c.DailyTokenBudget < 0 || c.MonthlyTokenBudget < 0:
+		return Errorf(EINVALID, "client %s: token budgets must be 0 (unlimited) or more", c.ID)
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		return Errorf(EINVALID, "client %s: unknown timezone %q", c.ID, c.Timezone)
+	}
+	return nil
+}
+
+// ValidClientID reports whether s is a well-formed client ID.
+func ValidClientID(s string) bool { return clientIDPattern.MatchString(s) }
+
+// ClientFilter selects clients. Nil fields do not filter.
+type ClientFilter struct {
+	Stream *int
+	Status *ClientStatus
+	IDs    []string
+}
+
+// ClientUpdate changes a client. Nil fields are left as they are.
+type ClientUpdate struct {
+	Name               *string
+	Status             *ClientStatus
+	ServiceLevel       *int
+	Stream             *int
+	ScoreThreshold     *float64
+	LeadScoringLimit   *int
+	PostScoringLimit   *int
+	DailyTokenBudget   *int64
+	MonthlyTokenBudget *int64
+	Timezone           *string
+}
+
+// Apply copies the set fields of u onto c.
+func (u ClientUpdate) Apply(c *Client) {
+	setIf(&c.Name, u.Name)
+	setIf(&c.Status, u.Status)
+	setIf(&c.ServiceLevel, u.ServiceLevel)
+	setIf(&c.Stream, u.Stream)
+	setIf(&c.ScoreThreshold, u.ScoreThreshold)
+	setIf(&c.LeadScoringLimit, u.LeadScoringLimit)
+	setIf(&c.PostScoringLimit, u.PostScoringLimit)
+	setIf(&c.DailyTokenBudget, u.DailyTokenBudget)
+	setIf(&c.MonthlyTokenBudget, u.MonthlyTokenBudget)
+	setIf(&c.Timezone, u.Timezone)
+}
+
+func setIf[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}

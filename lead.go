@@ -1,0 +1,170 @@
+package leadrun
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// ScoringStatus is where a lead stands in scoring.
+type ScoringStatus string
+
+// Scoring statuses (SPEC §2.3).
+const (
+	StatusToBeScored         ScoringStatus = "to_be_scored"
+	StatusScored             ScoringStatus = "scored"
+	StatusSkippedMissingData ScoringStatus = "skipped_missing_data"
+	StatusFailed             ScoringStatus = "failed"
+	StatusExcluded           ScoringStatus = "excluded"
+)
+
+// Connection statuses.
+const (
+	ConnectionCandidate = "candidate"
+	ConnectionPending   = "pending"
+	ConnectionConnected = "connected"
+)
+
+// DefaultMaxAttempts is how many times a failing lead is tried before it stays failed.
+const DefaultMaxAttempts = 3
+
+// ExperienceShownToScorer is how many jobs a scorer sees (the original's "first 5").
+const ExperienceShownToScorer = 5
+
+// Lead is a LinkedIn profile that belongs to one client.
+type Lead struct {
+	ID               int64           `json:"id"`
+	ClientID         string          `json:"client_id"`
+	ProfileKey       string          `json:"profile_key"`
+	ProfileURL       string          `json:"profile_url"`
+	FirstName        string          `json:"first_name"`
+	LastName         string          `json:"last_name"`
+	Headline         string          `json:"headline"`
+	JobTitle         string          `json:"job_title"`
+	Company          string          `json:"company"`
+	About            string          `json:"about"`
+	Location         string          `json:"location"`
+	Email            string          `json:"email"`
+	Phone            string          `json:"phone"`
+	Experience       []Job           `json:"experience"`
+	ConnectionStatus string          `json:"connection_status"`
+	Raw              json.RawMessage `json:"raw,omitempty"`
+
+	ScoringStatus  ScoringStatus `json:"scoring_status"`
+	Score          *float64      `json:"score"`
+	Assessment     string        `json:"assessment"`
+	Breakdown      *Breakdown    `json:"breakdown,omitempty"`
+	AIExcluded     bool          `json:"ai_excluded"`
+	ExcludeDetails string        `json:"exclude_details,omitempty"`
+	ScoredAt       *time.Time    `json:"scored_at"`
+	Attempts       int           `json:"attempts"`
+	LastReason     Reason        `json:"last_reason,omitempty"`
+	LastRunID      string        `json:"last_run_id,omitempty"`
+	TopPostID      *int64        `json:"top_post_id,omitempty"`
+	CreatedAt      time.Time     `json:"created_at"`
+	UpdatedAt      time.Time     `json:"updated_at"`
+}
+
+// Job is one entry of a lead's experience.
+type Job struct {
+	Title       string `json:"title,omitempty" yaml:"title,omitempty"`
+	Company     string `json:"company,omitempty" yaml:"company,omitempty"`
+	Start       string `json:"start,omitempty" yaml:"start,omitempty"`
+	End         string `json:"end,omitempty" yaml:"end,omitempty"`
+	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+}
+
+// FullName joins first and last name.
+func (l *Lead) FullName() string { return strings.TrimSpace(l.FirstName + " " + l.LastName) }
+
+// MissingCriticalData reports why a lead cannot be scored: it needs a headline (or a job
+// title standing in for one) and at least one job. It returns "" when the lead is scorable.
+func (l *Lead) MissingCriticalData() string {
+	var missing []string
+	if strings.TrimSpace(l.Headline) == "" && strings.TrimSpace(l.JobTitle) == "" {
+		missing = append(missing, "headline")
+	}
+	if !l.hasJob() {
+		missing = append(missing, "job history")
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return "no " + strings.Join(missing, " and no ")
+}
+
+func (l *Lead) hasJob() bool {
+	for _, j := range l.Experience {
+		if strings.TrimSpace(j.Title) != "" || strings.TrimSpace(j.Company) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// ScorerExperience is the part of the experience a scorer sees.
+func (l *Lead) ScorerExperience() []Job {
+	if len(l.Experience) > ExperienceShownToScorer {
+		return l.Experience[:ExperienceShownToScorer]
+	}
+	return l.Experience
+}
+
+// Validate checks a lead before it is stored.
+func (l *Lead) Validate() error {
+	if !ValidClientID(l.ClientID) {
+		return Errorf(EINVALID, "lead: invalid client_id %q", l.ClientID)
+	}
+	key, err := ProfileKey(l.ProfileURL)
+	if err != nil {
+		return err
+	}
+	l.ProfileKey = key
+	switch l.ConnectionStatus {
+	case "":
+		l.ConnectionStatus = ConnectionCandidate
+	case ConnectionCandidate, ConnectionPending, ConnectionConnected:
+	default:
+		return Errorf(EINVALID, "lead %s: connection_status %q must be candidate, pending or connected", key, l.ConnectionStatus)
+	}
+	return nil
+}
+
+// ProfileKey canonicalises a LinkedIn URL into the dedupe key of a lead: lower-cased, with
+// scheme, "www.", query, fragment and trailing slashes removed.
+func ProfileKey(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return "", Errorf(EINVALID, "profile URL is empty")
+	}
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "", Errorf(EINVALID, "profile URL %q is not a URL", raw)
+	}
+	host := strings.TrimPrefix(strings.ToLower(u.Host), "www.")
+	path := strings.TrimRight(u.EscapedPath(), "/")
+	// LinkedIn's member-ID form keeps its identifying query parameter.
+	if strings.HasSuffix(strings.ToLower(path), "/profile/view") {
+		if id := u.Query().Get("id"); id != "" {
+			path += "?id=" + id
+		}
+	}
+	key := strings.ToLower(host + path)
+	if path == "" {
+		return "", Errorf(EINVALID, "profile URL %q has no profile path", raw)
+	}
+	return key, nil
+}
+
+// LeadFilter selects a client's leads. The client is required: leads are tenant data.
+type LeadFilter struct {
+	ClientID      string
+	ScoringStatus *ScoringStatus
+	MinScore      *float64
+	AfterID       int64 // cursor: only leads with a larger ID
+	Limit         int
+}

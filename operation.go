@@ -1,0 +1,221 @@
+package leadrun
+
+import (
+	"fmt"
+	"time"
+)
+
+// OperationKind names an operation of a client result.
+type OperationKind string
+
+// Operation kinds.
+const (
+	OpLeadScoring OperationKind = "lead_scoring"
+	OpPostScoring OperationKind = "post_scoring"
+)
+
+// Valid reports whether k is a known operation kind.
+func (k OperationKind) Valid() bool { return k == OpLeadScoring || k == OpPostScoring }
+
+// OpStatus is the state of an operation, and of a client result derived from its operations.
+type OpStatus string
+
+// Operation statuses.
+const (
+	OpQueued              OpStatus = "queued"
+	OpRunning             OpStatus = "running"
+	OpSucceeded           OpStatus = "succeeded"
+	OpSucceededWithErrors OpStatus = "succeeded_with_errors"
+	OpSkipped             OpStatus = "skipped"
+	OpFailed              OpStatus = "failed"
+	OpCancelled           OpStatus = "cancelled"
+	OpAbandoned           OpStatus = "abandoned"
+)
+
+// Terminal reports whether the operation is finished.
+func (s OpStatus) Terminal() bool { return s != OpQueued && s != OpRunning }
+
+// Skip reasons of operations.
+const (
+	SkipNoLeadsToScore = "no_leads_to_score"
+	SkipNoPostsToScore = "no_posts_to_score"
+	SkipServiceLevel   = "service_level"
+	SkipBudgetExceeded = "budget_exceeded"
+	SkipNoRubric       = "no_rubric"
+)
+
+// Operation is one (run, client, operation) row: its status, counts, tokens and cost. For
+// lead scoring the counts are leads; for post scoring they are posts.
+type Operation struct {
+	RunID        string           `json:"run_id"`
+	ClientID     string           `json:"client_id"`
+	Kind         OperationKind    `json:"operation"`
+	Status       OpStatus         `json:"status"`
+	SkipReason   string           `json:"skip_reason,omitempty"`
+	LastError    string           `json:"last_error,omitempty"`
+	Limit        int              `json:"limit"` // 0 = no limit
+	Examined     int64            `json:"examined"`
+	Scored       int64            `json:"scored"`
+	Skipped      int64            `json:"skipped"`
+	Failed       int64            `json:"failed"`
+	SkippedBy    map[string]int64 `json:"skipped_by,omitempty"`
+	FailedBy     map[string]int64 `json:"failed_by,omitempty"`
+	PromptTokens int64            `json:"prompt_tokens"`
+	CompTokens   int64            `json:"completion_tokens"`
+	CostMicros   int64            `json:"cost_micros"`
+	StartedAt    *time.Time       `json:"started_at"`
+	FinishedAt   *time.Time       `json:"finished_at"`
+}
+
+// Totals returns the operation's counts as Totals (without client counts).
+func (o *Operation) Totals() Totals {
+	t := Totals{PromptTokens: o.PromptTokens, CompletionTokens: o.CompTokens, CostMicros: o.CostMicros}
+	switch o.Kind {
+	case OpLeadScoring:
+		t.LeadsExamined, t.LeadsScored, t.LeadsSkipped, t.LeadsFailed = o.Examined, o.Scored, o.Skipped, o.Failed
+	case OpPostScoring:
+		t.PostsExamined, t.PostsScored, t.PostsFailed = o.Examined, o.Scored, o.Failed
+	}
+	return t
+}
+
+// FinalStatus derives the terminal status of an operation that ran to its end from what
+// it counted: failed when items were tried and none succeeded, succeeded_with_errors when
+// some failed, succeeded otherwise.
+func (o *Operation) FinalStatus() OpStatus {
+	switch {
+	case o.Failed > 0 && o.Scored == 0 && o.Skipped == 0:
+		return OpFailed
+	case o.Failed > 0:
+		return OpSucceededWithErrors
+	default:
+		return OpSucceeded
+	}
+}
+
+// ClientResult is one (run, client) record (the original's "Client Run Results" row). Its
+// status and totals are derived from its operations.
+type ClientResult struct {
+	RunID      string       `json:"run_id"`
+	ClientID   string       `json:"client_id"`
+	ClientName string       `json:"client_name"`
+	CreatedAt  time.Time    `json:"created_at"`
+	Operations []*Operation `json:"operations"`
+}
+
+// DisplayID is the client run ID, e.g. SR-250923-001-S1-CGuy-Wilson.
+func (c *ClientResult) DisplayID() string { return ClientRunID(c.RunID, c.ClientID) }
+
+// Status derives the client result's status from its operations.
+func (c *ClientResult) Status() OpStatus { return DeriveStatus(c.Operations) }
+
+// DeriveStatus derives one status from a set of operations: running while any is not
+// terminal; then cancelled or abandoned if any was; skipped when all were skipped; failed
+// when none succeeded and one failed; succeeded_with_errors for a mix; else succeeded.
+func DeriveStatus(ops []*Operation) OpStatus {
+	if len(ops) == 0 {
+		return OpSkipped
+	}
+	var queued, running, cancelled, abandoned, failed, withErrors, succeeded, skipped int
+	for _, o := range ops {
+		switch o.Status {
+		case OpQueued:
+			queued++
+		case OpRunning:
+			running++
+		case OpCancelled:
+			cancelled++
+		case OpAbandoned:
+			abandoned++
+		case OpFailed:
+			failed++
+		case OpSucceededWithErrors:
+			withErrors++
+		case OpSucceeded:
+			succeeded++
+		case OpSkipped:
+			skipped++
+		}
+	}
+	switch {
+	case running > 0 || (queued > 0 && queued < len(ops)):
+		return OpRunning
+	case queued > 0:
+		return OpQueued
+	case abandoned > 0:
+		return OpAbandoned
+	case cancelled > 0:
+		return OpCancelled
+	case skipped == len(ops):
+		return OpSkipped
+	case failed > 0 && succeeded+withErrors == 0:
+		return OpFailed
+	case failed > 0 || withErrors > 0:
+		return OpSucceededWithErrors
+	default:
+		return OpSucceeded
+	}
+}
+
+// Totals sums the client result's operations and counts the client once by its status.
+func (c *ClientResult) Totals() Totals {
+	var t Totals
+	for _, o := range c.Operations {
+		t.Add(o.Totals())
+	}
+	t.ClientsTotal = 1
+	switch c.Status() {
+	case OpSucceeded:
+		t.ClientsSucceeded = 1
+	case OpSucceededWithErrors:
+		t.ClientsWithErrors = 1
+	case OpFailed, OpAbandoned, OpCancelled:
+		t.ClientsFailed = 1
+	case OpSkipped:
+		t.ClientsSkipped = 1
+	}
+	return t
+}
+
+// DeriveRunStatus decides a finished run's status and reason from its client results.
+func DeriveRunStatus(results []*ClientResult) (RunStatus, string) {
+	var t Totals
+	for _, c := range results {
+		t.Add(c.Totals())
+	}
+	switch {
+	case t.ClientsTotal == 0:
+		return RunCompleted, "no active clients on this stream"
+	case t.ClientsSkipped == t.ClientsTotal:
+		return RunCompleted, "nothing to do: every client was skipped"
+	case t.ClientsFailed == 0 && t.ClientsWithErrors == 0:
+		return RunCompleted, fmt.Sprintf("%d of %d clients succeeded", t.ClientsSucceeded, t.ClientsTotal)
+	case t.ClientsSucceeded+t.ClientsWithErrors == 0:
+		return RunFailed, fmt.Sprintf("all %d clients with work failed", t.ClientsFailed)
+	default:
+		return RunCompletedWithErrors, fmt.Sprintf("%d clients succeeded, %d with errors, %d failed, %d skipped",
+			t.ClientsSucceeded, t.ClientsWithErrors, t.ClientsFailed, t.ClientsSkipped)
+	}
+}
+
+// EventLevel is the severity of a run event.
+type EventLevel string
+
+// Event levels.
+const (
+	LevelInfo  EventLevel = "info"
+	LevelWarn  EventLevel = "warn"
+	LevelError EventLevel = "error"
+)
+
+// RunEvent is one append-only line of a run's progress log.
+type RunEvent struct {
+	ID        int64            `json:"id"`
+	RunID     string           `json:"run_id"`
+	ClientID  string           `json:"client_id,omitempty"`
+	Operation OperationKind    `json:"operation,omitempty"`
+	Level     EventLevel       `json:"level"`
+	Message   string           `json:"message"`
+	Counts    map[string]int64 `json:"counts,omitempty"`
+	At        time.Time        `json:"at"`
+}
