@@ -183,6 +183,11 @@ func DeriveRunStatus(results []*ClientResult) (RunStatus, string) {
 	for _, c := range results {
 		t.Add(c.Totals())
 	}
+	for _, c := range results {
+		if c.Status() == OpAbandoned {
+			return RunAbandoned, fmt.Sprintf("client %s was abandoned: its worker stopped heartbeating", c.ClientID)
+		}
+	}
 	switch {
 	case t.ClientsTotal == 0:
 		return RunCompleted, "no active clients on this stream"
@@ -219,3 +224,16 @@ type RunEvent struct {
 	Counts    map[string]int64 `json:"counts,omitempty"`
 	At        time.Time        `json:"at"`
 }
+
+// OpKey identifies an operation: (run, client, operation).
+type OpKey struct {
+	RunID    string        `json:"run_id"`
+	ClientID string        `json:"client_id"`
+	Kind     OperationKind `json:"operation"`
+}
+
+// Key returns the operation's key.
+func (o *Operation) Key() OpKey { return OpKey{RunID: o.RunID, ClientID: o.ClientID, Kind: o.Kind} }
+
+// String renders the key for logs and messages.
+func (k OpKey) String() string { return ClientRunID(k.RunID, k.ClientID) + "/" + string(k.Kind) }

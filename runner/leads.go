@@ -1,0 +1,148 @@
+package runner
+
+import (
+	"context"
+	"errors"
+
+	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/sqldb"
+)
+
+// scoreLeads scores the client's due leads chunk by chunk until none are left, the limit
+// is reached or the context stops it. A lead that fails in this run is not retried in it:
+// the cursor moves past it, and a later run retries it while it has attempts left.
+func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
+	if ex.fatal != nil {
+		return nil
+	}
+	var afterID int64
+	for ctx.Err() == nil {
+		n := ex.remaining(r.cfg.ChunkSize)
+		if n == 0 {
+			return nil
+		}
+		leads, err := r.db.DueLeads(ctx, ex.client.ID, afterID, r.cfg.MaxAttempts, n)
+		if err != nil || len(leads) == 0 {
+			return ignoreCancel(ctx, err)
+		}
+		afterID = leads[len(leads)-1].ID
+		updates, usage, err := r.scoreLeadChunk(ctx, ex, leads)
+		if err != nil {
+			return nil // stopped mid-call: nothing of this chunk is written
+		}
+		err = r.commitChunk(ctx, ex, func(tx *sqldb.Tx) (sqldb.OpDelta, error) {
+			applied, err := tx.ApplyLeadUpdates(ctx, ex.client.ID, ex.key.RunID, r.cfg.MaxAttempts, updates)
+			if err != nil {
+				return sqldb.OpDelta{}, err
+			}
+			return leadDelta(updates, applied, usage), nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ignoreCancel drops errors caused by the context ending: the caller reads the cause.
+func ignoreCancel(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// scoreLeadChunk skips leads missing critical data and scores the rest. A scorer error
+// fails the chunk's leads with its reason; an error is returned only when the context
+// stopped the call, so that nothing half-known is written.
+func (r *Runner) scoreLeadChunk(ctx context.Context, ex *execution, leads []*leadrun.Lead) ([]sqldb.LeadUpdate, leadrun.Usage, error) {
+	updates := make([]sqldb.LeadUpdate, 0, len(leads))
+	var scorable []*leadrun.Lead
+	for _, l := range leads {
+		if why := l.MissingCriticalData(); why != "" {
+			updates = append(updates, sqldb.LeadUpdate{LeadID: l.ID, Status: leadrun.StatusSkippedMissingData,
+				Reason: leadrun.ReasonMissingCriticalData, Assessment: "Not scored: " + why + "."})
+			continue
+		}
+		scorable = append(scorable, l)
+	}
+	if len(scorable) == 0 {
+		return updates, leadrun.Usage{}, nil
+	}
+	res, err := r.scorer.ScoreLeads(ctx, leadrun.LeadRequest{ClientID: ex.client.ID, Rubric: ex.rubric, Leads: scorable})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, leadrun.Usage{}, ctx.Err()
+		}
+		reason := leadrun.FailureReason(err)
+		ex.log.Warn("scorer failed a chunk", "reason", reason, "leads", len(scorable), "error", err)
+		var usage leadrun.Usage
+		var se *leadrun.ScoreError
+		if errors.As(err, &se) {
+			usage = se.Usage
+		}
+		for _, l := range scorable {
+			updates = append(updates, failedLead(l.ID, reason, err.Error()))
+		}
+		return updates, usage, nil
+	}
+	return append(updates, r.leadOutcomes(ex.rubric, scorable, res)...), res.Usage, nil
+}
+
+// leadOutcomes matches outcomes to leads by ID (never by position) and validates each
+// assessment against the rubric before scoring it.
+func (r *Runner) leadOutcomes(rubric *leadrun.Rubric, leads []*leadrun.Lead, res *leadrun.LeadResult) []sqldb.LeadUpdate {
+	byID := make(map[int64]*leadrun.LeadOutcome, len(res.Outcomes))
+	for i := range res.Outcomes {
+		byID[res.Outcomes[i].LeadID] = &res.Outcomes[i]
+	}
+	updates := make([]sqldb.LeadUpdate, 0, len(leads))
+	for _, l := range leads {
+		o := byID[l.ID]
+		switch {
+		case o == nil:
+			updates = append(updates, failedLead(l.ID, leadrun.ReasonInvalidAIResponse, "the scorer gave no answer for this lead"))
+		case o.Assessment == nil:
+			updates = append(updates, failedLead(l.ID, o.Reason, o.Detail))
+		default:
+			if err := rubric.CheckAssessment(o.Assessment); err != nil {
+				updates = append(updates, failedLead(l.ID, leadrun.ReasonInvalidAIResponse, leadrun.ErrorMessage(err)))
+				continue
+			}
+			b := rubric.Score(o.Assessment)
+			updates = append(updates, sqldb.LeadUpdate{LeadID: l.ID, Status: leadrun.StatusScored, Score: &b.Score,
+				Assessment: o.Assessment.Summary, Breakdown: &b, Excluded: o.Assessment.Excluded,
+				ExcludeDetails: o.Assessment.ExcludeDetails})
+		}
+	}
+	return updates
+}
+
+func failedLead(id int64, reason leadrun.Reason, detail string) sqldb.LeadUpdate {
+	if reason == "" {
+		reason = leadrun.ReasonInvalidAIResponse
+	}
+	return sqldb.LeadUpdate{LeadID: id, Status: leadrun.StatusFailed, Reason: reason, Assessment: "Scoring failed: " + detail}
+}
+
+// leadDelta counts the updates that applied.
+func leadDelta(updates []sqldb.LeadUpdate, applied []bool, usage leadrun.Usage) sqldb.OpDelta {
+	d := sqldb.OpDelta{Usage: usage, SkippedBy: map[string]int64{}, FailedBy: map[string]int64{}}
+	for i, u := range updates {
+		if !applied[i] {
+			continue
+		}
+		d.Examined++
+		switch u.Status {
+		case leadrun.StatusScored:
+			d.Scored++
+		case leadrun.StatusSkippedMissingData:
+			d.Skipped++
+			d.SkippedBy[string(u.Reason)]++
+		case leadrun.StatusFailed:
+			d.Failed++
+			d.FailedBy[string(u.Reason)]++
+		}
+	}
+	return d
+}

@@ -1,0 +1,203 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/sqldb"
+)
+
+// planArgs is the job that plans a run.
+type planArgs struct {
+	RunID string `json:"run_id" river:"unique"`
+}
+
+// Kind names the job.
+func (planArgs) Kind() string { return "plan_run" }
+
+// planWorker creates a run's client results and operations, all before any work starts,
+// and enqueues one job per operation with due work, in one transaction with the job's
+// completion: a crash leaves either nothing or the whole plan.
+type planWorker struct {
+	river.WorkerDefaults[planArgs]
+	r *Runner
+}
+
+// Timeout bounds planning.
+func (w *planWorker) Timeout(*river.Job[planArgs]) time.Duration { return 5 * time.Minute }
+
+// Work plans the run.
+func (w *planWorker) Work(ctx context.Context, job *river.Job[planArgs]) error {
+	r := w.r
+	err := r.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		run, err := tx.LockRun(ctx, job.Args.RunID)
+		if err != nil {
+			return err
+		}
+		if run.Status == leadrun.RunQueued {
+			if err := r.plan(ctx, tx, run); err != nil {
+				return err
+			}
+		}
+		return completeTx(ctx, r.db.Kind(), tx.Tx, job)
+	})
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		r.failRun(ctx, job.Args.RunID, "planning failed: "+err.Error())
+	}
+	return err
+}
+
+func (r *Runner) plan(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run) error {
+	active := leadrun.ClientActive
+	filter := leadrun.ClientFilter{Stream: &run.Stream, Status: &active}
+	if len(run.Params.ClientFilter) > 0 {
+		filter.IDs = run.Params.ClientFilter
+	}
+	clients, err := tx.FindClients(ctx, filter)
+	if err != nil {
+		return err
+	}
+	if err := r.noteUnmatchedFilter(ctx, tx, run, clients); err != nil {
+		return err
+	}
+	var jobs []river.InsertManyParams
+	for _, c := range clients {
+		ops, err := r.planClient(ctx, tx, run, c)
+		if err != nil {
+			return fmt.Errorf("plan client %s: %w", c.ID, err)
+		}
+		for _, op := range ops {
+			jobs = append(jobs, river.InsertManyParams{Args: operationArgs{RunID: run.ID, ClientID: c.ID, Operation: op},
+				InsertOpts: &river.InsertOpts{MaxAttempts: 5}})
+		}
+	}
+	if err := tx.StartRun(ctx, run.ID); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("Run started: %d active clients on stream %d, %d operations queued", len(clients), run.Stream, len(jobs))
+	if err := tx.AddEvent(ctx, leadrun.RunEvent{RunID: run.ID, Message: msg}); err != nil {
+		return err
+	}
+	r.log.Info("run planned", "run_id", run.ID, "stream", run.Stream, "clients", len(clients), "operations", len(jobs))
+	if len(jobs) == 0 {
+		_, err := r.finalizeTx(ctx, tx, run.ID)
+		return err
+	}
+	_, err = r.jobs.InsertManyTx(ctx, tx.Tx, jobs)
+	return err
+}
+
+// noteUnmatchedFilter records clients named in the filter that are not active clients of
+// the stream, so a typo is visible instead of silently doing nothing.
+func (r *Runner) noteUnmatchedFilter(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run, clients []*leadrun.Client) error {
+	found := map[string]bool{}
+	for _, c := range clients {
+		found[c.ID] = true
+	}
+	var missing []string
+	for _, id := range run.Params.ClientFilter {
+		if !found[id] {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return tx.AddEvent(ctx, leadrun.RunEvent{RunID: run.ID, Level: leadrun.LevelWarn, Message: fmt.Sprintf(
+		"Client filter names clients that are not active on stream %d: %s", run.Stream, strings.Join(missing, ", "))})
+}
+
+// planClient creates the client result and its two operations; it returns the kinds that
+// have due work and were queued. The others are recorded as skipped with their reason.
+func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run, c *leadrun.Client) ([]leadrun.OperationKind, error) {
+	if err := tx.CreateClientResult(ctx, run.ID, c); err != nil {
+		return nil, err
+	}
+	rubric, err := tx.FindRubric(ctx, c.ID)
+	if err != nil && leadrun.ErrorCode(err) != leadrun.ENOTFOUND {
+		return nil, err
+	}
+	leadsDue, postsDue, err := tx.CountDue(ctx, c.ID, r.cfg.MaxAttempts)
+	if err != nil {
+		return nil, err
+	}
+	lead := &leadrun.Operation{RunID: run.ID, ClientID: c.ID, Kind: leadrun.OpLeadScoring, Status: leadrun.OpQueued,
+		Limit: firstPositive(run.Params.LeadLimit, c.LeadScoringLimit)}
+	switch {
+	case rubric == nil:
+		lead.Status, lead.SkipReason = leadrun.OpSkipped, leadrun.SkipNoRubric
+	case leadsDue == 0:
+		lead.Status, lead.SkipReason = leadrun.OpSkipped, leadrun.SkipNoLeadsToScore
+	}
+	post := &leadrun.Operation{RunID: run.ID, ClientID: c.ID, Kind: leadrun.OpPostScoring, Status: leadrun.OpQueued,
+		Limit: firstPositive(run.Params.PostLimit, c.PostScoringLimit)}
+	switch {
+	case c.ServiceLevel < leadrun.ServicePostScoring:
+		post.Status, post.SkipReason = leadrun.OpSkipped, leadrun.SkipServiceLevel
+	case rubric == nil || rubric.Post == nil:
+		post.Status, post.SkipReason = leadrun.OpSkipped, leadrun.SkipNoRubric
+	case postsDue == 0:
+		post.Status, post.SkipReason = leadrun.OpSkipped, leadrun.SkipNoPostsToScore
+	}
+	var queued []leadrun.OperationKind
+	for _, op := range []*leadrun.Operation{lead, post} {
+		if err := tx.CreateOperation(ctx, op); err != nil {
+			return nil, err
+		}
+		msg := fmt.Sprintf("%s: queued (%s)", opTitle(op.Kind), dueText(op, leadsDue, postsDue))
+		if op.Status == leadrun.OpSkipped {
+			msg = fmt.Sprintf("%s: skipped (%s)", opTitle(op.Kind), op.SkipReason)
+		} else {
+			queued = append(queued, op.Kind)
+		}
+		if err := tx.AddEvent(ctx, leadrun.RunEvent{RunID: run.ID, ClientID: c.ID, Operation: op.Kind, Message: msg}); err != nil {
+			return nil, err
+		}
+	}
+	return queued, nil
+}
+
+func dueText(op *leadrun.Operation, leadsDue, postsDue int64) string {
+	due, unit := leadsDue, "leads"
+	if op.Kind == leadrun.OpPostScoring {
+		due, unit = postsDue, "posts"
+	}
+	if op.Limit > 0 {
+		return fmt.Sprintf("%d %s due, limit %d", due, unit, op.Limit)
+	}
+	return fmt.Sprintf("%d %s due", due, unit)
+}
+
+func opTitle(k leadrun.OperationKind) string {
+	if k == leadrun.OpPostScoring {
+		return "Post scoring"
+	}
+	return "Lead scoring"
+}
+
+func firstPositive(vals ...int) int {
+	for _, v := range vals {
+		if v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+// failRun ends a run failed when it cannot be planned, so its stream is released.
+func (r *Runner) failRun(ctx context.Context, runID, reason string) {
+	err := r.db.InTx(context.WithoutCancel(ctx), func(tx *sqldb.Tx) error {
+		if _, err := tx.FinishRun(ctx, runID, leadrun.RunFailed, reason); err != nil {
+			return err
+		}
+		return tx.AddEvent(ctx, leadrun.RunEvent{RunID: runID, Level: leadrun.LevelError, Message: "Run failed: " + reason})
+	})
+	if err != nil {
+		r.log.Error("could not mark run failed", "run_id", runID, "error", err)
+	}
+}

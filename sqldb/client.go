@@ -1,0 +1,172 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/leadrun/leadrun"
+)
+
+const clientColumns = `id, name, status, service_level, stream, score_threshold, lead_scoring_limit,
+	post_scoring_limit, daily_token_budget, monthly_token_budget, timezone, created_at, updated_at`
+
+// CreateClient stores a new client after filling defaults and validating it.
+func (db *DB) CreateClient(ctx context.Context, c *leadrun.Client) error {
+	c.SetDefaults()
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	now := db.Now().UTC()
+	c.CreatedAt, c.UpdatedAt = now, now
+	_, err := db.db.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+		c.ID, c.Name, c.Status, c.ServiceLevel, c.Stream, c.ScoreThreshold, c.LeadScoringLimit,
+		c.PostScoringLimit, c.DailyTokenBudget, c.MonthlyTokenBudget, c.Timezone, db.ts(now), db.ts(now))
+	return mapError(err, "client "+c.ID)
+}
+
+// FindClientByID returns one client.
+func (db *DB) FindClientByID(ctx context.Context, id string) (*leadrun.Client, error) {
+	return findClient(ctx, db.db, id)
+}
+
+func findClient(ctx context.Context, q querier, id string) (*leadrun.Client, error) {
+	c, err := scanClient(q.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = $1`, id))
+	return c, mapError(err, "client "+id)
+}
+
+// FindClients returns the clients the filter selects, ordered by ID.
+func (db *DB) FindClients(ctx context.Context, f leadrun.ClientFilter) ([]*leadrun.Client, error) {
+	return findClients(ctx, db.db, f)
+}
+
+func findClients(ctx context.Context, q querier, f leadrun.ClientFilter) ([]*leadrun.Client, error) {
+	where, args := []string{"1=1"}, []any{}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Stream != nil {
+		add("stream = $%d", *f.Stream)
+	}
+	if f.Status != nil {
+		add("status = $%d", *f.Status)
+	}
+	if f.IDs != nil {
+		ids := make([]string, len(f.IDs))
+		for i, id := range f.IDs {
+			args = append(args, id)
+			ids[i] = fmt.Sprintf("$%d", len(args))
+		}
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		where = append(where, "id IN ("+strings.Join(ids, ",")+")")
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+clientColumns+` FROM clients WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*leadrun.Client
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// UpdateClient applies an update to a client and returns the result.
+func (db *DB) UpdateClient(ctx context.Context, id string, u leadrun.ClientUpdate) (*leadrun.Client, error) {
+	var c *leadrun.Client
+	err := db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		if c, err = findClient(ctx, tx, id); err != nil {
+			return err
+		}
+		u.Apply(c)
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		c.UpdatedAt = tx.Now
+		_, err = tx.ExecContext(ctx, `UPDATE clients SET name=$2, status=$3, service_level=$4, stream=$5,
+			score_threshold=$6, lead_scoring_limit=$7, post_scoring_limit=$8, daily_token_budget=$9,
+			monthly_token_budget=$10, timezone=$11, updated_at=$12 WHERE id=$1`,
+			c.ID, c.Name, c.Status, c.ServiceLevel, c.Stream, c.ScoreThreshold, c.LeadScoringLimit,
+			c.PostScoringLimit, c.DailyTokenBudget, c.MonthlyTokenBudget, c.Timezone, db.ts(tx.Now))
+		return err
+	})
+	return c, err
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanClient(s scanner) (*leadrun.Client, error) {
+	var c leadrun.Client
+	err := s.Scan(&c.ID, &c.Name, &c.Status, &c.ServiceLevel, &c.Stream, &c.ScoreThreshold,
+		&c.LeadScoringLimit, &c.PostScoringLimit, &c.DailyTokenBudget, &c.MonthlyTokenBudget,
+		&c.Timezone, &c.CreatedAt, &c.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return &c, nil
+}
+
+// SetRubric validates and stores a client's rubric, replacing the previous one.
+func (db *DB) SetRubric(ctx context.Context, clientID string, r *leadrun.Rubric) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	doc, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		if _, err := findClient(ctx, tx, clientID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO rubrics (client_id, document, updated_at) VALUES ($1,$2,$3)
+			ON CONFLICT (client_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
+			clientID, string(doc), db.ts(tx.Now))
+		return err
+	})
+}
+
+// FindRubric returns a client's rubric.
+func (db *DB) FindRubric(ctx context.Context, clientID string) (*leadrun.Rubric, error) {
+	return findRubric(ctx, db.db, clientID)
+}
+
+func findRubric(ctx context.Context, q querier, clientID string) (*leadrun.Rubric, error) {
+	var doc string
+	err := q.QueryRowContext(ctx, `SELECT document FROM rubrics WHERE client_id = $1`, clientID).Scan(&doc)
+	if err == sql.ErrNoRows {
+		return nil, leadrun.Errorf(leadrun.ENOTFOUND, "client %s has no rubric: import one with `leadrun rubric import %s FILE`", clientID, clientID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r leadrun.Rubric
+	if err := json.Unmarshal([]byte(doc), &r); err != nil {
+		return nil, fmt.Errorf("rubric of %s: %w", clientID, err)
+	}
+	return &r, nil
+}
+
+// FindClients is DB.FindClients inside the transaction.
+func (tx *Tx) FindClients(ctx context.Context, f leadrun.ClientFilter) ([]*leadrun.Client, error) {
+	return findClients(ctx, tx, f)
+}
+
+// FindRubric is DB.FindRubric inside the transaction.
+func (tx *Tx) FindRubric(ctx context.Context, clientID string) (*leadrun.Rubric, error) {
+	return findRubric(ctx, tx, clientID)
+}

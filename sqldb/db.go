@@ -1,0 +1,313 @@
+// Package sqldb is leadrun's storage: one database/sql layer over SQLite (the embedded
+// default, pure Go) and PostgreSQL, with embedded migrations per dialect. It is the only
+// package that imports database drivers.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"modernc.org/sqlite"
+
+	"github.com/leadrun/leadrun"
+)
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+// Kind is the database backend.
+type Kind string
+
+// Backends.
+const (
+	SQLite   Kind = "sqlite"
+	Postgres Kind = "postgres"
+)
+
+// sqliteTime is how times are stored in SQLite: UTC, fixed width, so text order is time order.
+const sqliteTime = "2006-01-02 15:04:05.000000"
+
+// DB is an open leadrun database.
+type DB struct {
+	kind Kind
+	url  string // with any password removed, for messages
+	// db serves leadrun's own reads and writes.
+	db *sql.DB
+	// jobs is the pool River uses. On SQLite it has exactly one connection (River's
+	// requirement); on PostgreSQL it is db itself.
+	jobs *sql.DB
+	// listener holds PostgreSQL's LISTEN connection for River, so jobs inserted in a
+	// transaction start at once instead of at the next poll.
+	listener *pgxpool.Pool
+
+	// Now is the clock. Tests replace it; a transaction stamps it once.
+	Now func() time.Time
+}
+
+// Options tune Open.
+type Options struct {
+	MaxConns int // PostgreSQL pool size (default 20); SQLite uses 4 for leadrun, 1 for River
+}
+
+// Open opens a database URL: sqlite://PATH (e.g. sqlite://./leadrun.db) or postgres://….
+// It does not migrate; call Migrate.
+func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite://"):
+		return openSQLite(ctx, strings.TrimPrefix(rawURL, "sqlite://"))
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		return openPostgres(ctx, rawURL, opts)
+	default:
+		return nil, leadrun.Errorf(leadrun.EINVALID,
+			"database URL %q: use sqlite://PATH (e.g. sqlite://./leadrun.db) or postgres://USER@HOST:PORT/DB", redactURL(rawURL))
+	}
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, leadrun.Errorf(leadrun.EINVALID, "sqlite:// needs a file path, e.g. sqlite://./leadrun.db")
+	}
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	open := func(conns int) (*sql.DB, error) {
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, err
+		}
+		db.SetMaxOpenConns(conns)
+		db.SetMaxIdleConns(conns)
+		db.SetConnMaxLifetime(0)
+		return db, nil
+	}
+	app, err := open(4)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if err := app.PingContext(ctx); err != nil {
+		app.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	jobs, err := open(1)
+	if err != nil {
+		app.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &DB{kind: SQLite, url: "sqlite://" + path, db: app, jobs: jobs, Now: time.Now}, nil
+}
+
+func openPostgres(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	if opts.MaxConns == 0 {
+		opts.MaxConns = 20
+	}
+	db, err := sql.Open("pgx", rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", redactURL(rawURL), err)
+	}
+	db.SetMaxOpenConns(opts.MaxConns)
+	db.SetMaxIdleConns(opts.MaxConns)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", redactURL(rawURL), err)
+	}
+	cfg, err := pgxpool.ParseConfig(rawURL)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", redactURL(rawURL), err)
+	}
+	cfg.MaxConns = 2
+	listener, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", redactURL(rawURL), err)
+	}
+	return &DB{kind: Postgres, url: redactURL(rawURL), db: db, jobs: db, listener: listener, Now: time.Now}, nil
+}
+
+// Close closes every pool.
+func (db *DB) Close() error {
+	err := db.db.Close()
+	if db.jobs != db.db {
+		err = errors.Join(err, db.jobs.Close())
+	}
+	if db.listener != nil {
+		db.listener.Close()
+	}
+	return err
+}
+
+// Kind is the backend of the database.
+func (db *DB) Kind() Kind { return db.kind }
+
+// URL is the database URL without its password.
+func (db *DB) URL() string { return db.url }
+
+// SQL is leadrun's own pool.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+// JobDriver returns the River driver for this database.
+func (db *DB) JobDriver() riverdriver.Driver[*sql.Tx] {
+	if db.kind == SQLite {
+		return riversqlite.New(db.jobs)
+	}
+	return riverdatabasesql.NewWithPgxListener(db.jobs, db.listener)
+}
+
+// Migrate brings leadrun's schema and River's tables up to date.
+func (db *DB) Migrate(ctx context.Context, logger *slog.Logger) error {
+	provider, err := db.migrationProvider()
+	if err != nil {
+		return err
+	}
+	if _, err := provider.Up(ctx); err != nil {
+		return fmt.Errorf("migrate leadrun schema: %w", err)
+	}
+	migrator, err := rivermigrate.New(db.JobDriver(), &rivermigrate.Config{Logger: logger})
+	if err != nil {
+		return fmt.Errorf("migrate job tables: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate job tables: %w", err)
+	}
+	return nil
+}
+
+// CheckSchema refuses to run on a schema that is not current: older (run migrate) or newer
+// (this binary is too old for the database).
+func (db *DB) CheckSchema(ctx context.Context) error {
+	provider, err := db.migrationProvider()
+	if err != nil {
+		return err
+	}
+	pending, err := provider.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("check schema: %w", err)
+	}
+	if pending {
+		return leadrun.Errorf(leadrun.EINVALID, "database %s has an old schema: run `leadrun migrate`", db.url)
+	}
+	current, err := provider.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("check schema: %w", err)
+	}
+	sources := provider.ListSources()
+	if latest := sources[len(sources)-1].Version; current > latest {
+		return leadrun.Errorf(leadrun.EINVALID, "database %s has schema version %d, newer than this leadrun (%d): upgrade leadrun", db.url, current, latest)
+	}
+	return nil
+}
+
+func (db *DB) migrationProvider() (*goose.Provider, error) {
+	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
+	if db.kind == Postgres {
+		dialect, dir = goose.DialectPostgres, "migrations/postgres"
+	}
+	fsys, err := fs.Sub(migrationsFS, dir)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(dialect, db.db, fsys, goose.WithDisableGlobalRegistry(true))
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
+
+// ts converts a time to the backend's stored form.
+func (db *DB) ts(t time.Time) any {
+	if db.kind == SQLite {
+		return t.UTC().Format(sqliteTime)
+	}
+	return t.UTC()
+}
+
+// tsp converts an optional time.
+func (db *DB) tsp(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return db.ts(*t)
+}
+
+// Tx is a leadrun transaction. Its Now is stamped once when it begins.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	Now time.Time
+}
+
+// InTx runs fn in a transaction, committing if it returns nil and rolling back otherwise.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{Tx: sqlTx, db: db, Now: db.Now().UTC()}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// querier is what *sql.DB and *sql.Tx share, so reads work in and out of transactions.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// mapError turns driver errors into domain errors in one place: no rows → ENOTFOUND, a
+// unique violation → ECONFLICT. what names the thing, e.g. "client Guy-Wilson".
+func mapError(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return leadrun.Errorf(leadrun.ENOTFOUND, "%s not found", what)
+	}
+	if isUniqueViolation(err) {
+		return leadrun.Errorf(leadrun.ECONFLICT, "%s already exists", what)
+	}
+	return err
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqliteErr *sqlite.Error
+	if errors.As(err, &sqliteErr) {
+		return sqliteErr.Code() == 2067 || sqliteErr.Code() == 1555 // UNIQUE, PRIMARYKEY
+	}
+	return false
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

@@ -1,0 +1,214 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/leadrun/leadrun"
+)
+
+const leadColumns = `id, client_id, profile_key, profile_url, first_name, last_name, headline, job_title,
+	company, about, location, email, phone, experience, connection_status, raw, scoring_status, score,
+	assessment, breakdown, ai_excluded, exclude_details, scored_at, attempts, last_reason, last_run_id,
+	top_post_id, created_at, updated_at`
+
+// UpsertResult counts what an upsert did.
+type UpsertResult struct {
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+}
+
+// UpsertLeads inserts or updates a client's leads by profile key, in one transaction. A new
+// lead is to_be_scored; an update refreshes profile fields but never resets the scoring
+// status and never blanks a stored email, phone or location with an empty value.
+func (db *DB) UpsertLeads(ctx context.Context, clientID string, leads []*leadrun.Lead) (UpsertResult, error) {
+	var res UpsertResult
+	err := db.InTx(ctx, func(tx *Tx) error {
+		c, err := findClient(ctx, tx, clientID)
+		if err != nil {
+			return err
+		}
+		if c.Status != leadrun.ClientActive {
+			return leadrun.Errorf(leadrun.EFORBIDDEN, "client %s is %s: only active clients take leads", clientID, c.Status)
+		}
+		stmt, err := tx.PrepareContext(ctx, upsertLeadSQL)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, l := range leads {
+			l.ClientID = clientID
+			if err := l.Validate(); err != nil {
+				return err
+			}
+			created, err := db.upsertLead(ctx, tx, stmt, l)
+			if err != nil {
+				return fmt.Errorf("lead %s: %w", l.ProfileKey, err)
+			}
+			if created {
+				res.Created++
+			} else {
+				res.Updated++
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+const upsertLeadSQL = `INSERT INTO leads (client_id, profile_key, profile_url, first_name, last_name, headline,
+	job_title, company, about, location, email, phone, experience, connection_status, raw, scoring_status,
+	created_at, updated_at)
+	VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,'to_be_scored',$16,$16)
+	ON CONFLICT (client_id, profile_key) DO UPDATE SET
+		profile_url = excluded.profile_url, first_name = excluded.first_name, last_name = excluded.last_name,
+		headline = excluded.headline, job_title = excluded.job_title, company = excluded.company,
+		about = excluded.about,
+		location = CASE WHEN excluded.location <> '' THEN excluded.location ELSE leads.location END,
+		email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE leads.email END,
+		phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE leads.phone END,
+		experience = excluded.experience, connection_status = excluded.connection_status,
+		raw = COALESCE(excluded.raw, leads.raw), updated_at = excluded.updated_at
+	RETURNING id, created_at = updated_at`
+
+func (db *DB) upsertLead(ctx context.Context, tx *Tx, stmt *sql.Stmt, l *leadrun.Lead) (created bool, err error) {
+	exp, err := json.Marshal(nonNil(l.Experience))
+	if err != nil {
+		return false, err
+	}
+	var raw any
+	if len(l.Raw) > 0 {
+		raw = string(l.Raw)
+	}
+	err = stmt.QueryRowContext(ctx, l.ClientID, l.ProfileKey, l.ProfileURL, l.FirstName, l.LastName,
+		l.Headline, l.JobTitle, l.Company, l.About, l.Location, l.Email, l.Phone, string(exp),
+		l.ConnectionStatus, raw, db.ts(tx.Now)).Scan(&l.ID, &created)
+	return created, err
+}
+
+func nonNil(jobs []leadrun.Job) []leadrun.Job {
+	if jobs == nil {
+		return []leadrun.Job{}
+	}
+	return jobs
+}
+
+// FindLeadByID returns one of a client's leads.
+func (db *DB) FindLeadByID(ctx context.Context, clientID string, id int64) (*leadrun.Lead, error) {
+	l, err := scanLead(db.db.QueryRowContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE client_id = $1 AND id = $2`, clientID, id))
+	return l, mapError(err, fmt.Sprintf("lead %d of client %s", id, clientID))
+}
+
+// FindLeads returns a client's leads in ID order, after the filter's cursor.
+func (db *DB) FindLeads(ctx context.Context, f leadrun.LeadFilter) ([]*leadrun.Lead, error) {
+	where, args := []string{"client_id = $1", "id > $2"}, []any{f.ClientID, f.AfterID}
+	if f.ScoringStatus != nil {
+		args = append(args, *f.ScoringStatus)
+		where = append(where, fmt.Sprintf("scoring_status = $%d", len(args)))
+	}
+	if f.MinScore != nil {
+		args = append(args, *f.MinScore)
+		where = append(where, fmt.Sprintf("score >= $%d", len(args)))
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 10000 {
+		limit = 10000
+	}
+	return queryLeads(ctx, db.db, `SELECT `+leadColumns+` FROM leads WHERE `+strings.Join(where, " AND ")+
+		fmt.Sprintf(" ORDER BY id LIMIT %d", limit), args...)
+}
+
+// DueLeads returns up to limit leads of a client that a run should score, with IDs above
+// afterID: to_be_scored, or failed with attempts left.
+func (db *DB) DueLeads(ctx context.Context, clientID string, afterID int64, maxAttempts, limit int) ([]*leadrun.Lead, error) {
+	return queryLeads(ctx, db.db, `SELECT `+leadColumns+` FROM leads WHERE client_id = $1 AND id > $2 AND `+
+		dueLeadCond(3)+` ORDER BY id LIMIT $4`, clientID, afterID, maxAttempts, limit)
+}
+
+// dueLeadCond selects leads a run should score; parameter $n is the maximum attempts.
+func dueLeadCond(n int) string {
+	return fmt.Sprintf(`(scoring_status = 'to_be_scored' OR (scoring_status = 'failed' AND attempts < $%d))`, n)
+}
+
+func queryLeads(ctx context.Context, q querier, query string, args ...any) ([]*leadrun.Lead, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*leadrun.Lead
+	for rows.Next() {
+		l, err := scanLead(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// CountLeadsByStatus counts a client's leads per scoring status.
+func (db *DB) CountLeadsByStatus(ctx context.Context, clientID string) (map[leadrun.ScoringStatus]int64, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT scoring_status, COUNT(*) FROM leads WHERE client_id = $1 GROUP BY scoring_status`, clientID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[leadrun.ScoringStatus]int64{}
+	for rows.Next() {
+		var s leadrun.ScoringStatus
+		var n int64
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
+
+func scanLead(s scanner) (*leadrun.Lead, error) {
+	var (
+		l              leadrun.Lead
+		exp            string
+		raw, breakdown sql.NullString
+		score          sql.NullFloat64
+		scoredAt       sql.NullTime
+		topPost        sql.NullInt64
+		lastReason     string
+	)
+	err := s.Scan(&l.ID, &l.ClientID, &l.ProfileKey, &l.ProfileURL, &l.FirstName, &l.LastName, &l.Headline,
+		&l.JobTitle, &l.Company, &l.About, &l.Location, &l.Email, &l.Phone, &exp, &l.ConnectionStatus, &raw,
+		&l.ScoringStatus, &score, &l.Assessment, &breakdown, &l.AIExcluded, &l.ExcludeDetails, &scoredAt,
+		&l.Attempts, &lastReason, &l.LastRunID, &topPost, &l.CreatedAt, &l.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	l.LastReason = leadrun.Reason(lastReason)
+	if err := json.Unmarshal([]byte(exp), &l.Experience); err != nil {
+		return nil, fmt.Errorf("lead %d experience: %w", l.ID, err)
+	}
+	if raw.Valid {
+		l.Raw = json.RawMessage(raw.String)
+	}
+	if breakdown.Valid {
+		l.Breakdown = new(leadrun.Breakdown)
+		if err := json.Unmarshal([]byte(breakdown.String), l.Breakdown); err != nil {
+			return nil, fmt.Errorf("lead %d breakdown: %w", l.ID, err)
+		}
+	}
+	if score.Valid {
+		l.Score = &score.Float64
+	}
+	if scoredAt.Valid {
+		t := scoredAt.Time.UTC()
+		l.ScoredAt = &t
+	}
+	if topPost.Valid {
+		l.TopPostID = &topPost.Int64
+	}
+	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
+	return &l, nil
+}

@@ -1,0 +1,181 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/leadrun/leadrun"
+)
+
+const postColumns = `id, lead_id, client_id, post_url, content, posted_at, is_repost, original_author, score,
+	rationale, scored_at, skip_reason, attempts, created_at`
+
+// PostInput is a post addressed by its lead's profile key.
+type PostInput struct {
+	ProfileKey string
+	Post       leadrun.Post
+}
+
+// PostItemError says why one post of a batch was not stored.
+type PostItemError struct {
+	Index  int    `json:"index"`
+	Reason string `json:"reason"`
+}
+
+// UpsertPosts stores a client's posts, deduplicated by post URL per lead, in one
+// transaction. A post whose lead is unknown is reported and does not block the others.
+func (db *DB) UpsertPosts(ctx context.Context, clientID string, posts []PostInput) (UpsertResult, []PostItemError, error) {
+	var res UpsertResult
+	var failed []PostItemError
+	err := db.InTx(ctx, func(tx *Tx) error {
+		res, failed = UpsertResult{}, nil
+		if _, err := findClient(ctx, tx, clientID); err != nil {
+			return err
+		}
+		for i, in := range posts {
+			var leadID int64
+			err := tx.QueryRowContext(ctx, `SELECT id FROM leads WHERE client_id = $1 AND profile_key = $2`,
+				clientID, in.ProfileKey).Scan(&leadID)
+			if err == sql.ErrNoRows {
+				failed = append(failed, PostItemError{Index: i, Reason: "no lead with profile " + in.ProfileKey})
+				continue
+			} else if err != nil {
+				return err
+			}
+			p := in.Post
+			p.LeadID, p.ClientID = leadID, clientID
+			if err := p.Validate(); err != nil {
+				failed = append(failed, PostItemError{Index: i, Reason: leadrun.ErrorMessage(err)})
+				continue
+			}
+			var created bool
+			err = tx.QueryRowContext(ctx, `INSERT INTO posts (lead_id, client_id, post_url, content, posted_at, is_repost,
+				original_author, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+				ON CONFLICT (lead_id, post_url) DO UPDATE SET content = excluded.content
+				RETURNING created_at = $8`, leadID, clientID, p.PostURL, p.Content, db.tsp(p.PostedAt), p.IsRepost,
+				p.OriginalAuthor, db.ts(tx.Now)).Scan(&created)
+			if err != nil {
+				return fmt.Errorf("post %s: %w", p.PostURL, err)
+			}
+			if created {
+				res.Created++
+			} else {
+				res.Updated++
+			}
+		}
+		return nil
+	})
+	return res, failed, err
+}
+
+// duePostCond selects posts a run should score; parameter $n is the maximum attempts.
+func duePostCond(n int) string {
+	return fmt.Sprintf(`scored_at IS NULL AND skip_reason = '' AND attempts < $%d`, n)
+}
+
+// DuePostLeads returns up to limit leads of a client, with IDs above afterID, that have
+// posts to score.
+func (db *DB) DuePostLeads(ctx context.Context, clientID string, afterID int64, maxAttempts, limit int) ([]*leadrun.Lead, error) {
+	return queryLeads(ctx, db.db, `SELECT `+leadColumns+` FROM leads WHERE client_id = $1 AND id > $2 AND id IN (
+		SELECT lead_id FROM posts WHERE client_id = $1 AND `+duePostCond(3)+`) ORDER BY id LIMIT $4`,
+		clientID, afterID, maxAttempts, limit)
+}
+
+// DuePosts returns a lead's posts that still need scoring.
+func (db *DB) DuePosts(ctx context.Context, clientID string, leadID int64, maxAttempts int) ([]*leadrun.Post, error) {
+	return queryPosts(ctx, db.db, `SELECT `+postColumns+` FROM posts WHERE client_id = $1 AND lead_id = $2 AND `+
+		duePostCond(3)+` ORDER BY id`, clientID, leadID, maxAttempts)
+}
+
+// CountDue counts a client's due leads and due posts.
+func (db *DB) CountDue(ctx context.Context, clientID string, maxAttempts int) (leads, posts int64, err error) {
+	return countDue(ctx, db.db, clientID, maxAttempts)
+}
+
+// CountDue counts a client's due leads and due posts inside the transaction.
+func (tx *Tx) CountDue(ctx context.Context, clientID string, maxAttempts int) (leads, posts int64, err error) {
+	return countDue(ctx, tx, clientID, maxAttempts)
+}
+
+func countDue(ctx context.Context, q querier, clientID string, maxAttempts int) (leads, posts int64, err error) {
+	err = q.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM leads WHERE client_id = $1 AND `+dueLeadCond(2)+`),
+		(SELECT COUNT(*) FROM posts WHERE client_id = $1 AND `+duePostCond(2)+`)`,
+		clientID, maxAttempts).Scan(&leads, &posts)
+	return leads, posts, err
+}
+
+// FindPosts returns a client's posts of one lead.
+func (db *DB) FindPosts(ctx context.Context, clientID string, leadID int64) ([]*leadrun.Post, error) {
+	return queryPosts(ctx, db.db, `SELECT `+postColumns+` FROM posts WHERE client_id = $1 AND lead_id = $2 ORDER BY id`,
+		clientID, leadID)
+}
+
+func queryPosts(ctx context.Context, q querier, query string, args ...any) ([]*leadrun.Post, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*leadrun.Post
+	for rows.Next() {
+		var p leadrun.Post
+		var postedAt, scoredAt sql.NullTime
+		var score sql.NullFloat64
+		if err := rows.Scan(&p.ID, &p.LeadID, &p.ClientID, &p.PostURL, &p.Content, &postedAt, &p.IsRepost,
+			&p.OriginalAuthor, &score, &p.Rationale, &scoredAt, &p.SkipReason, &p.Attempts, &p.CreatedAt); err != nil {
+			return nil, err
+		}
+		p.PostedAt, p.ScoredAt = timePtr(postedAt), timePtr(scoredAt)
+		if score.Valid {
+			p.Score = &score.Float64
+		}
+		p.CreatedAt = p.CreatedAt.UTC()
+		out = append(out, &p)
+	}
+	return out, rows.Err()
+}
+
+// PostUpdate is the outcome of scoring one post.
+type PostUpdate struct {
+	PostID     int64
+	Score      *float64 // nil when skipped or failed
+	Rationale  string
+	SkipReason string         // set when the post cannot be scored (e.g. no_content)
+	FailReason leadrun.Reason // set when scoring failed; only counts an attempt
+}
+
+// ApplyPostUpdates writes post outcomes that are still due and returns which applied; a
+// post with neither score nor skip reason failed and only counts an attempt. It then
+// records each touched lead's top post (its highest-scoring post).
+func (tx *Tx) ApplyPostUpdates(ctx context.Context, clientID string, maxAttempts int, updates []PostUpdate) ([]bool, error) {
+	applied := make([]bool, len(updates))
+	leads := map[int64]bool{}
+	now := tx.db.ts(tx.Now)
+	for i, u := range updates {
+		var scoredAt any
+		if u.Score != nil {
+			scoredAt = now
+		}
+		var leadID int64
+		err := tx.QueryRowContext(ctx, `UPDATE posts SET score = $3, rationale = $4, skip_reason = $5, scored_at = $6,
+			attempts = attempts + 1 WHERE id = $1 AND client_id = $2 AND scored_at IS NULL AND skip_reason = ''
+			AND attempts < $7 RETURNING lead_id`, u.PostID, clientID, nullFloat(u.Score), u.Rationale, u.SkipReason,
+			scoredAt, maxAttempts).Scan(&leadID)
+		if err == sql.ErrNoRows {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		applied[i], leads[leadID] = true, true
+	}
+	for leadID := range leads {
+		if _, err := tx.ExecContext(ctx, `UPDATE leads SET top_post_id = (SELECT id FROM posts WHERE lead_id = $1
+			AND score IS NOT NULL ORDER BY score DESC, id LIMIT 1), updated_at = $3 WHERE id = $1 AND client_id = $2`,
+			leadID, clientID, now); err != nil {
+			return nil, err
+		}
+	}
+	return applied, nil
+}
