@@ -181,7 +181,9 @@ func (t Totals) Tokens() int64 { return t.PromptTokens + t.CompletionTokens }
 
 // SuccessRate is scored ÷ (scored + failed) × 100 over leads, within 0…100; ok is false
 // when nothing was attempted ("n/a").
-func (t Totals) SuccessRate() (rate float64, ok bool) { return SuccessRate(t.LeadsScored, t.LeadsFailed) }
+func (t Totals) SuccessRate() (rate float64, ok bool) {
+	return SuccessRate(t.LeadsScored, t.LeadsFailed)
+}
 
 // SuccessRate computes scored ÷ (scored + failed) × 100, always within 0…100; ok is false
 // when nothing was attempted.

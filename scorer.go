@@ -103,7 +103,7 @@ type ScoreError struct {
 }
 
 func (e *ScoreError) Error() string { return fmt.Sprintf("%s: %v", e.Reason, e.Err) }
-func (e *ScoreError) Unwrap() error  { return e.Err }
+func (e *ScoreError) Unwrap() error { return e.Err }
 
 // FailureReason extracts the reason code of a scorer error (api_error when unknown,
 // timeout for deadline errors).
