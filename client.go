@@ -85,7 +85,7 @@ func (c *Client) Validate() error {
 	case c.DailyTokenBudget < 0 || c.MonthlyTokenBudget < 0:
 		return Errorf(EINVALID, "client %s: token budgets must be 0 (unlimited) or more", c.ID)
 	}
-	if _, err := time.LoadLocation(c.Timezone); err != nil {
+	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" || c.Timezone == "Local" {
 		return Errorf(EINVALID, "client %s: unknown timezone %q", c.ID, c.Timezone)
 	}
 	return nil

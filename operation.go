@@ -33,7 +33,13 @@ const (
 )
 
 // Terminal reports whether the operation is finished.
-func (s OpStatus) Terminal() bool { return s != OpQueued && s != OpRunning }
+func (s OpStatus) Terminal() bool {
+	switch s {
+	case OpSucceeded, OpSucceededWithErrors, OpSkipped, OpFailed, OpCancelled, OpAbandoned:
+		return true
+	}
+	return false
+}
 
 // Skip reasons of operations.
 const (
@@ -84,7 +90,7 @@ func (o *Operation) Totals() Totals {
 // some failed, succeeded otherwise.
 func (o *Operation) FinalStatus() OpStatus {
 	switch {
-	case o.Failed > 0 && o.Scored == 0 && o.Skipped == 0:
+	case o.Failed > 0 && o.Scored == 0:
 		return OpFailed
 	case o.Failed > 0:
 		return OpSucceededWithErrors
@@ -135,6 +141,8 @@ func DeriveStatus(ops []*Operation) OpStatus {
 			succeeded++
 		case OpSkipped:
 			skipped++
+		default:
+			failed++ // an unknown status is never mistaken for success
 		}
 	}
 	switch {

@@ -133,14 +133,17 @@ func (p *PostRubric) problems() []string {
 			add("id is used twice")
 		}
 		seen[c.ID] = true
+		if strings.TrimSpace(c.Name) == "" {
+			add("name is required")
+		}
 		switch c.Category {
 		case CategoryPositive:
-			if c.MaxScore <= 0 {
-				add("a positive criterion needs max_score > 0")
+			if c.MaxScore <= 0 || c.Penalty != 0 {
+				add("a positive criterion needs max_score > 0 and no penalty")
 			}
 		case CategoryNegative:
-			if c.Penalty >= 0 {
-				add("a negative criterion needs a penalty < 0")
+			if c.Penalty >= 0 || c.MaxScore != 0 {
+				add("a negative criterion needs a penalty < 0 and no max_score")
 			}
 		default:
 			add(`category must be "positive" or "negative"`)
@@ -173,6 +176,9 @@ func (r *Rubric) ActiveAttributes() []Attribute {
 // MaxPostScore is the highest score a post can reach under the rubric: the sum of the
 // active positive criteria (penalties excluded, unlike the original platform).
 func (p *PostRubric) MaxPostScore() int {
+	if p == nil {
+		return 0
+	}
 	total := 0
 	for _, c := range p.Criteria {
 		if c.IsActive() && c.Category == CategoryPositive {

@@ -20,7 +20,7 @@ const (
 )
 
 // Terminal reports whether no more work happens under this status.
-func (s RunStatus) Terminal() bool { return s != RunQueued && s != RunRunning }
+func (s RunStatus) Terminal() bool { return s.Valid() && s != RunQueued && s != RunRunning }
 
 // Valid reports whether s is a known run status.
 func (s RunStatus) Valid() bool {

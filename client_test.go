@@ -1,0 +1,90 @@
+package leadrun_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/leadrun/leadrun"
+)
+
+func validClient() leadrun.Client {
+	c := leadrun.Client{ID: "Guy-Wilson"}
+	c.SetDefaults()
+	return c
+}
+
+func TestClientSetDefaults(t *testing.T) {
+	t.Parallel()
+	c := validClient()
+	if c.Status != leadrun.ClientActive || c.ServiceLevel != 1 || c.Stream != 1 ||
+		c.ScoreThreshold != leadrun.DefaultScoreThreshold || c.Timezone != "UTC" || c.Name != "Guy-Wilson" {
+		t.Errorf("SetDefaults() = %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate() = %v", err)
+	}
+}
+
+func TestClientValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		change func(*leadrun.Client)
+		want   string
+	}{
+		{"empty id", func(c *leadrun.Client) { c.ID = "" }, "client_id"},
+		{"id with space", func(c *leadrun.Client) { c.ID = "Guy Wilson" }, "client_id"},
+		{"id too long", func(c *leadrun.Client) { c.ID = strings.Repeat("a", 65) }, "client_id"},
+		{"no name", func(c *leadrun.Client) { c.Name = "" }, "name is required"},
+		{"bad status", func(c *leadrun.Client) { c.Status = "deleted" }, "status"},
+		{"bad service level", func(c *leadrun.Client) { c.ServiceLevel = 3 }, "service_level"},
+		{"stream 0", func(c *leadrun.Client) { c.Stream = 0 }, "stream"},
+		{"threshold above 100", func(c *leadrun.Client) { c.ScoreThreshold = 101 }, "score_threshold"},
+		{"negative threshold", func(c *leadrun.Client) { c.ScoreThreshold = -1 }, "score_threshold"},
+		{"negative limit", func(c *leadrun.Client) { c.PostScoringLimit = -1 }, "scoring limits"},
+		{"negative budget", func(c *leadrun.Client) { c.MonthlyTokenBudget = -1 }, "token budgets"},
+		{"unknown time zone", func(c *leadrun.Client) { c.Timezone = "Mars/Olympus" }, "unknown timezone"},
+	}
+	for _, tt := range tests {
+		c := validClient()
+		tt.change(&c)
+		err := c.Validate()
+		if leadrun.ErrorCode(err) != leadrun.EINVALID || !strings.Contains(leadrun.ErrorMessage(err), tt.want) {
+			t.Errorf("%s: Validate() = %v, want EINVALID containing %q", tt.name, err, tt.want)
+		}
+	}
+	ok := validClient()
+	ok.ID, ok.ServiceLevel, ok.Status, ok.Timezone = strings.Repeat("a", 64), 2, leadrun.ClientPaused, "Europe/London"
+	if err := ok.Validate(); err != nil {
+		t.Errorf("valid client: Validate() = %v", err)
+	}
+}
+
+func TestClientUpdateApply(t *testing.T) {
+	t.Parallel()
+	c := validClient()
+	name, stream := "Guy", 3
+	leadrun.ClientUpdate{Name: &name, Stream: &stream}.Apply(&c)
+	if c.Name != "Guy" || c.Stream != 3 || c.ServiceLevel != 1 || c.Status != leadrun.ClientActive {
+		t.Errorf("after Apply: %+v", c)
+	}
+}
+
+func TestErrorCodeAndMessage(t *testing.T) {
+	t.Parallel()
+	if leadrun.ErrorCode(nil) != "" || leadrun.ErrorMessage(nil) != "" {
+		t.Error("nil error has a code or message")
+	}
+	err := leadrun.Errorf(leadrun.ENOTFOUND, "run %s not found", "SR-1")
+	if leadrun.ErrorCode(err) != leadrun.ENOTFOUND || leadrun.ErrorMessage(err) != "run SR-1 not found" {
+		t.Errorf("domain error: %q %q", leadrun.ErrorCode(err), leadrun.ErrorMessage(err))
+	}
+	busy := &leadrun.StreamBusyError{Stream: 1, RunID: "SR-250923-001-S1", Status: leadrun.RunRunning}
+	if leadrun.ErrorCode(busy) != leadrun.ECONFLICT || !strings.Contains(leadrun.ErrorMessage(busy), "SR-250923-001-S1") {
+		t.Errorf("busy error: %q %q", leadrun.ErrorCode(busy), leadrun.ErrorMessage(busy))
+	}
+	internal := strings.NewReader("").UnreadByte() // any non-domain error
+	if leadrun.ErrorCode(internal) != leadrun.EINTERNAL || leadrun.ErrorMessage(internal) != "Internal error." {
+		t.Errorf("internal error: %q %q", leadrun.ErrorCode(internal), leadrun.ErrorMessage(internal))
+	}
+}
