@@ -233,8 +233,8 @@ type Breakdown struct {
 // and the penalty for a negative.
 type BreakdownItem struct {
 	ID       string `json:"id"`
-	Heading  string `json:"heading"`
-	Category string `json:"category"`
+	Heading  string `json:"heading,omitempty"`
+	Category string `json:"category,omitempty"`
 	Points   int    `json:"points"`
 	Max      int    `json:"max"`
 	Reason   string `json:"reason,omitempty"`
@@ -247,9 +247,11 @@ type BreakdownItem struct {
 // negative that applies (points < 0) forces the score to 0 — the original platform's
 // "global rule", which it documented but never applied.
 func (r *Rubric) Score(a *Assessment) Breakdown {
-	var b Breakdown
-	scored := map[string]bool{}
-	for _, attr := range r.ActiveAttributes() {
+	b := Breakdown{Items: make([]BreakdownItem, 0, len(a.Points))}
+	for _, attr := range r.Attributes {
+		if !attr.IsActive() {
+			continue
+		}
 		if attr.Category == CategoryPositive {
 			weight := 1.0
 			if attr.Bonus {
@@ -259,12 +261,12 @@ func (r *Rubric) Score(a *Assessment) Breakdown {
 		}
 		pts, ok := a.Points[attr.ID]
 		if !ok {
+			b.Unscored = append(b.Unscored, attr.ID)
 			continue
 		}
-		scored[attr.ID] = true
-		max := attr.MaxPoints
+		limit := attr.MaxPoints
 		if attr.Category == CategoryNegative {
-			max = attr.Penalty
+			limit = attr.Penalty
 			if attr.Disqualifying && pts < 0 {
 				b.DisqualifiedBy = append(b.DisqualifiedBy, attr.ID)
 			}
@@ -272,19 +274,24 @@ func (r *Rubric) Score(a *Assessment) Breakdown {
 		b.Raw += pts
 		b.Items = append(b.Items, BreakdownItem{
 			ID: attr.ID, Heading: attr.Heading, Category: attr.Category,
-			Points: pts, Max: max, Reason: a.Reasons[attr.ID],
+			Points: pts, Max: limit, Reason: a.Reasons[attr.ID],
 		})
-	}
-	for _, attr := range r.ActiveAttributes() {
-		if !scored[attr.ID] {
-			b.Unscored = append(b.Unscored, attr.ID)
-		}
 	}
 	sort.Strings(b.Unscored)
 	if b.Denominator > 0 && len(b.DisqualifiedBy) == 0 {
 		b.Score = clamp(math.Round(float64(b.Raw)/b.Denominator*100*100)/100, 0, 100)
 	}
 	return b
+}
+
+// Annotate fills in the headings and categories of a stored breakdown's items from the
+// rubric (items of attributes the rubric no longer has keep their ID only).
+func (r *Rubric) Annotate(b *Breakdown) {
+	for i := range b.Items {
+		if attr, ok := r.Attribute(b.Items[i].ID); ok {
+			b.Items[i].Heading, b.Items[i].Category = attr.Heading, attr.Category
+		}
+	}
 }
 
 func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }

@@ -231,7 +231,7 @@ func readJSONItems(r io.Reader, what string, fn func(index int, raw json.RawMess
 	if first == '{' {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return streamJSONError(lines, err, what)
+			return streamJSONError(dec, lines, err, what)
 		}
 		fn(0, raw)
 		return expectEOF(dec, lines, what)
@@ -240,7 +240,7 @@ func readJSONItems(r io.Reader, what string, fn func(index int, raw json.RawMess
 		return invalidf("%s JSON must be an array of objects or one object, not %s", what, jsonKind([]byte{first}))
 	}
 	if _, err := dec.Token(); err != nil {
-		return streamJSONError(lines, err, what)
+		return streamJSONError(dec, lines, err, what)
 	}
 	for i := 0; dec.More(); i++ {
 		if i == MaxItems {
@@ -248,12 +248,12 @@ func readJSONItems(r io.Reader, what string, fn func(index int, raw json.RawMess
 		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return streamJSONError(lines, err, what)
+			return streamJSONError(dec, lines, err, what)
 		}
 		fn(i, raw)
 	}
 	if _, err := dec.Token(); err != nil {
-		return streamJSONError(lines, err, what)
+		return streamJSONError(dec, lines, err, what)
 	}
 	return expectEOF(dec, lines, what)
 }
@@ -285,20 +285,24 @@ func expectEOF(dec *json.Decoder, lines *lineIndex, what string) error {
 	return nil
 }
 
-// streamJSONError reports a broken JSON stream with its line.
-func streamJSONError(lines *lineIndex, err error, what string) error {
+// streamJSONError reports a broken JSON stream with the line where the broken value or
+// token starts. (encoding/json's own offsets skip what Token consumed, so they are not used.)
+func streamJSONError(dec *json.Decoder, lines *lineIndex, err error, what string) error {
 	var se *json.SyntaxError
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return invalidf("%s JSON ends too early: check for a missing closing bracket or brace", what)
 	case errors.As(err, &se):
-		return invalidf("%s JSON: line %d: %s", what, lines.line(se.Offset), se.Error())
-	}
-	var le *leadrun.Error
-	if errors.As(err, &le) {
-		return err
+		return invalidf("%s JSON: line %d: %s", what, lines.line(valueStart(dec)), se.Error())
 	}
 	return fmt.Errorf("read %s: %w", what, err)
+}
+
+// valueStart is the offset of the next non-space byte at the decoder's position.
+func valueStart(dec *json.Decoder) int64 {
+	off := dec.InputOffset()
+	rest, _ := io.ReadAll(dec.Buffered())
+	return off + int64(len(rest)-len(bytes.TrimLeft(rest, " \t\r\n,")))
 }
 
 // lineIndex records where lines start in a stream, so offsets convert to line numbers

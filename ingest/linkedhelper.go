@@ -19,7 +19,7 @@ const maxOrganizations = 5
 //
 // The profile URL is the first of profileUrl, linkedinProfileUrl and profile_url, else
 // built from publicId (/in/<id>/), else from memberId (/profile/view?id=<id>). An object
-// without any of them, or whose URL is not a LinkedIn-style URL, is an EINVALID error.
+// without any of them, or whose URL has no host or path, is an EINVALID error.
 func FromLinkedHelper(obj map[string]any, clientID string) (*leadrun.Lead, error) {
 	if obj == nil {
 		return nil, invalidf("person object is empty")

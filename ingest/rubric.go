@@ -33,6 +33,7 @@ func DecodeRubric(r io.Reader, format string) (*leadrun.Rubric, error) {
 	if len(data) > maxRubricBytes {
 		return nil, invalidf("rubric is larger than %d bytes: is this the right file?", maxRubricBytes)
 	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff")) // editors on Windows add a byte-order mark
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, invalidf("rubric is empty: want preamble and attributes")
 	}

@@ -110,8 +110,13 @@ func (r *Runner) leadOutcomes(rubric *leadrun.Rubric, leads []*leadrun.Lead, res
 				continue
 			}
 			b := rubric.Score(o.Assessment)
+			encoded, err := sqldb.EncodeBreakdown(&b)
+			if err != nil {
+				updates = append(updates, failedLead(l.ID, leadrun.ReasonInvalidAIResponse, "breakdown: "+err.Error()))
+				continue
+			}
 			updates = append(updates, sqldb.LeadUpdate{LeadID: l.ID, Status: leadrun.StatusScored, Score: &b.Score,
-				Assessment: o.Assessment.Summary, Breakdown: &b, Excluded: o.Assessment.Excluded,
+				Assessment: o.Assessment.Summary, Breakdown: encoded, Excluded: o.Assessment.Excluded,
 				ExcludeDetails: o.Assessment.ExcludeDetails})
 		}
 	}

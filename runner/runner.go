@@ -81,7 +81,7 @@ func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
 		Logger:               quietLogger(logger),
-		FetchPollInterval:    200 * time.Millisecond,
+		FetchPollInterval:    50 * time.Millisecond,
 		FetchCooldown:        20 * time.Millisecond,
 		RescueStuckJobsAfter: cfg.OperationTimeout + time.Minute,
 	})

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -56,6 +57,11 @@ type DB struct {
 	// transaction start at once instead of at the next poll.
 	listener *pgxpool.Pool
 
+	// writer serializes this process's SQLite write transactions. SQLite has one writer
+	// at a time; without this, concurrent writers wait in SQLite's busy handler, which
+	// sleeps for milliseconds. (Other processes still wait there, on busy_timeout.)
+	writer sync.Mutex
+
 	// Now is the clock. Tests replace it; a transaction stamps it once.
 	Now func() time.Time
 }
@@ -84,7 +90,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, leadrun.Errorf(leadrun.EINVALID, "sqlite:// needs a file path, e.g. sqlite://./leadrun.db")
 	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=wal_autocheckpoint(10000)&_txlock=immediate"
 	open := func(conns int) (*sql.DB, error) {
 		db, err := sql.Open("sqlite", dsn)
 		if err != nil {
@@ -252,6 +258,10 @@ type Tx struct {
 
 // InTx runs fn in a transaction, committing if it returns nil and rolling back otherwise.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.kind == SQLite {
+		db.writer.Lock()
+		defer db.writer.Unlock()
+	}
 	sqlTx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -311,3 +321,6 @@ func redactURL(raw string) string {
 	}
 	return u.String()
 }
+
+// Stamp is the transaction's time in the backend's stored form, for hand-written SQL.
+func (tx *Tx) Stamp() any { return tx.db.ts(tx.Now) }

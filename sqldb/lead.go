@@ -10,10 +10,18 @@ import (
 	"github.com/leadrun/leadrun"
 )
 
-const leadColumns = `id, client_id, profile_key, profile_url, first_name, last_name, headline, job_title,
-	company, about, location, email, phone, experience, connection_status, raw, scoring_status, score,
-	assessment, breakdown, ai_excluded, exclude_details, scored_at, attempts, last_reason, last_run_id,
-	top_post_id, created_at, updated_at`
+// leadColumns reads a whole lead: l is leads, p its profile, a its assessment.
+const leadColumns = `l.id, l.client_id, l.profile_key, l.profile_url, l.first_name, l.last_name, l.headline,
+	l.job_title, l.company, p.about, l.location, l.email, l.phone, p.experience, l.connection_status, p.raw,
+	l.scoring_status, l.score, COALESCE(a.assessment, ''), a.breakdown, COALESCE(a.ai_excluded, FALSE),
+	COALESCE(a.exclude_details, ''), l.scored_at, l.attempts, l.last_reason, l.last_run_id, l.top_post_id,
+	l.created_at, l.updated_at`
+
+const leadFrom = ` FROM leads l JOIN lead_profiles p ON p.lead_id = l.id LEFT JOIN lead_assessments a ON a.lead_id = l.id `
+
+// scoringColumns read what a scorer needs of a lead, for the hot path of a run.
+const scoringColumns = `l.id, l.client_id, l.profile_key, l.first_name, l.last_name, l.headline, l.job_title,
+	l.company, p.about, l.location, l.email, l.phone, p.experience, l.connection_status, l.scoring_status, l.attempts`
 
 // UpsertResult counts what an upsert did.
 type UpsertResult struct {
@@ -34,17 +42,19 @@ func (db *DB) UpsertLeads(ctx context.Context, clientID string, leads []*leadrun
 		if c.Status != leadrun.ClientActive {
 			return leadrun.Errorf(leadrun.EFORBIDDEN, "client %s is %s: only active clients take leads", clientID, c.Status)
 		}
-		stmt, err := tx.PrepareContext(ctx, upsertLeadSQL)
-		if err != nil {
-			return err
+		var stmts [2]*sql.Stmt
+		for i, q := range []string{upsertLeadSQL, upsertProfileSQL} {
+			if stmts[i], err = tx.PrepareContext(ctx, q); err != nil {
+				return err
+			}
+			defer stmts[i].Close()
 		}
-		defer stmt.Close()
 		for _, l := range leads {
 			l.ClientID = clientID
 			if err := l.Validate(); err != nil {
 				return err
 			}
-			created, err := db.upsertLead(ctx, tx, stmt, l)
+			created, err := db.upsertLead(ctx, tx, stmts, l)
 			if err != nil {
 				return fmt.Errorf("lead %s: %w", l.ProfileKey, err)
 			}
@@ -60,21 +70,22 @@ func (db *DB) UpsertLeads(ctx context.Context, clientID string, leads []*leadrun
 }
 
 const upsertLeadSQL = `INSERT INTO leads (client_id, profile_key, profile_url, first_name, last_name, headline,
-	job_title, company, about, location, email, phone, experience, connection_status, raw, scoring_status,
-	created_at, updated_at)
-	VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,'to_be_scored',$16,$16)
+	job_title, company, location, email, phone, connection_status, scoring_status, created_at, updated_at)
+	VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'to_be_scored',$13,$13)
 	ON CONFLICT (client_id, profile_key) DO UPDATE SET
 		profile_url = excluded.profile_url, first_name = excluded.first_name, last_name = excluded.last_name,
 		headline = excluded.headline, job_title = excluded.job_title, company = excluded.company,
-		about = excluded.about,
 		location = CASE WHEN excluded.location <> '' THEN excluded.location ELSE leads.location END,
 		email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE leads.email END,
 		phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE leads.phone END,
-		experience = excluded.experience, connection_status = excluded.connection_status,
-		raw = COALESCE(excluded.raw, leads.raw), updated_at = excluded.updated_at
+		connection_status = excluded.connection_status, updated_at = excluded.updated_at
 	RETURNING id, created_at = updated_at`
 
-func (db *DB) upsertLead(ctx context.Context, tx *Tx, stmt *sql.Stmt, l *leadrun.Lead) (created bool, err error) {
+const upsertProfileSQL = `INSERT INTO lead_profiles (lead_id, about, experience, raw) VALUES ($1,$2,$3,$4)
+	ON CONFLICT (lead_id) DO UPDATE SET about = excluded.about, experience = excluded.experience,
+		raw = COALESCE(excluded.raw, lead_profiles.raw)`
+
+func (db *DB) upsertLead(ctx context.Context, tx *Tx, stmts [2]*sql.Stmt, l *leadrun.Lead) (created bool, err error) {
 	exp, err := json.Marshal(nonNil(l.Experience))
 	if err != nil {
 		return false, err
@@ -83,9 +94,13 @@ func (db *DB) upsertLead(ctx context.Context, tx *Tx, stmt *sql.Stmt, l *leadrun
 	if len(l.Raw) > 0 {
 		raw = string(l.Raw)
 	}
-	err = stmt.QueryRowContext(ctx, l.ClientID, l.ProfileKey, l.ProfileURL, l.FirstName, l.LastName,
-		l.Headline, l.JobTitle, l.Company, l.About, l.Location, l.Email, l.Phone, string(exp),
-		l.ConnectionStatus, raw, db.ts(tx.Now)).Scan(&l.ID, &created)
+	err = stmts[0].QueryRowContext(ctx, l.ClientID, l.ProfileKey, l.ProfileURL, l.FirstName, l.LastName,
+		l.Headline, l.JobTitle, l.Company, l.Location, l.Email, l.Phone, l.ConnectionStatus,
+		db.ts(tx.Now)).Scan(&l.ID, &created)
+	if err != nil {
+		return false, err
+	}
+	_, err = stmts[1].ExecContext(ctx, l.ID, l.About, string(exp), raw)
 	return created, err
 }
 
@@ -98,42 +113,45 @@ func nonNil(jobs []leadrun.Job) []leadrun.Job {
 
 // FindLeadByID returns one of a client's leads.
 func (db *DB) FindLeadByID(ctx context.Context, clientID string, id int64) (*leadrun.Lead, error) {
-	l, err := scanLead(db.db.QueryRowContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE client_id = $1 AND id = $2`, clientID, id))
+	l, err := scanLead(db.db.QueryRowContext(ctx, `SELECT `+leadColumns+leadFrom+`WHERE l.client_id = $1 AND l.id = $2`, clientID, id))
 	return l, mapError(err, fmt.Sprintf("lead %d of client %s", id, clientID))
 }
 
 // FindLeads returns a client's leads in ID order, after the filter's cursor.
 func (db *DB) FindLeads(ctx context.Context, f leadrun.LeadFilter) ([]*leadrun.Lead, error) {
-	where, args := []string{"client_id = $1", "id > $2"}, []any{f.ClientID, f.AfterID}
+	where, args := []string{"l.client_id = $1", "l.id > $2"}, []any{f.ClientID, f.AfterID}
 	if f.ScoringStatus != nil {
 		args = append(args, *f.ScoringStatus)
-		where = append(where, fmt.Sprintf("scoring_status = $%d", len(args)))
+		where = append(where, fmt.Sprintf("l.scoring_status = $%d", len(args)))
 	}
 	if f.MinScore != nil {
 		args = append(args, *f.MinScore)
-		where = append(where, fmt.Sprintf("score >= $%d", len(args)))
+		where = append(where, fmt.Sprintf("l.score >= $%d", len(args)))
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 10000 {
 		limit = 10000
 	}
-	return queryLeads(ctx, db.db, `SELECT `+leadColumns+` FROM leads WHERE `+strings.Join(where, " AND ")+
-		fmt.Sprintf(" ORDER BY id LIMIT %d", limit), args...)
+	return queryLeads(ctx, db.db, scanLead, `SELECT `+leadColumns+leadFrom+`WHERE `+strings.Join(where, " AND ")+
+		fmt.Sprintf(" ORDER BY l.id LIMIT %d", limit), args...)
 }
 
 // DueLeads returns up to limit leads of a client that a run should score, with IDs above
-// afterID: to_be_scored, or failed with attempts left.
+// afterID: to_be_scored, or failed with attempts left. Only the fields a scorer reads are
+// loaded.
 func (db *DB) DueLeads(ctx context.Context, clientID string, afterID int64, maxAttempts, limit int) ([]*leadrun.Lead, error) {
-	return queryLeads(ctx, db.db, `SELECT `+leadColumns+` FROM leads WHERE client_id = $1 AND id > $2 AND `+
-		dueLeadCond(3)+` ORDER BY id LIMIT $4`, clientID, afterID, maxAttempts, limit)
+	return queryLeads(ctx, db.db, scanScoringLead, `SELECT `+scoringColumns+` FROM leads l
+		JOIN lead_profiles p ON p.lead_id = l.id WHERE l.client_id = $1 AND l.id > $2 AND `+
+		dueLeadCond(3)+` ORDER BY l.id LIMIT $4`, clientID, afterID, maxAttempts, limit)
 }
 
 // dueLeadCond selects leads a run should score; parameter $n is the maximum attempts.
 func dueLeadCond(n int) string {
-	return fmt.Sprintf(`(scoring_status = 'to_be_scored' OR (scoring_status = 'failed' AND attempts < $%d))`, n)
+	return fmt.Sprintf(`l.scoring_status IN ('to_be_scored','failed') AND
+		(l.scoring_status = 'to_be_scored' OR l.attempts < $%d)`, n)
 }
 
-func queryLeads(ctx context.Context, q querier, query string, args ...any) ([]*leadrun.Lead, error) {
+func queryLeads(ctx context.Context, q querier, scan func(scanner) (*leadrun.Lead, error), query string, args ...any) ([]*leadrun.Lead, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -141,7 +159,7 @@ func queryLeads(ctx context.Context, q querier, query string, args ...any) ([]*l
 	defer rows.Close()
 	var out []*leadrun.Lead
 	for rows.Next() {
-		l, err := scanLead(rows)
+		l, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -210,5 +228,19 @@ func scanLead(s scanner) (*leadrun.Lead, error) {
 		l.TopPostID = &topPost.Int64
 	}
 	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
+	return &l, nil
+}
+
+func scanScoringLead(s scanner) (*leadrun.Lead, error) {
+	var l leadrun.Lead
+	var exp string
+	err := s.Scan(&l.ID, &l.ClientID, &l.ProfileKey, &l.FirstName, &l.LastName, &l.Headline, &l.JobTitle,
+		&l.Company, &l.About, &l.Location, &l.Email, &l.Phone, &exp, &l.ConnectionStatus, &l.ScoringStatus, &l.Attempts)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(exp), &l.Experience); err != nil {
+		return nil, fmt.Errorf("lead %d experience: %w", l.ID, err)
+	}
 	return &l, nil
 }

@@ -77,8 +77,9 @@ func duePostCond(n int) string {
 // DuePostLeads returns up to limit leads of a client, with IDs above afterID, that have
 // posts to score.
 func (db *DB) DuePostLeads(ctx context.Context, clientID string, afterID int64, maxAttempts, limit int) ([]*leadrun.Lead, error) {
-	return queryLeads(ctx, db.db, `SELECT `+leadColumns+` FROM leads WHERE client_id = $1 AND id > $2 AND id IN (
-		SELECT lead_id FROM posts WHERE client_id = $1 AND `+duePostCond(3)+`) ORDER BY id LIMIT $4`,
+	return queryLeads(ctx, db.db, scanScoringLead, `SELECT `+scoringColumns+` FROM leads l
+		JOIN lead_profiles p ON p.lead_id = l.id WHERE l.client_id = $1 AND l.id > $2 AND l.id IN (
+		SELECT lead_id FROM posts WHERE client_id = $1 AND `+duePostCond(3)+`) ORDER BY l.id LIMIT $4`,
 		clientID, afterID, maxAttempts, limit)
 }
 
@@ -100,7 +101,7 @@ func (tx *Tx) CountDue(ctx context.Context, clientID string, maxAttempts int) (l
 
 func countDue(ctx context.Context, q querier, clientID string, maxAttempts int) (leads, posts int64, err error) {
 	err = q.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM leads WHERE client_id = $1 AND `+dueLeadCond(2)+`),
+		(SELECT COUNT(*) FROM leads l WHERE l.client_id = $1 AND `+dueLeadCond(2)+`),
 		(SELECT COUNT(*) FROM posts WHERE client_id = $1 AND `+duePostCond(2)+`)`,
 		clientID, maxAttempts).Scan(&leads, &posts)
 	return leads, posts, err

@@ -14,7 +14,7 @@ type LeadUpdate struct {
 	Status         leadrun.ScoringStatus // scored, skipped_missing_data or failed
 	Score          *float64
 	Assessment     string
-	Breakdown      *leadrun.Breakdown
+	Breakdown      []byte // from EncodeBreakdown, encoded before the transaction
 	Excluded       bool
 	ExcludeDetails string
 	Reason         leadrun.Reason // why it was skipped or failed
@@ -24,31 +24,41 @@ type LeadUpdate struct {
 // due (to_be_scored, or failed with attempts left), so nothing is ever scored twice; the
 // result says which applied. Every applied update counts one attempt.
 func (tx *Tx) ApplyLeadUpdates(ctx context.Context, clientID, runID string, maxAttempts int, updates []LeadUpdate) ([]bool, error) {
-	stmt, err := tx.PrepareContext(ctx, `UPDATE leads SET scoring_status = $3, score = $4, assessment = $5,
-		breakdown = $6, ai_excluded = $7, exclude_details = $8, scored_at = $9, attempts = attempts + 1,
-		last_reason = $10, last_run_id = $11, updated_at = $12
-		WHERE id = $1 AND client_id = $2 AND (scoring_status = 'to_be_scored' OR (scoring_status = 'failed' AND attempts < $13))`)
+	lead, err := tx.PrepareContext(ctx, `UPDATE leads SET scoring_status = $3, score = $4, scored_at = $5,
+		attempts = attempts + 1, last_reason = $6, last_run_id = $7, updated_at = $8
+		WHERE id = $1 AND client_id = $2 AND scoring_status IN ('to_be_scored','failed')
+		AND (scoring_status = 'to_be_scored' OR attempts < $9)`)
 	if err != nil {
 		return nil, err
 	}
-	defer stmt.Close()
+	defer lead.Close()
+	assessment, err := tx.PrepareContext(ctx, `INSERT INTO lead_assessments (lead_id, assessment, breakdown, ai_excluded,
+		exclude_details) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (lead_id) DO UPDATE SET assessment = excluded.assessment,
+		breakdown = excluded.breakdown, ai_excluded = excluded.ai_excluded, exclude_details = excluded.exclude_details`)
+	if err != nil {
+		return nil, err
+	}
+	defer assessment.Close()
 	applied := make([]bool, len(updates))
 	now := tx.db.ts(tx.Now)
 	for i, u := range updates {
-		var breakdown, scoredAt any
-		if u.Breakdown != nil {
-			b, err := json.Marshal(u.Breakdown)
-			if err != nil {
-				return nil, err
-			}
-			breakdown = string(b)
-		}
+		var scoredAt any
 		if u.Status == leadrun.StatusScored {
 			scoredAt = now
 		}
-		res, err := stmt.ExecContext(ctx, u.LeadID, clientID, u.Status, nullFloat(u.Score), u.Assessment, breakdown,
-			u.Excluded, u.ExcludeDetails, scoredAt, string(u.Reason), runID, now, maxAttempts)
-		if applied[i], err = affectedOne(res, err); err != nil {
+		res, err := lead.ExecContext(ctx, u.LeadID, clientID, u.Status, nullFloat(u.Score), scoredAt, string(u.Reason),
+			runID, now, maxAttempts)
+		if applied[i], err = affectedOne(res, err); err != nil || !applied[i] {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		var breakdown any
+		if u.Breakdown != nil {
+			breakdown = string(u.Breakdown)
+		}
+		if _, err := assessment.ExecContext(ctx, u.LeadID, u.Assessment, breakdown, u.Excluded, u.ExcludeDetails); err != nil {
 			return nil, err
 		}
 	}
@@ -60,4 +70,20 @@ func nullFloat(f *float64) sql.NullFloat64 {
 		return sql.NullFloat64{}
 	}
 	return sql.NullFloat64{Float64: *f, Valid: true}
+}
+
+// EncodeBreakdown encodes a breakdown for storage, without the attribute headings and
+// categories: they are the rubric's and are filled back in for display (Rubric.Annotate).
+// Scoring writes one per lead, so its size is the cost of a run.
+func EncodeBreakdown(b *leadrun.Breakdown) ([]byte, error) {
+	if b == nil {
+		return nil, nil
+	}
+	slim := *b
+	slim.Items = make([]leadrun.BreakdownItem, len(b.Items))
+	for i, it := range b.Items {
+		it.Heading, it.Category = "", ""
+		slim.Items[i] = it
+	}
+	return json.Marshal(&slim)
 }

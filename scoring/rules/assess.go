@@ -84,6 +84,9 @@ func countHits(hits []uint8) int {
 	return n
 }
 
+// maxListed is how many found signals a reason names.
+const maxListed = 3
+
 // matchReason names the signals of an attribute that were found and where, e.g.
 // `matched "founder" in headline, "coach" in about`, adding the count when a positive
 // attribute earned less than its maximum.
@@ -94,6 +97,10 @@ func (c *compiled) matchReason(r *attrRule, pts int, hits []uint8) string {
 		if hits[k] == 0 {
 			continue
 		}
+		if found >= maxListed {
+			found++
+			continue // counted, not listed: reasons are stored with every lead
+		}
 		if found > 0 {
 			b = append(b, ", "...)
 		}
@@ -102,6 +109,9 @@ func (c *compiled) matchReason(r *attrRule, pts int, hits []uint8) string {
 		b = append(b, c.m.kws[k].text...)
 		b = append(b, `" in `...)
 		b = append(b, labelNames[hits[k]]...)
+	}
+	if found > maxListed {
+		b = append(b, " and more"...)
 	}
 	if r.Category == leadrun.CategoryPositive && pts < r.MaxPoints {
 		b = append(b, " ("...)

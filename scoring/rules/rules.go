@@ -7,7 +7,6 @@ package rules
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -130,18 +129,9 @@ func compileRubric(r *leadrun.Rubric) *compiled {
 	return c
 }
 
-func noMatchReason(kws []keyword) string {
-	var b strings.Builder
-	b.WriteString("none of its signals found (")
-	for i, k := range kws {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.Quote(k.text))
-	}
-	b.WriteString(")")
-	return b.String()
-}
+// noMatchReason is the reason of an attribute none of whose signals was found. It stays
+// short: it is stored with every scored lead, and the rubric already lists the signals.
+func noMatchReason([]keyword) string { return "no signal found" }
 
 // scanLead records where each signal occurs in the lead: the headline (or the job title
 // when there is no headline), the about, then the title, company and description of the

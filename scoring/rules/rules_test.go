@@ -62,7 +62,7 @@ func TestScoreLeads(t *testing.T) {
 			name:       "nothing matches",
 			lead:       leadrun.Lead{ID: 1, Headline: "Accountant", Experience: []leadrun.Job{{Title: "Accountant", Company: "Numbers Ltd"}}},
 			points:     map[string]int{"A": 0, "B": 0, "C": 0, "N1": 0, "N2": 0},
-			reasons:    map[string]string{"A": `none of its signals found ("founder", "owner", "ceo", "entrepreneur")`},
+			reasons:    map[string]string{"A": "no signal found"},
 			summaryHas: "No positive signals",
 		},
 		{
@@ -90,13 +90,13 @@ func TestScoreLeads(t *testing.T) {
 			name:    "headline wins over job title",
 			lead:    leadrun.Lead{ID: 5, Headline: "Accountant", JobTitle: "Owner"},
 			points:  map[string]int{"A": 0},
-			reasons: map[string]string{"A": "none of its signals"},
+			reasons: map[string]string{"A": "no signal found"},
 		},
 		{
 			name:    "short signals need whole words",
 			lead:    leadrun.Lead{ID: 6, Headline: "Chair of aims; ceox; CEOs; said", About: "director"},
 			points:  map[string]int{"A": 8, "C": 0},
-			reasons: map[string]string{"A": `matched "ceo" in headline`, "C": "none of its signals"},
+			reasons: map[string]string{"A": `matched "ceo" in headline`, "C": "no signal found"},
 		},
 		{
 			name:    "longer signals match word starts only",
@@ -108,7 +108,7 @@ func TestScoreLeads(t *testing.T) {
 			name:    "no match inside words",
 			lead:    leadrun.Lead{ID: 13, Headline: "Autocoach cofounder", About: "Thai chairs"},
 			points:  map[string]int{"A": 0, "B": 0, "C": 0},
-			reasons: map[string]string{"B": "none of its signals"},
+			reasons: map[string]string{"B": "no signal found"},
 		},
 		{
 			name:       "disqualifying negative excludes",
@@ -134,7 +134,7 @@ func TestScoreLeads(t *testing.T) {
 			name:    "only the first five jobs count",
 			lead:    leadrun.Lead{ID: 11, Headline: "x", Experience: []leadrun.Job{{}, {}, {}, {}, {}, {Title: "Coach"}}},
 			points:  map[string]int{"B": 0},
-			reasons: map[string]string{"B": "none of its signals"},
+			reasons: map[string]string{"B": "no signal found"},
 		},
 		{
 			name:   "lead with no data at all",

@@ -7,10 +7,8 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -77,25 +75,20 @@ func NewURL(t testing.TB, kind sqldb.Kind) string {
 		}
 		t.Skipf("PostgreSQL not reachable at %s (set LEADRUN_TEST_POSTGRES_URL): %v", PostgresAdminURL(), err)
 	}
+	admin.Close()
 	name := "leadrun_test_" + randomHex()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		t.Fatalf("create database: %v", err)
+	dbURL, err := sqldb.CreatePostgresDatabase(ctx, PostgresAdminURL(), name)
+	if err != nil {
+		t.Fatalf("%v", err)
 	}
 	t.Cleanup(func() {
-		defer admin.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		if err := sqldb.DropPostgresDatabase(ctx, PostgresAdminURL(), name); err != nil {
 			t.Logf("drop test database %s: %v", name, err)
 		}
 	})
-	u, err := url.Parse(PostgresAdminURL())
-	if err != nil {
-		t.Fatalf("parse %s: %v", PostgresAdminURL(), err)
-	}
-	u.Path = "/" + name
-	return strings.Replace(u.String(), "postgresql://", "postgres://", 1)
+	return dbURL
 }
 
 func randomHex() string {

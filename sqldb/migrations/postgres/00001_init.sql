@@ -33,19 +33,12 @@ CREATE TABLE leads (
     headline          TEXT NOT NULL DEFAULT '',
     job_title         TEXT NOT NULL DEFAULT '',
     company           TEXT NOT NULL DEFAULT '',
-    about             TEXT NOT NULL DEFAULT '',
     location          TEXT NOT NULL DEFAULT '',
     email             TEXT NOT NULL DEFAULT '',
     phone             TEXT NOT NULL DEFAULT '',
-    experience        TEXT NOT NULL DEFAULT '[]',
     connection_status TEXT NOT NULL DEFAULT 'candidate',
-    raw               TEXT,
     scoring_status    TEXT NOT NULL CHECK (scoring_status IN ('to_be_scored','scored','skipped_missing_data','failed','excluded')),
     score             DOUBLE PRECISION,
-    assessment        TEXT NOT NULL DEFAULT '',
-    breakdown         TEXT,
-    ai_excluded       BOOLEAN NOT NULL DEFAULT FALSE,
-    exclude_details   TEXT NOT NULL DEFAULT '',
     scored_at         TIMESTAMPTZ,
     attempts          BIGINT NOT NULL DEFAULT 0,
     last_reason       TEXT NOT NULL DEFAULT '',
@@ -56,7 +49,25 @@ CREATE TABLE leads (
     updated_at        TIMESTAMPTZ NOT NULL,
     UNIQUE (client_id, profile_key)
 );
-CREATE INDEX leads_due ON leads (client_id, scoring_status, id);
+-- Only due leads are indexed: scoring a lead removes it from the index instead of moving it.
+CREATE INDEX leads_due ON leads (client_id, id) WHERE scoring_status IN ('to_be_scored','failed');
+
+-- The wide, rarely written parts of a lead live beside it, so that scoring rewrites a
+-- narrow row: the profile text (written on ingest) and the assessment (written on scoring).
+CREATE TABLE lead_profiles (
+    lead_id    BIGINT PRIMARY KEY REFERENCES leads (id),
+    about      TEXT NOT NULL DEFAULT '',
+    experience TEXT NOT NULL DEFAULT '[]',
+    raw        TEXT
+);
+
+CREATE TABLE lead_assessments (
+    lead_id         BIGINT PRIMARY KEY REFERENCES leads (id),
+    assessment      TEXT NOT NULL DEFAULT '',
+    breakdown       TEXT,
+    ai_excluded     BOOLEAN NOT NULL DEFAULT FALSE,
+    exclude_details TEXT NOT NULL DEFAULT ''
+);
 
 CREATE TABLE posts (
     id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leadrun/leadrun/sqldb"
+	"github.com/leadrun/leadrun/sqldb/sqldbtest"
+)
+
+// cli runs the command line in-process and returns its exit code and outputs.
+func cli(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func mustCLI(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errOut := cli(t, args...)
+	if code != 0 {
+		t.Fatalf("leadrun %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
+// The demo works from nothing, prints the summary, and is safe to run again: the sample
+// clients examine at most 100 leads per run, so the second run resumes with the rest and
+// the third finds nothing due.
+func TestDemoTwice(t *testing.T) {
+	for _, kind := range sqldbtest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			dbURL := sqldbtest.NewURL(t, kind)
+			out := mustCLI(t, "demo", "--db", dbURL)
+			for _, want := range []string{"— completed", "-CGuy-Wilson", "-CDean-Hobin", "TOTAL (2 clients)", "SUCCESS"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("demo output lacks %q:\n%s", want, out)
+				}
+			}
+			if again := mustCLI(t, "demo", "--db", dbURL); !strings.Contains(again, " 0 new leads") || strings.Contains(again, "nothing was due") {
+				t.Errorf("second demo should load nothing new and score the rest:\n%s", again)
+			}
+			if third := mustCLI(t, "demo", "--db", dbURL); !strings.Contains(third, "nothing was due") {
+				t.Errorf("third demo should find nothing due:\n%s", third)
+			}
+			var runs []runOut
+			if err := json.Unmarshal([]byte(mustCLI(t, "runs", "list", "--db", dbURL, "--json")), &runs); err != nil {
+				t.Fatal(err)
+			}
+			if len(runs) != 3 || runs[2].Status != "completed" || runs[2].Totals.LeadsExamined != 200 || runs[2].SuccessRate == nil {
+				t.Fatalf("runs list: %+v", runs)
+			}
+			counts := map[string]int64{}
+			for _, r := range runs {
+				counts["examined"] += r.Totals.LeadsExamined
+			}
+			if counts["examined"] != 266 || runs[0].Totals.LeadsExamined != 0 {
+				t.Errorf("the three runs examined %d leads (last %d), want the 266 sample leads of stream 1, then none", counts["examined"], runs[0].Totals.LeadsExamined)
+			}
+			var detail runDetailOut
+			if err := json.Unmarshal([]byte(mustCLI(t, "runs", "show", runs[2].RunID, "--db", dbURL, "--json")), &detail); err != nil {
+				t.Fatal(err)
+			}
+			if len(detail.ClientResults) != 2 || len(detail.Events) < 4 || detail.ClientResults[0].ClientRunID != runs[2].RunID+"-C"+detail.ClientResults[0].ClientID {
+				t.Errorf("runs show: %d client results, %d events", len(detail.ClientResults), len(detail.Events))
+			}
+		})
+	}
+}
+
+// `run` on a busy stream exits 3 and names the active run.
+func TestRunOnBusyStream(t *testing.T) {
+	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
+	mustCLI(t, "clients", "add", "Guy-Wilson", "--db", dbURL)
+	first := mustCLI(t, "run", "--stream", "1", "--db", dbURL, "--json")
+	var run runOut
+	if err := json.Unmarshal([]byte(first), &run); err != nil || run.Status != "queued" {
+		t.Fatalf("run --json: %v %q", err, first)
+	}
+	code, _, errOut := cli(t, "run", "--stream", "1", "--db", dbURL)
+	if code != exitStreamBusy || !strings.Contains(errOut, run.RunID) {
+		t.Fatalf("busy stream: exit %d, stderr %q; want %d naming %s", code, errOut, exitStreamBusy, run.RunID)
+	}
+	mustCLI(t, "runs", "cancel", run.RunID, "--db", dbURL)
+	if code, _, _ := cli(t, "runs", "cancel", run.RunID, "--db", dbURL); code != exitError {
+		t.Errorf("cancelling a cancelled run: exit %d", code)
+	}
+	mustCLI(t, "run", "--stream", "1", "--db", dbURL)
+}
+
+// Rubric and lead files go in and out; bad input gets a clear error and nothing is stored.
+func TestRubricAndLeadFiles(t *testing.T) {
+	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
+	dir := t.TempDir()
+	mustCLI(t, "clients", "add", "Sarah-Chen", "--service-level", "2", "--stream", "2", "--db", dbURL)
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("attributes:\n  - id: A\n    category: positive\n    heading: Founder\n    max_points: 0\n"), 0o644)
+	code, _, errOut := cli(t, "rubric", "import", "Sarah-Chen", bad, "--db", dbURL)
+	if code != exitError || !strings.Contains(errOut, "max_points") {
+		t.Fatalf("bad rubric: exit %d, %q", code, errOut)
+	}
+	if code, _, _ := cli(t, "rubric", "export", "Sarah-Chen", "-", "--db", dbURL); code != exitError {
+		t.Errorf("export with no rubric stored: exit %d", code)
+	}
+	good := filepath.Join(dir, "good.json")
+	os.WriteFile(good, []byte(`{"preamble":"p","attributes":[{"id":"A","category":"positive","heading":"Founder","instructions":"0-10","max_points":10,"signals":["founder"]}]}`), 0o644)
+	mustCLI(t, "rubric", "import", "Sarah-Chen", good, "--db", dbURL)
+	exported := filepath.Join(dir, "out.yaml")
+	mustCLI(t, "rubric", "export", "Sarah-Chen", exported, "--db", dbURL)
+	if b, _ := os.ReadFile(exported); !strings.Contains(string(b), "max_points: 10") {
+		t.Errorf("exported rubric:\n%s", b)
+	}
+	leads := filepath.Join(dir, "leads.csv")
+	os.WriteFile(leads, []byte("profile_url,first_name,headline,job_title,company\n"+
+		"https://www.linkedin.com/in/ann/,Ann,Founder,CEO,Acme\n"+
+		"not a url,Bob,Coach,,\n"+
+		"https://linkedin.com/in/ANN,Ann,Founder and CEO,CEO,Acme\n"), 0o644)
+	out := mustCLI(t, "leads", "import", "Sarah-Chen", leads, "--db", dbURL)
+	if !strings.Contains(out, "1 leads created") || !strings.Contains(out, "1 rejected") {
+		t.Errorf("leads import: %s", out)
+	}
+	show := mustCLI(t, "clients", "show", "Sarah-Chen", "--db", dbURL)
+	if !strings.Contains(show, "1 to be scored") {
+		t.Errorf("clients show: %s", show)
+	}
+}

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/sample"
+	"github.com/leadrun/leadrun/sqldb"
+)
+
+// BenchCmd measures end-to-end scoring against the database's own write limit.
+type BenchCmd struct {
+	RunnerFlags
+	Target      string `enum:"sqlite,postgres" default:"sqlite" help:"Database to benchmark: a fresh temporary SQLite file, or a fresh PostgreSQL database."`
+	PostgresURL string `env:"LEADRUN_BENCH_POSTGRES_URL" default:"postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable" help:"PostgreSQL server on which --target postgres creates (and drops) its database."`
+	Clients     int    `default:"20" help:"Synthetic clients."`
+	Leads       int    `default:"100000" help:"Synthetic leads in total, spread over the clients."`
+	JSON        bool   `name:"json" help:"Print the result as JSON."`
+	CPUProfile  string `help:"Write a CPU profile of the tracked run to this file."`
+}
+
+// benchResult is what the benchmark reports.
+type benchResult struct {
+	Target          string  `json:"target"`
+	Clients         int     `json:"clients"`
+	Leads           int64   `json:"leads"`
+	ChunkSize       int     `json:"chunk_size"`
+	Workers         int     `json:"workers"`
+	CPUs            int     `json:"cpus"`
+	LoadSeconds     float64 `json:"load_seconds"`
+	RunSeconds      float64 `json:"run_seconds"`
+	RunLeadsPerSec  float64 `json:"run_leads_per_second"`
+	LoopSeconds     float64 `json:"update_loop_seconds"`
+	LoopLeadsPerSec float64 `json:"update_loop_leads_per_second"`
+	Ratio           float64 `json:"run_to_update_loop_ratio"`
+	PeakRSSMB       float64 `json:"peak_rss_mb"`
+	RunStatus       string  `json:"run_status"`
+}
+
+// Run builds a fresh database, loads synthetic data, scores it in one tracked run with the
+// rules scorer, then replays the same lead updates as a plain loop of UPDATEs in
+// transactions of the same chunk size, and reports both rates and their ratio.
+func (c *BenchCmd) Run(ctx context.Context, a *app) error {
+	if c.Clients < 1 || c.Leads < c.Clients {
+		return leadrun.Errorf(leadrun.EINVALID, "need at least 1 client and 1 lead per client")
+	}
+	dbURL, cleanup, err := c.freshDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	a.DB = dbURL
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	res := benchResult{Target: c.Target, Clients: c.Clients, ChunkSize: c.ChunkSize, Workers: c.Workers, CPUs: runtime.NumCPU()}
+	fmt.Fprintf(a.errOut, "bench: %d leads over %d clients on %s\n", c.Leads, c.Clients, c.Target)
+	start := time.Now()
+	ds := sample.Generate(sample.Options{Clients: c.Clients, LeadsPerClient: c.Leads / c.Clients, Streams: 1, Seed: 1})
+	for _, cl := range ds.Clients {
+		cl.LeadScoringLimit, cl.ServiceLevel = 0, leadrun.ServiceLeadScoring // every lead, leads only
+	}
+	if err := loadQuietly(ctx, db, ds); err != nil {
+		return err
+	}
+	res.LoadSeconds = time.Since(start).Seconds()
+	ds = sample.Dataset{} // let the generator's memory go before measuring the run
+	debug.FreeOSMemory()
+	resetPeakRSS()
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	err = c.measureRun(ctx, a, &res)
+	pprof.StopCPUProfile()
+	if err != nil {
+		return err
+	}
+	res.PeakRSSMB = peakRSSMB()
+	if err := c.measureLoop(ctx, db, &res); err != nil {
+		return err
+	}
+	res.Ratio = res.RunLeadsPerSec / res.LoopLeadsPerSec
+	if c.JSON {
+		return writeJSON(a.out, res)
+	}
+	printBench(a, res)
+	return nil
+}
+
+func (c *BenchCmd) freshDatabase(ctx context.Context) (string, func(), error) {
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	if c.Target == "sqlite" {
+		dir, err := os.MkdirTemp("", "leadrun-bench-")
+		if err != nil {
+			return "", nil, err
+		}
+		return "sqlite://" + filepath.Join(dir, "bench.db"), func() { os.RemoveAll(dir) }, nil
+	}
+	name := "leadrun_bench_" + hex.EncodeToString(suffix)
+	dbURL, err := sqldb.CreatePostgresDatabase(ctx, c.PostgresURL, name)
+	if err != nil {
+		return "", nil, err
+	}
+	return dbURL, func() { _ = sqldb.DropPostgresDatabase(context.Background(), c.PostgresURL, name) }, nil
+}
+
+func loadQuietly(ctx context.Context, db *sqldb.DB, ds sample.Dataset) error {
+	for _, cl := range ds.Clients {
+		if err := db.CreateClient(ctx, cl); err != nil {
+			return err
+		}
+		if err := db.SetRubric(ctx, cl.ID, ds.Rubrics[cl.ID]); err != nil {
+			return err
+		}
+		if _, err := db.UpsertLeads(ctx, cl.ID, ds.Leads[cl.ID]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *BenchCmd) measureRun(ctx context.Context, a *app, res *benchResult) error {
+	r, err := a.newRunner(ctx, c.RunnerFlags)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	run, err := r.Trigger(ctx, leadrun.TriggerRequest{Stream: 1, Trigger: leadrun.TriggerCLI, RequestedBy: "leadrun bench"})
+	if err != nil {
+		return err
+	}
+	if err := r.Start(ctx); err != nil {
+		return err
+	}
+	final, err := r.Wait(ctx, run.ID, 100*time.Millisecond, nil)
+	elapsed := time.Since(start)
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if serr := r.Shutdown(sctx); err == nil {
+		err = serr
+	}
+	if err != nil {
+		return err
+	}
+	res.Leads, res.RunStatus = final.Totals.LeadsExamined, string(final.Status)
+	res.RunSeconds = elapsed.Seconds()
+	res.RunLeadsPerSec = float64(res.Leads) / res.RunSeconds
+	return nil
+}
+
+// measureLoop replays the run's writes as the database's own limit: the same columns of
+// the same leads, in transactions of the same chunk size, with a representative breakdown.
+func (c *BenchCmd) measureLoop(ctx context.Context, db *sqldb.DB, res *benchResult) error {
+	ids, breakdown, err := scoredLeadIDs(ctx, db)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	for i := 0; i < len(ids); i += c.ChunkSize {
+		chunk := ids[i:min(i+c.ChunkSize, len(ids))]
+		if err := db.InTx(ctx, func(tx *sqldb.Tx) error { return updateLoop(ctx, tx, chunk, breakdown) }); err != nil {
+			return err
+		}
+	}
+	res.LoopSeconds = time.Since(start).Seconds()
+	res.LoopLeadsPerSec = float64(len(ids)) / res.LoopSeconds
+	return nil
+}
+
+func scoredLeadIDs(ctx context.Context, db *sqldb.DB) ([]int64, string, error) {
+	var breakdown string
+	err := db.SQL().QueryRowContext(ctx, `SELECT breakdown FROM lead_assessments WHERE breakdown IS NOT NULL
+		ORDER BY length(breakdown) DESC LIMIT 1`).Scan(&breakdown)
+	if err != nil {
+		return nil, "", fmt.Errorf("no scored lead to copy a breakdown from: %w", err)
+	}
+	rows, err := db.SQL().QueryContext(ctx, `SELECT id FROM leads ORDER BY id`)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, "", err
+		}
+		ids = append(ids, id)
+	}
+	return ids, breakdown, rows.Err()
+}
+
+// updateLoop writes what scoring writes for each lead — the lead row and its assessment —
+// with plain prepared statements and nothing else.
+func updateLoop(ctx context.Context, tx *sqldb.Tx, ids []int64, breakdown string) error {
+	lead, err := tx.PrepareContext(ctx, `UPDATE leads SET scoring_status = $2, score = $3, scored_at = $4,
+		attempts = attempts + 1, last_reason = $5, last_run_id = $6, updated_at = $4 WHERE id = $1`)
+	if err != nil {
+		return err
+	}
+	defer lead.Close()
+	assessment, err := tx.PrepareContext(ctx, `UPDATE lead_assessments SET assessment = $2, breakdown = $3,
+		ai_excluded = $4, exclude_details = $5 WHERE lead_id = $1`)
+	if err != nil {
+		return err
+	}
+	defer assessment.Close()
+	now := tx.Stamp()
+	for _, id := range ids {
+		if _, err := lead.ExecContext(ctx, id, "scored", 55.5, now, "", "bench-loop"); err != nil {
+			return err
+		}
+		if _, err := assessment.ExecContext(ctx, id, "Strongest: Founder 10/10, Coaching 5/5.", breakdown, false, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func printBench(a *app, r benchResult) {
+	fmt.Fprintf(a.out, "\nleadrun bench — %s, %d CPUs, %d clients, %d leads, chunk %d, %d workers\n", r.Target, r.CPUs,
+		r.Clients, r.Leads, r.ChunkSize, r.Workers)
+	fmt.Fprintf(a.out, "  load sample data        %8.2f s\n", r.LoadSeconds)
+	fmt.Fprintf(a.out, "  tracked run (%s)  %8.2f s  %9.0f leads/s\n", r.RunStatus, r.RunSeconds, r.RunLeadsPerSec)
+	fmt.Fprintf(a.out, "  plain UPDATE loop       %8.2f s  %9.0f leads/s\n", r.LoopSeconds, r.LoopLeadsPerSec)
+	fmt.Fprintf(a.out, "  run ÷ loop              %8.1f %%\n", r.Ratio*100)
+	fmt.Fprintf(a.out, "  peak RSS during run     %8.1f MB\n", r.PeakRSSMB)
+}
+
+// resetPeakRSS resets the kernel's high-water mark of this process's resident memory.
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSSMB reads the high-water mark of resident memory (VmHWM) in MB, 0 if unknown.
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}

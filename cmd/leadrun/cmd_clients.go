@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+
+	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/ingest"
+)
+
+// MigrateCmd migrates the database.
+type MigrateCmd struct{}
+
+// Run migrates (every command migrates on start; this one only migrates).
+func (c *MigrateCmd) Run(ctx context.Context, a *app) error {
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "Database %s is up to date.\n", db.URL())
+	return nil
+}
+
+// ClientsCmd groups the client commands.
+type ClientsCmd struct {
+	Add  ClientsAddCmd  `cmd:"" help:"Add a client."`
+	List ClientsListCmd `cmd:"" help:"List clients."`
+	Show ClientsShowCmd `cmd:"" help:"Show a client, its lead counts and its rubric summary."`
+}
+
+// ClientsAddCmd adds a client.
+type ClientsAddCmd struct {
+	ID           string  `arg:"" name:"client-id" help:"Client ID: letters, digits, '-' or '_' (e.g. Guy-Wilson)."`
+	Name         string  `help:"Display name (default: the ID)."`
+	Stream       int     `default:"1" help:"Processing stream."`
+	ServiceLevel int     `default:"1" help:"1 = lead scoring, 2 = lead + post scoring."`
+	Threshold    float64 `default:"50" help:"Top-lead score threshold (0-100)."`
+	LeadLimit    int     `help:"Leads examined per run (0 = no limit)."`
+	PostLimit    int     `help:"Posts examined per run (0 = no limit)."`
+	Timezone     string  `default:"UTC" help:"IANA timezone for display, e.g. Australia/Brisbane."`
+	Status       string  `default:"active" enum:"active,paused,inactive" help:"active, paused or inactive."`
+}
+
+// Run adds the client.
+func (c *ClientsAddCmd) Run(ctx context.Context, a *app) error {
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	cl := &leadrun.Client{ID: c.ID, Name: c.Name, Stream: c.Stream, ServiceLevel: c.ServiceLevel, ScoreThreshold: c.Threshold,
+		LeadScoringLimit: c.LeadLimit, PostScoringLimit: c.PostLimit, Timezone: c.Timezone, Status: leadrun.ClientStatus(c.Status)}
+	if err := db.CreateClient(ctx, cl); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "Client %s added on stream %d. Next: `leadrun rubric import %s FILE` and `leadrun leads import %s FILE`.\n",
+		cl.ID, cl.Stream, cl.ID, cl.ID)
+	return nil
+}
+
+// ClientsListCmd lists clients.
+type ClientsListCmd struct {
+	Stream *int `help:"Only this stream."`
+	JSON   bool `name:"json" help:"Print JSON."`
+}
+
+// Run lists the clients.
+func (c *ClientsListCmd) Run(ctx context.Context, a *app) error {
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	clients, err := db.FindClients(ctx, leadrun.ClientFilter{Stream: c.Stream})
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		if clients == nil {
+			clients = []*leadrun.Client{}
+		}
+		return writeJSON(a.out, clients)
+	}
+	if len(clients) == 0 {
+		fmt.Fprintln(a.out, "No clients yet. Add one with `leadrun clients add ID --name NAME`, or load samples with `leadrun demo`.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLIENT ID\tNAME\tSTATUS\tSTREAM\tLEVEL\tTHRESHOLD")
+	for _, cl := range clients {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%g\n", cl.ID, cl.Name, cl.Status, cl.Stream, cl.ServiceLevel, cl.ScoreThreshold)
+	}
+	return tw.Flush()
+}
+
+// ClientsShowCmd shows a client.
+type ClientsShowCmd struct {
+	ID   string `arg:"" name:"client-id" help:"Client ID."`
+	JSON bool   `name:"json" help:"Print JSON."`
+}
+
+// Run shows the client.
+func (c *ClientsShowCmd) Run(ctx context.Context, a *app) error {
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	cl, err := db.FindClientByID(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	counts, err := db.CountLeadsByStatus(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	rubric, err := db.FindRubric(ctx, c.ID)
+	if err != nil && leadrun.ErrorCode(err) != leadrun.ENOTFOUND {
+		return err
+	}
+	if c.JSON {
+		return writeJSON(a.out, map[string]any{"client": cl, "leads_by_status": counts, "rubric": rubric})
+	}
+	fmt.Fprintf(a.out, "%s (%s): %s, stream %d, service level %d, threshold %g, timezone %s\n",
+		cl.ID, cl.Name, cl.Status, cl.Stream, cl.ServiceLevel, cl.ScoreThreshold, cl.Timezone)
+	fmt.Fprintf(a.out, "Leads: %d to be scored, %d scored, %d skipped (missing data), %d failed, %d excluded\n",
+		counts[leadrun.StatusToBeScored], counts[leadrun.StatusScored], counts[leadrun.StatusSkippedMissingData],
+		counts[leadrun.StatusFailed], counts[leadrun.StatusExcluded])
+	if rubric == nil {
+		fmt.Fprintf(a.out, "Rubric: none — import one with `leadrun rubric import %s FILE`.\n", cl.ID)
+		return nil
+	}
+	fmt.Fprintf(a.out, "Rubric: %d attributes (%d active)", len(rubric.Attributes), len(rubric.ActiveAttributes()))
+	if rubric.Post != nil {
+		fmt.Fprintf(a.out, ", post rubric with %d criteria", len(rubric.Post.Criteria))
+	}
+	fmt.Fprintln(a.out)
+	return nil
+}
+
+// RubricCmd groups the rubric commands.
+type RubricCmd struct {
+	Import RubricImportCmd `cmd:"" help:"Validate a rubric file and make it the client's rubric."`
+	Export RubricExportCmd `cmd:"" help:"Write the client's rubric to a file (or - for standard output)."`
+}
+
+// RubricImportCmd imports a rubric.
+type RubricImportCmd struct {
+	ClientID string `arg:"" name:"client-id"`
+	File     string `arg:"" help:"A .yaml, .yml or .json file."`
+}
+
+// Run imports the rubric.
+func (c *RubricImportCmd) Run(ctx context.Context, a *app) error {
+	format, err := ingest.FormatFromPath(c.File)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(c.File)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rubric, err := ingest.DecodeRubric(f, format)
+	if err != nil {
+		return err
+	}
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	if err := db.SetRubric(ctx, c.ClientID, rubric); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "Rubric of %s replaced: %d attributes.\n", c.ClientID, len(rubric.Attributes))
+	return nil
+}
+
+// RubricExportCmd exports a rubric.
+type RubricExportCmd struct {
+	ClientID string `arg:"" name:"client-id"`
+	File     string `arg:"" help:"Output file (.yaml, .yml or .json), or - for standard output."`
+	Format   string `enum:"yaml,json" default:"yaml" help:"Format when writing to standard output."`
+}
+
+// Run exports the rubric.
+func (c *RubricExportCmd) Run(ctx context.Context, a *app) error {
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	rubric, err := db.FindRubric(ctx, c.ClientID)
+	if err != nil {
+		return err
+	}
+	if c.File == "-" {
+		return ingest.EncodeRubric(a.out, rubric, c.Format)
+	}
+	format, err := ingest.FormatFromPath(c.File)
+	if err != nil {
+		return err
+	}
+	return writeFile(c.File, func(w io.Writer) error { return ingest.EncodeRubric(w, rubric, format) })
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// LeadsCmd groups the lead commands.
+type LeadsCmd struct {
+	Import LeadsImportCmd `cmd:"" help:"Import leads from CSV or JSON (our fields or Linked Helper's)."`
+}
+
+// LeadsImportCmd imports leads.
+type LeadsImportCmd struct {
+	ClientID string `arg:"" name:"client-id"`
+	File     string `arg:"" help:"A .csv or .json file."`
+}
+
+// Run imports the leads: bad items are reported, good ones stored in one transaction.
+func (c *LeadsImportCmd) Run(ctx context.Context, a *app) error {
+	format, err := ingest.FormatFromPath(c.File)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(c.File)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	batch, err := ingest.ReadLeads(f, format, c.ClientID)
+	if err != nil {
+		return err
+	}
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := db.UpsertLeads(ctx, c.ClientID, batch.Leads)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "%s: %d items read, %d leads created, %d updated, %d duplicates merged, %d rejected.\n",
+		c.ClientID, batch.Items, res.Created, res.Updated, batch.Merged, len(batch.Errors))
+	for _, e := range batch.Errors {
+		fmt.Fprintf(a.out, "  item %d: %s\n", e.Index, e.Reason)
+	}
+	return nil
+}

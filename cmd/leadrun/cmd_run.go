@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/runner"
+)
+
+// RunCmd starts a run.
+type RunCmd struct {
+	RunnerFlags
+	Stream    int      `required:"" help:"Processing stream to run (1, 2, …)."`
+	LeadLimit int      `help:"Leads to examine per client in this run (0 = each client's default)."`
+	PostLimit int      `help:"Posts to examine per client in this run (0 = each client's default)."`
+	Client    []string `help:"Only these client IDs (repeat the flag)." placeholder:"ID"`
+	Wait      bool     `help:"Work the run in this process and wait for it to finish, showing progress."`
+	JSON      bool     `name:"json" help:"Print the run as JSON."`
+}
+
+// Run triggers the run and, with --wait, works it to the end.
+func (c *RunCmd) Run(ctx context.Context, a *app) error {
+	r, err := a.newRunner(ctx, c.RunnerFlags)
+	if err != nil {
+		return err
+	}
+	run, err := r.Trigger(ctx, leadrun.TriggerRequest{Stream: c.Stream, Trigger: leadrun.TriggerCLI, RequestedBy: "leadrun run",
+		Params: leadrun.RunParams{LeadLimit: c.LeadLimit, PostLimit: c.PostLimit, ClientFilter: c.Client}})
+	if err != nil {
+		return err
+	}
+	if !c.Wait {
+		if c.JSON {
+			return writeJSON(a.out, runJSON(run))
+		}
+		fmt.Fprintf(a.out, "Run %s queued for stream %d. A `leadrun worker` (or `leadrun serve`) on this database works it;\n"+
+			"follow it with `leadrun runs show %s`.\n", run.ID, run.Stream, run.ID)
+		return nil
+	}
+	final, err := workUntilDone(ctx, a, r, run)
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		return showRunJSON(ctx, a, final.ID)
+	}
+	if err := printSummary(ctx, a, final); err != nil {
+		return err
+	}
+	if final.Status != leadrun.RunCompleted && final.Status != leadrun.RunCompletedWithErrors {
+		return &runEndedError{run: final}
+	}
+	return nil
+}
+
+// workUntilDone starts the runner in this process, shows progress until the run ends and
+// shuts the runner down cleanly. An interrupt cancels the run.
+func workUntilDone(ctx context.Context, a *app, r *runner.Runner, run *leadrun.Run) (*leadrun.Run, error) {
+	if err := r.Start(ctx); err != nil {
+		return nil, err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = r.Shutdown(sctx)
+	}()
+	p := newProgress(a.errOut)
+	final, err := r.Wait(ctx, run.ID, 200*time.Millisecond, p.update)
+	p.done()
+	if err != nil && ctx.Err() != nil {
+		cancelled, cerr := r.Cancel(context.Background(), run.ID, "interrupted at the terminal")
+		if cerr == nil {
+			return cancelled, nil
+		}
+	}
+	return final, err
+}
+
+// RunsCmd groups the run commands.
+type RunsCmd struct {
+	List   RunsListCmd   `cmd:"" help:"List runs, newest first."`
+	Show   RunsShowCmd   `cmd:"" help:"Show a run: client results, operations and progress log."`
+	Cancel RunsCancelCmd `cmd:"" help:"Cancel an active run; its workers stop within seconds."`
+}
+
+// RunsListCmd lists runs.
+type RunsListCmd struct {
+	Stream *int   `help:"Only this stream."`
+	Status string `help:"Only this status (queued, running, completed, completed_with_errors, failed, cancelled, abandoned)."`
+	Client string `help:"Only runs that included this client."`
+	Limit  int    `default:"20" help:"How many runs."`
+	JSON   bool   `name:"json" help:"Print JSON (an array of runs)."`
+}
+
+// Run lists the runs.
+func (c *RunsListCmd) Run(ctx context.Context, a *app) error {
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	f := leadrun.RunFilter{Stream: c.Stream, Limit: c.Limit}
+	if c.Status != "" {
+		s := leadrun.RunStatus(c.Status)
+		if !s.Valid() {
+			return leadrun.Errorf(leadrun.EINVALID, "unknown status %q", c.Status)
+		}
+		f.Status = &s
+	}
+	if c.Client != "" {
+		f.ClientID = &c.Client
+	}
+	runs, err := db.FindRuns(ctx, f)
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		out := make([]runOut, len(runs))
+		for i, r := range runs {
+			out[i] = runJSON(r)
+		}
+		return writeJSON(a.out, out)
+	}
+	printRunTable(a.out, runs)
+	return nil
+}
+
+// RunsShowCmd shows one run.
+type RunsShowCmd struct {
+	RunID string `arg:"" name:"run-id" help:"Run ID, e.g. SR-250923-001-S1."`
+	JSON  bool   `name:"json" help:"Print JSON: the run, its client results and its events."`
+}
+
+// Run shows the run.
+func (c *RunsShowCmd) Run(ctx context.Context, a *app) error {
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		return showRunJSON(ctx, a, c.RunID)
+	}
+	run, err := db.FindRunByID(ctx, c.RunID)
+	if err != nil {
+		return err
+	}
+	if err := printSummary(ctx, a, run); err != nil {
+		return err
+	}
+	events, err := db.FindEvents(ctx, run.ID, 0, 0)
+	if err != nil {
+		return err
+	}
+	printEvents(a.out, events)
+	return nil
+}
+
+func showRunJSON(ctx context.Context, a *app, runID string) error {
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	run, err := db.FindRunByID(ctx, runID)
+	if err != nil {
+		return err
+	}
+	results, err := db.FindClientResults(ctx, runID)
+	if err != nil {
+		return err
+	}
+	events, err := db.FindEvents(ctx, runID, 0, 0)
+	if err != nil {
+		return err
+	}
+	return writeJSON(a.out, runDetailJSON(run, results, events))
+}
+
+// RunsCancelCmd cancels a run.
+type RunsCancelCmd struct {
+	RunID  string `arg:"" name:"run-id" help:"Run ID to cancel."`
+	Reason string `default:"cancelled from the command line" help:"Why, for the record."`
+}
+
+// Run cancels the run.
+func (c *RunsCancelCmd) Run(ctx context.Context, a *app) error {
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	run, err := db.CancelRun(ctx, c.RunID, c.Reason)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "Run %s cancelled: %s. Work already committed stays; workers stop within seconds.\n", run.ID, run.StatusReason)
+	return nil
+}
+
+func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

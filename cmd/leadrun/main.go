@@ -1,0 +1,183 @@
+// Command leadrun scores LinkedIn leads with AI for many clients in tracked batch runs.
+// This is the only package that wires storage, the job engine and the scorers together.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	_ "time/tzdata" // timezones validate without system zoneinfo
+
+	"github.com/alecthomas/kong"
+	"golang.org/x/term"
+
+	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/runner"
+	"github.com/leadrun/leadrun/scoring/rules"
+	"github.com/leadrun/leadrun/sqldb"
+)
+
+// Exit codes, documented in the README.
+const (
+	exitError      = 1 // anything that went wrong
+	exitUsage      = 2 // bad flags or arguments (kong)
+	exitStreamBusy = 3 // the stream already has an active run
+	exitRunFailed  = 4 // --wait: the run ended failed, cancelled or abandoned
+)
+
+// CLI is the command line. Every flag has a LEADRUN_… environment variable.
+type CLI struct {
+	Globals
+
+	Demo    DemoCmd    `cmd:"" help:"Load sample clients and leads, run stream 1 with the rules scorer and print the summary."`
+	Migrate MigrateCmd `cmd:"" help:"Create or upgrade the database schema."`
+	Run     RunCmd     `cmd:"" help:"Start a tracked smart-resume run for a stream."`
+	Runs    RunsCmd    `cmd:"" help:"List, show and cancel runs."`
+	Clients ClientsCmd `cmd:"" help:"Add, list and show clients."`
+	Rubric  RubricCmd  `cmd:"" help:"Import or export a client's rubric (YAML or JSON)."`
+	Leads   LeadsCmd   `cmd:"" help:"Import leads (CSV or JSON, deduplicated by profile URL)."`
+	Worker  WorkerCmd  `cmd:"" help:"Work queued runs until stopped (SIGINT/SIGTERM)."`
+	Bench   BenchCmd   `cmd:"" help:"Benchmark end-to-end scoring against a plain UPDATE loop."`
+}
+
+// Globals are flags every command takes.
+type Globals struct {
+	DB        string `name:"db" env:"LEADRUN_DATABASE_URL" default:"sqlite://./leadrun.db" help:"Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB."`
+	LogFormat string `env:"LEADRUN_LOG_FORMAT" enum:"auto,json,text" default:"auto" help:"Log format: json, text, or auto (text on a terminal)."`
+	LogLevel  string `env:"LEADRUN_LOG_LEVEL" enum:"debug,info,warn,error" default:"warn" help:"Minimum log level (debug, info, warn, error)."`
+}
+
+// RunnerFlags tune the job runner for commands that work runs.
+type RunnerFlags struct {
+	Workers     int           `env:"LEADRUN_WORKERS" default:"4" help:"Operations worked at once by this process."`
+	ChunkSize   int           `env:"LEADRUN_CHUNK_SIZE" default:"40" help:"Leads per scorer call."`
+	MaxAttempts int           `env:"LEADRUN_MAX_ATTEMPTS" default:"3" help:"Tries per lead before it stays failed."`
+	StaleAfter  time.Duration `env:"LEADRUN_STALE_AFTER" default:"2m" help:"Abandon an operation whose worker has not sent a heartbeat for this long."`
+	OpTimeout   time.Duration `env:"LEADRUN_OPERATION_TIMEOUT" default:"2h" help:"Time limit of one (run, client, operation)."`
+	RulesDelay  time.Duration `env:"LEADRUN_RULES_DELAY" default:"0s" help:"Simulated latency per rules-scorer call (to rehearse AI timing)."`
+}
+
+func (f RunnerFlags) config() runner.Config {
+	return runner.Config{Workers: f.Workers, ChunkSize: f.ChunkSize, MaxAttempts: f.MaxAttempts,
+		StaleAfter: f.StaleAfter, OperationTimeout: f.OpTimeout}
+}
+
+func (f RunnerFlags) scorer() leadrun.Scorer { return rules.New(rules.Options{Delay: f.RulesDelay}) }
+
+// app is what commands share: output streams, the logger and the open database.
+type app struct {
+	Globals
+	out, errOut io.Writer
+	log         *slog.Logger
+	db          *sqldb.DB
+}
+
+// open opens and migrates the database once.
+func (a *app) open(ctx context.Context) (*sqldb.DB, error) {
+	if a.db != nil {
+		return a.db, nil
+	}
+	db, err := sqldb.Open(ctx, a.DB, sqldb.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, a.log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.db = db
+	return db, nil
+}
+
+func (a *app) newRunner(ctx context.Context, f RunnerFlags) (*runner.Runner, error) {
+	db, err := a.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return runner.New(db, f.scorer(), a.log, f.config())
+}
+
+func newLogger(w io.Writer, format, level string) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if format == "text" || (format == "auto" && isTerminal(w)) {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run parses args, runs the command and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	var cli CLI
+	parser, err := kong.New(&cli, kong.Name("leadrun"),
+		kong.Description("leadrun scores LinkedIn leads with AI for many clients in tracked batch runs."),
+		kong.UsageOnError(), kong.Writers(stdout, stderr), kong.Exit(func(int) {}))
+	if err != nil {
+		fmt.Fprintln(stderr, "leadrun:", err)
+		return exitError
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "leadrun:", err)
+		return exitUsage
+	}
+	if kctx == nil || kctx.Command() == "" {
+		return 0 // --help
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a := &app{Globals: cli.Globals, out: stdout, errOut: stderr, log: newLogger(stderr, cli.LogFormat, cli.LogLevel)}
+	defer func() {
+		if a.db != nil {
+			a.db.Close()
+		}
+	}()
+	kctx.BindTo(ctx, (*context.Context)(nil))
+	err = kctx.Run(a)
+	return exitCode(stderr, err)
+}
+
+func exitCode(stderr io.Writer, err error) int {
+	if err == nil {
+		return 0
+	}
+	var busy *leadrun.StreamBusyError
+	var failed *runEndedError
+	switch {
+	case errors.As(err, &busy):
+		fmt.Fprintf(stderr, "leadrun: %s\n", busy.Error())
+		return exitStreamBusy
+	case errors.As(err, &failed):
+		fmt.Fprintf(stderr, "leadrun: %s\n", failed.Error())
+		return exitRunFailed
+	case leadrun.ErrorCode(err) != leadrun.EINTERNAL:
+		fmt.Fprintf(stderr, "leadrun: %s\n", leadrun.ErrorMessage(err))
+	default:
+		fmt.Fprintf(stderr, "leadrun: %v\n", err)
+	}
+	return exitError
+}
+
+// runEndedError reports a waited-for run that did not complete.
+type runEndedError struct{ run *leadrun.Run }
+
+func (e *runEndedError) Error() string {
+	return fmt.Sprintf("run %s ended %s: %s", e.run.ID, e.run.Status, e.run.StatusReason)
+}
