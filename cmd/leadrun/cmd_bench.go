@@ -175,6 +175,9 @@ func (c *BenchCmd) measureLoop(ctx context.Context, db *sqldb.DB, res *benchResu
 	if err != nil {
 		return err
 	}
+	if err := resetScores(ctx, db); err != nil {
+		return err
+	}
 	start := time.Now()
 	for i := 0; i < len(ids); i += c.ChunkSize {
 		chunk := ids[i:min(i+c.ChunkSize, len(ids))]
@@ -210,6 +213,19 @@ func scoredLeadIDs(ctx context.Context, db *sqldb.DB) ([]int64, string, error) {
 	return ids, breakdown, rows.Err()
 }
 
+// resetScores puts every lead back where the run found it (untimed), so that the loop
+// makes the same transitions the run made.
+func resetScores(ctx context.Context, db *sqldb.DB) error {
+	return db.InTx(ctx, func(tx *sqldb.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE leads SET scoring_status = 'to_be_scored', score = NULL,
+			scored_at = NULL, attempts = 0, last_reason = '', last_run_id = ''`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM lead_assessments`)
+		return err
+	})
+}
+
 // updateLoop writes what scoring writes for each lead — the lead row and its assessment —
 // with plain prepared statements and nothing else.
 func updateLoop(ctx context.Context, tx *sqldb.Tx, ids []int64, breakdown string) error {
@@ -219,8 +235,8 @@ func updateLoop(ctx context.Context, tx *sqldb.Tx, ids []int64, breakdown string
 		return err
 	}
 	defer lead.Close()
-	assessment, err := tx.PrepareContext(ctx, `UPDATE lead_assessments SET assessment = $2, breakdown = $3,
-		ai_excluded = $4, exclude_details = $5 WHERE lead_id = $1`)
+	assessment, err := tx.PrepareContext(ctx, `INSERT INTO lead_assessments (lead_id, assessment, breakdown,
+		ai_excluded, exclude_details) VALUES ($1,$2,$3,$4,$5)`)
 	if err != nil {
 		return err
 	}
