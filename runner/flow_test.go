@@ -142,6 +142,12 @@ func TestChunkFailureFailsOnlyThatChunk(t *testing.T) {
 		}
 		failed := leadrun.StatusFailed
 		leads, _ := db.FindLeads(context.Background(), leadrun.LeadFilter{ClientID: "A", ScoringStatus: &failed})
+		if int64(len(leads)) != run.Totals.LeadsFailed {
+			t.Errorf("leads table has %d failed leads, the run counted %d", len(leads), run.Totals.LeadsFailed)
+		}
+		if want := 10 * (run.Totals.LeadsScored + run.Totals.LeadsFailed); run.Totals.PromptTokens != want {
+			t.Errorf("prompt tokens %d, want %d: a failed chunk's tokens count once", run.Totals.PromptTokens, want)
+		}
 		for _, l := range leads {
 			if l.LastReason != leadrun.ReasonAPIError || l.Attempts != 1 {
 				t.Errorf("lead %d: reason %q attempts %d", l.ID, l.LastReason, l.Attempts)
