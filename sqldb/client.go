@@ -66,21 +66,8 @@ func findClients(ctx context.Context, q querier, f leadrun.ClientFilter) ([]*lea
 		}
 		where = append(where, "id IN ("+strings.Join(ids, ",")+")")
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+clientColumns+` FROM clients WHERE `+
+	return collect(ctx, q, scanClient, `SELECT `+clientColumns+` FROM clients WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*leadrun.Client
-	for rows.Next() {
-		c, err := scanClient(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // UpdateClient applies an update to a client and returns the result.
@@ -105,8 +92,6 @@ func (db *DB) UpdateClient(ctx context.Context, id string, u leadrun.ClientUpdat
 	})
 	return c, err
 }
-
-type scanner interface{ Scan(dest ...any) error }
 
 func scanClient(s scanner) (*leadrun.Client, error) {
 	var c leadrun.Client

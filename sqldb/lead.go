@@ -152,20 +152,7 @@ func dueLeadCond(n int) string {
 }
 
 func queryLeads(ctx context.Context, q querier, scan func(scanner) (*leadrun.Lead, error), query string, args ...any) ([]*leadrun.Lead, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*leadrun.Lead
-	for rows.Next() {
-		l, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return collect(ctx, q, scan, query, args...)
 }
 
 // CountLeadsByStatus counts a client's leads per scoring status.

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -11,6 +12,8 @@ import (
 // their runs. It returns the keys that are no longer running (cancelled, abandoned or
 // finished elsewhere): their work must stop.
 func (db *DB) HeartbeatOperations(ctx context.Context, keys []leadrun.OpKey) (stopped []leadrun.OpKey, err error) {
+	// A fixed order keeps concurrent heartbeats from deadlocking each other on PostgreSQL.
+	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
 	err = db.InTx(ctx, func(tx *Tx) error {
 		stopped = stopped[:0]
 		runs := map[string]bool{}
@@ -119,19 +122,12 @@ func (db *DB) AbandonStaleOperations(ctx context.Context, staleBefore time.Time)
 // UnfinalizedRuns returns running runs none of whose operations is still queued or
 // running: they only wait for finalization (a safety net for the reaper).
 func (db *DB) UnfinalizedRuns(ctx context.Context) ([]string, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id FROM runs WHERE status = 'running' AND NOT EXISTS (
+	return collect(ctx, db.db, scanString, `SELECT id FROM runs WHERE status = 'running' AND NOT EXISTS (
 		SELECT 1 FROM operations o WHERE o.run_id = runs.id AND o.status IN ('queued','running'))`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+}
+
+func scanString(s scanner) (string, error) {
+	var v string
+	err := s.Scan(&v)
+	return v, err
 }

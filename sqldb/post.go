@@ -114,28 +114,23 @@ func (db *DB) FindPosts(ctx context.Context, clientID string, leadID int64) ([]*
 }
 
 func queryPosts(ctx context.Context, q querier, query string, args ...any) ([]*leadrun.Post, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
+	return collect(ctx, q, scanPost, query, args...)
+}
+
+func scanPost(s scanner) (*leadrun.Post, error) {
+	var p leadrun.Post
+	var postedAt, scoredAt sql.NullTime
+	var score sql.NullFloat64
+	if err := s.Scan(&p.ID, &p.LeadID, &p.ClientID, &p.PostURL, &p.Content, &postedAt, &p.IsRepost,
+		&p.OriginalAuthor, &score, &p.Rationale, &scoredAt, &p.SkipReason, &p.Attempts, &p.CreatedAt); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*leadrun.Post
-	for rows.Next() {
-		var p leadrun.Post
-		var postedAt, scoredAt sql.NullTime
-		var score sql.NullFloat64
-		if err := rows.Scan(&p.ID, &p.LeadID, &p.ClientID, &p.PostURL, &p.Content, &postedAt, &p.IsRepost,
-			&p.OriginalAuthor, &score, &p.Rationale, &scoredAt, &p.SkipReason, &p.Attempts, &p.CreatedAt); err != nil {
-			return nil, err
-		}
-		p.PostedAt, p.ScoredAt = timePtr(postedAt), timePtr(scoredAt)
-		if score.Valid {
-			p.Score = &score.Float64
-		}
-		p.CreatedAt = p.CreatedAt.UTC()
-		out = append(out, &p)
+	p.PostedAt, p.ScoredAt = timePtr(postedAt), timePtr(scoredAt)
+	if score.Valid {
+		p.Score = &score.Float64
 	}
-	return out, rows.Err()
+	p.CreatedAt = p.CreatedAt.UTC()
+	return &p, nil
 }
 
 // PostUpdate is the outcome of scoring one post.

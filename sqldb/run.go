@@ -131,21 +131,9 @@ func (db *DB) FindRuns(ctx context.Context, f leadrun.RunFilter) ([]*leadrun.Run
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE `+strings.Join(where, " AND ")+
+	runs, err := collect(ctx, db.db, scanRun, `SELECT `+runColumns+` FROM runs WHERE `+strings.Join(where, " AND ")+
 		fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, limit), args...)
 	if err != nil {
-		return nil, err
-	}
-	var runs []*leadrun.Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		runs = append(runs, r)
-	}
-	if err := closeRows(rows); err != nil {
 		return nil, err
 	}
 	return runs, db.fillTotals(ctx, runs)
@@ -228,21 +216,8 @@ const opColumns = `run_id, client_id, operation, status, skip_reason, last_error
 	skipped, failed, prompt_tokens, completion_tokens, cost_micros, started_at, finished_at`
 
 func (db *DB) operations(ctx context.Context, q querier, in string, args []any) ([]*leadrun.Operation, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+opColumns+` FROM operations WHERE run_id IN (`+in+`)
+	return collect(ctx, q, scanOperation, `SELECT `+opColumns+` FROM operations WHERE run_id IN (`+in+`)
 		ORDER BY run_id, client_id, operation`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*leadrun.Operation
-	for rows.Next() {
-		op, err := scanOperation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, op)
-	}
-	return out, rows.Err()
 }
 
 func scanOperation(s scanner) (*leadrun.Operation, error) {

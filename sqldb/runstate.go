@@ -169,26 +169,21 @@ func (db *DB) FindEvents(ctx context.Context, runID string, afterID int64, limit
 	if limit <= 0 || limit > 5000 {
 		limit = 5000
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT id, run_id, client_id, operation, level, message, counts, at
+	return collect(ctx, db.db, scanEvent, `SELECT id, run_id, client_id, operation, level, message, counts, at
 		FROM run_events WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3`, runID, afterID, limit)
-	if err != nil {
+}
+
+func scanEvent(s scanner) (*leadrun.RunEvent, error) {
+	var ev leadrun.RunEvent
+	var counts string
+	if err := s.Scan(&ev.ID, &ev.RunID, &ev.ClientID, &ev.Operation, &ev.Level, &ev.Message, &counts, &ev.At); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*leadrun.RunEvent
-	for rows.Next() {
-		var ev leadrun.RunEvent
-		var counts string
-		if err := rows.Scan(&ev.ID, &ev.RunID, &ev.ClientID, &ev.Operation, &ev.Level, &ev.Message, &counts, &ev.At); err != nil {
+	if counts != "" {
+		if err := json.Unmarshal([]byte(counts), &ev.Counts); err != nil {
 			return nil, err
 		}
-		if counts != "" {
-			if err := json.Unmarshal([]byte(counts), &ev.Counts); err != nil {
-				return nil, err
-			}
-		}
-		ev.At = ev.At.UTC()
-		out = append(out, &ev)
 	}
-	return out, rows.Err()
+	ev.At = ev.At.UTC()
+	return &ev, nil
 }

@@ -155,11 +155,7 @@ type RubricImportCmd struct {
 
 // Run imports the rubric.
 func (c *RubricImportCmd) Run(ctx context.Context, a *app) error {
-	format, err := ingest.FormatFromPath(c.File)
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(c.File)
+	f, format, err := openInput(c.File)
 	if err != nil {
 		return err
 	}
@@ -206,6 +202,16 @@ func (c *RubricExportCmd) Run(ctx context.Context, a *app) error {
 	return writeFile(c.File, func(w io.Writer) error { return ingest.EncodeRubric(w, rubric, format) })
 }
 
+// openInput opens a file whose format its extension names.
+func openInput(path string) (*os.File, string, error) {
+	format, err := ingest.FormatFromPath(path)
+	if err != nil {
+		return nil, "", err
+	}
+	f, err := os.Open(path)
+	return f, format, err
+}
+
 func writeFile(path string, write func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -231,11 +237,7 @@ type LeadsImportCmd struct {
 
 // Run imports the leads: bad items are reported, good ones stored in one transaction.
 func (c *LeadsImportCmd) Run(ctx context.Context, a *app) error {
-	format, err := ingest.FormatFromPath(c.File)
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(c.File)
+	f, format, err := openInput(c.File)
 	if err != nil {
 		return err
 	}
