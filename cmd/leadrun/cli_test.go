@@ -129,3 +129,18 @@ func TestRubricAndLeadFiles(t *testing.T) {
 		t.Errorf("clients show: %s", show)
 	}
 }
+
+// Help exits 0 and shows the commands; a usage error exits 2 and says what is missing.
+func TestHelpAndUsage(t *testing.T) {
+	code, out, _ := cli(t, "--help")
+	if code != 0 || !strings.Contains(out, "runs cancel <run-id>") {
+		t.Errorf("--help: exit %d\n%s", code, out)
+	}
+	if code, _, _ := cli(t, "run", "--help"); code != 0 {
+		t.Errorf("run --help: exit %d", code)
+	}
+	code, _, errOut := cli(t, "run")
+	if code != exitUsage || !strings.Contains(errOut, "--stream") {
+		t.Errorf("run without --stream: exit %d, %q", code, errOut)
+	}
+}

@@ -126,20 +126,25 @@ func main() {
 // run parses args, runs the command and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	var cli CLI
+	exited := -1 // kong asks to exit after --help; run returns instead, so tests can call it
 	parser, err := kong.New(&cli, kong.Name("leadrun"),
 		kong.Description("leadrun scores LinkedIn leads with AI for many clients in tracked batch runs."),
-		kong.UsageOnError(), kong.Writers(stdout, stderr), kong.Exit(func(int) {}))
+		kong.UsageOnError(), kong.Writers(stdout, stderr), kong.Exit(func(code int) {
+			if exited < 0 {
+				exited = code
+			}
+		}))
 	if err != nil {
 		fmt.Fprintln(stderr, "leadrun:", err)
 		return exitError
 	}
 	kctx, err := parser.Parse(args)
+	if exited >= 0 {
+		return exited
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "leadrun:", err)
 		return exitUsage
-	}
-	if kctx == nil || kctx.Command() == "" {
-		return 0 // --help
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
