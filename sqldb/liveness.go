@@ -76,35 +76,21 @@ func (db *DB) CancelRun(ctx context.Context, id, reason string) (*leadrun.Run, e
 
 // AbandonStaleOperations marks running operations whose heartbeat is older than staleBefore
 // as abandoned (their worker died) and returns the runs they belong to, which the caller
-// must finalize.
+// must finalize. The staleness is checked in the UPDATE itself, so a heartbeat that commits
+// meanwhile saves its operation.
 func (db *DB) AbandonStaleOperations(ctx context.Context, staleBefore time.Time) ([]string, error) {
 	var runIDs []string
+	reason := "worker stopped heartbeating (no heartbeat since " + staleBefore.UTC().Format(time.RFC3339) + ")"
 	err := db.InTx(ctx, func(tx *Tx) error {
 		runIDs = runIDs[:0]
-		rows, err := tx.QueryContext(ctx, `SELECT run_id, client_id, operation, heartbeat_at FROM operations
-			WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $1)`, db.ts(staleBefore))
+		stale, err := collect(ctx, tx, scanOpKey, `UPDATE operations SET status = 'abandoned', last_error = $2,
+			finished_at = $3 WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $1)
+			RETURNING run_id, client_id, operation`, db.ts(staleBefore), reason, db.ts(tx.Now))
 		if err != nil {
-			return err
-		}
-		var stale []leadrun.OpKey
-		for rows.Next() {
-			var k leadrun.OpKey
-			var hb any
-			if err := rows.Scan(&k.RunID, &k.ClientID, &k.Kind, &hb); err != nil {
-				rows.Close()
-				return err
-			}
-			stale = append(stale, k)
-		}
-		if err := closeRows(rows); err != nil {
 			return err
 		}
 		seen := map[string]bool{}
 		for _, k := range stale {
-			reason := "worker stopped heartbeating (no heartbeat since " + staleBefore.UTC().Format(time.RFC3339) + ")"
-			if _, err := tx.FinishOperation(ctx, k, leadrun.OpAbandoned, reason); err != nil {
-				return err
-			}
 			if err := tx.AddEvent(ctx, leadrun.RunEvent{RunID: k.RunID, ClientID: k.ClientID, Operation: k.Kind,
 				Level: leadrun.LevelError, Message: "Abandoned: " + reason}); err != nil {
 				return err
@@ -117,6 +103,12 @@ func (db *DB) AbandonStaleOperations(ctx context.Context, staleBefore time.Time)
 		return nil
 	})
 	return runIDs, err
+}
+
+func scanOpKey(s scanner) (leadrun.OpKey, error) {
+	var k leadrun.OpKey
+	err := s.Scan(&k.RunID, &k.ClientID, &k.Kind)
+	return k, err
 }
 
 // UnfinalizedRuns returns running runs none of whose operations is still queued or

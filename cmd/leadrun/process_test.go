@@ -34,11 +34,12 @@ func TestMain(m *testing.M) {
 }
 
 // startWorker starts `leadrun worker` as a real process with slow chunks and a short
-// stale limit, so a test can interrupt it mid-run.
+// stale limit (5 s: long enough that a loaded CI machine does not miss heartbeats), so a
+// test can interrupt it mid-run.
 func startWorker(t *testing.T, dbURL string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(binary, "worker", "--db", dbURL, "--workers", "2", "--chunk-size", "10",
-		"--rules-delay", "30ms", "--stale-after", "2s", "--shutdown-grace", "10s")
+		"--rules-delay", "30ms", "--stale-after", "5s", "--shutdown-grace", "10s")
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
