@@ -76,15 +76,10 @@ func (r *Runner) scoreLeadChunk(ctx context.Context, ex *execution, leads []*lea
 		}
 		reason := leadrun.FailureReason(err)
 		ex.log.Warn("scorer failed a chunk", "reason", reason, "leads", len(scorable), "error", err)
-		var usage leadrun.Usage
-		var se *leadrun.ScoreError
-		if errors.As(err, &se) {
-			usage = se.Usage
-		}
 		for _, l := range scorable {
 			updates = append(updates, failedLead(l.ID, reason, err.Error()))
 		}
-		return updates, usage, nil
+		return updates, spentBefore(err), nil
 	}
 	return append(updates, r.leadOutcomes(ex.rubric, scorable, res)...), res.Usage, nil
 }
@@ -121,6 +116,15 @@ func (r *Runner) leadOutcomes(rubric *leadrun.Rubric, leads []*leadrun.Lead, res
 		}
 	}
 	return updates
+}
+
+// spentBefore is what a failed scorer call still cost: its tokens count once.
+func spentBefore(err error) leadrun.Usage {
+	var se *leadrun.ScoreError
+	if errors.As(err, &se) {
+		return se.Usage
+	}
+	return leadrun.Usage{}
 }
 
 func failedLead(id int64, reason leadrun.Reason, detail string) sqldb.LeadUpdate {

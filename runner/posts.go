@@ -91,7 +91,7 @@ func (r *Runner) scoreLeadPosts(ctx context.Context, ex *execution, lead *leadru
 		for _, p := range scorable {
 			updates = append(updates, sqldb.PostUpdate{PostID: p.ID, FailReason: leadrun.FailureReason(err), Rationale: "Scoring failed: " + err.Error()})
 		}
-		return updates, leadrun.Usage{}, nil
+		return updates, spentBefore(err), nil
 	}
 	maxScore := float64(ex.rubric.Post.MaxPostScore())
 	byID := map[int64]leadrun.PostOutcome{}

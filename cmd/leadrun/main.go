@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/runner"
+	"github.com/leadrun/leadrun/scoring/openai"
 	"github.com/leadrun/leadrun/scoring/rules"
 	"github.com/leadrun/leadrun/sqldb"
 )
@@ -62,6 +64,14 @@ type RunnerFlags struct {
 	StaleAfter  time.Duration `env:"LEADRUN_STALE_AFTER" default:"2m" help:"Abandon an operation whose worker has not sent a heartbeat for this long."`
 	OpTimeout   time.Duration `env:"LEADRUN_OPERATION_TIMEOUT" default:"2h" help:"Time limit of one (run, client, operation)."`
 	RulesDelay  time.Duration `env:"LEADRUN_RULES_DELAY" default:"0s" help:"Simulated latency per rules-scorer call (to rehearse AI timing)."`
+
+	Scorer            string        `env:"LEADRUN_SCORER" enum:"rules,openai" default:"rules" help:"Scorer: rules (offline, deterministic) or openai (any OpenAI-compatible server)."`
+	OpenAIBaseURL     string        `name:"openai-base-url" env:"LEADRUN_OPENAI_BASE_URL" default:"https://api.openai.com/v1" help:"Chat-completions base URL (OpenAI, Gemini, Ollama, vLLM, llama.cpp)."`
+	OpenAIModel       string        `name:"openai-model" env:"LEADRUN_OPENAI_MODEL" help:"Model name, e.g. gpt-4o-mini."`
+	OpenAIConcurrency int           `name:"openai-concurrency" env:"LEADRUN_OPENAI_CONCURRENCY" default:"4" help:"AI calls in flight at once (fair across clients)."`
+	OpenAITimeout     time.Duration `name:"openai-timeout" env:"LEADRUN_OPENAI_TIMEOUT" default:"60s" help:"Time limit of one AI call."`
+	OpenAIRPM         int           `name:"openai-rpm" env:"LEADRUN_OPENAI_RPM" help:"Requests per minute (0 = unlimited)."`
+	OpenAITPM         int           `name:"openai-tpm" env:"LEADRUN_OPENAI_TPM" help:"Tokens per minute (0 = unlimited)."`
 }
 
 func (f RunnerFlags) config() runner.Config {
@@ -69,7 +79,37 @@ func (f RunnerFlags) config() runner.Config {
 		StaleAfter: f.StaleAfter, OperationTimeout: f.OpTimeout}
 }
 
-func (f RunnerFlags) scorer() leadrun.Scorer { return rules.New(rules.Options{Delay: f.RulesDelay}) }
+// scorer builds the configured scorer. The API key comes only from the environment
+// (LEADRUN_OPENAI_API_KEY) or a file (LEADRUN_OPENAI_API_KEY_FILE), never from a flag.
+func (f RunnerFlags) scorer() (leadrun.Scorer, error) {
+	if f.Scorer != "openai" {
+		return rules.New(rules.Options{Delay: f.RulesDelay}), nil
+	}
+	key, err := secretFromEnv("LEADRUN_OPENAI_API_KEY")
+	if err != nil {
+		return nil, err
+	}
+	return openai.New(openai.Config{BaseURL: f.OpenAIBaseURL, Model: f.OpenAIModel, APIKey: key,
+		Timeout: f.OpenAITimeout, Concurrency: f.OpenAIConcurrency, RequestsPerMinute: f.OpenAIRPM,
+		TokensPerMinute: f.OpenAITPM})
+}
+
+// secretFromEnv reads a secret from the variable NAME or from the file named by NAME_FILE
+// (not both). Secrets have no defaults and are never taken from flags.
+func secretFromEnv(name string) (string, error) {
+	value, file := os.Getenv(name), os.Getenv(name+"_FILE")
+	if value != "" && file != "" {
+		return "", leadrun.Errorf(leadrun.EINVALID, "set %s or %s_FILE, not both", name, name)
+	}
+	if file == "" {
+		return value, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", leadrun.Errorf(leadrun.EINVALID, "read %s_FILE: %v", name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
 
 // app is what commands share: output streams, the logger and the open database.
 type app struct {
@@ -101,7 +141,11 @@ func (a *app) newRunner(ctx context.Context, f RunnerFlags) (*runner.Runner, err
 	if err != nil {
 		return nil, err
 	}
-	return runner.New(db, f.scorer(), a.log, f.config())
+	scorer, err := f.scorer()
+	if err != nil {
+		return nil, err
+	}
+	return runner.New(db, scorer, a.log, f.config())
 }
 
 func newLogger(w io.Writer, format, level string) *slog.Logger {
