@@ -158,7 +158,9 @@ func TestCancelStopsInFlightAICalls(t *testing.T) {
 		var once sync.Once
 		for e.cancelled.Load() < e.inFlight.Load() {
 			if time.Since(start) > 5*time.Second {
-				once.Do(func() { t.Errorf("%d of %d AI calls still running 5 s after cancel", e.inFlight.Load()-e.cancelled.Load(), e.inFlight.Load()) })
+				once.Do(func() {
+					t.Errorf("%d of %d AI calls still running 5 s after cancel", e.inFlight.Load()-e.cancelled.Load(), e.inFlight.Load())
+				})
 				break
 			}
 			time.Sleep(10 * time.Millisecond)
