@@ -1,6 +1,7 @@
 package leadrun
 
 import (
+	"fmt"
 	"regexp"
 	"time"
 )
@@ -89,6 +90,25 @@ func (c *Client) Validate() error {
 		return Errorf(EINVALID, "client %s: unknown timezone %q", c.ID, c.Timezone)
 	}
 	return nil
+}
+
+// BudgetExceeded says whether tokens spent today and this month (UTC) have reached the
+// client's daily or monthly budget (0 = unlimited), and which.
+func (c *Client) BudgetExceeded(today, thisMonth int64) (string, bool) {
+	switch {
+	case c.DailyTokenBudget > 0 && today >= c.DailyTokenBudget:
+		return fmt.Sprintf("daily token budget of %d reached (%d used today)", c.DailyTokenBudget, today), true
+	case c.MonthlyTokenBudget > 0 && thisMonth >= c.MonthlyTokenBudget:
+		return fmt.Sprintf("monthly token budget of %d reached (%d used this month)", c.MonthlyTokenBudget, thisMonth), true
+	}
+	return "", false
+}
+
+// BudgetWindows returns the starts of the UTC day and month containing now.
+func BudgetWindows(now time.Time) (day, month time.Time) {
+	now = now.UTC()
+	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC),
+		time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
 // ValidClientID reports whether s is a well-formed client ID.

@@ -116,8 +116,9 @@ func (c *ClientResult) DisplayID() string { return ClientRunID(c.RunID, c.Client
 func (c *ClientResult) Status() OpStatus { return DeriveStatus(c.Operations) }
 
 // DeriveStatus derives one status from a set of operations: running while any is not
-// terminal; then cancelled or abandoned if any was; skipped when all were skipped; failed
-// when none succeeded and one failed; succeeded_with_errors for a mix; else succeeded.
+// terminal; then cancelled or abandoned if any was; succeeded_with_errors when a token
+// budget stopped one; skipped when all were skipped; failed when none succeeded and one
+// failed; succeeded_with_errors for a mix; else succeeded.
 func DeriveStatus(ops []*Operation) OpStatus {
 	if len(ops) == 0 {
 		return OpSkipped
@@ -141,6 +142,9 @@ func DeriveStatus(ops []*Operation) OpStatus {
 			succeeded++
 		case OpSkipped:
 			skipped++
+			if o.SkipReason == SkipBudgetExceeded {
+				withErrors++ // leads were left unscored: worth a person's look
+			}
 		default:
 			failed++ // an unknown status is never mistaken for success
 		}
@@ -154,6 +158,8 @@ func DeriveStatus(ops []*Operation) OpStatus {
 		return OpAbandoned
 	case cancelled > 0:
 		return OpCancelled
+	case withErrors > 0 && skipped == len(ops):
+		return OpSucceededWithErrors
 	case skipped == len(ops):
 		return OpSkipped
 	case failed > 0 && succeeded+withErrors == 0:

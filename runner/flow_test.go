@@ -261,3 +261,34 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A client's daily token budget stops its operation before the chunk that would exceed
+// it: the operation ends skipped (budget_exceeded), the remaining leads stay due, and the
+// run says so.
+func TestTokenBudgetStopsOperation(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		mustFixture(t, db, 100, &leadrun.Client{ID: "A", Stream: 1, DailyTokenBudget: 250})
+		r := newRunner(t, db, &keywordScorer{}, runner.Config{ChunkSize: 10})
+		mustStart(t, r)
+		run := mustWait(t, r, trigger(t, r, 1, leadrun.RunParams{}).ID)
+		// Each chunk of 10 holds 9 scorable leads = 99 tokens: 99, 198, 297 ≥ 250 → stop.
+		if run.Totals.LeadsExamined != 30 || run.Totals.Tokens() != 297 {
+			t.Fatalf("examined %d, tokens %d; want 30 and 297", run.Totals.LeadsExamined, run.Totals.Tokens())
+		}
+		results, _ := db.FindClientResults(context.Background(), run.ID)
+		op := results[0].Operations[0]
+		if op.Status != leadrun.OpSkipped || op.SkipReason != leadrun.SkipBudgetExceeded || run.Status != leadrun.RunCompletedWithErrors {
+			t.Errorf("operation %s/%s, run %s; want skipped/budget_exceeded and completed_with_errors", op.Status, op.SkipReason, run.Status)
+		}
+		counts, _ := db.CountLeadsByStatus(context.Background(), "A")
+		if counts[leadrun.StatusToBeScored] != 70 {
+			t.Errorf("%d leads still due, want 70", counts[leadrun.StatusToBeScored])
+		}
+		// The next run the same day skips the client at planning.
+		next := mustWait(t, r, trigger(t, r, 1, leadrun.RunParams{}).ID)
+		results, _ = db.FindClientResults(context.Background(), next.ID)
+		if op := results[0].Operations[0]; op.SkipReason != leadrun.SkipBudgetExceeded || next.Totals.LeadsExamined != 0 {
+			t.Errorf("next run: %s/%s, examined %d", op.Status, op.SkipReason, next.Totals.LeadsExamined)
+		}
+	})
+}

@@ -21,6 +21,9 @@ func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 		if n == 0 {
 			return nil
 		}
+		if ok, err := r.budgetLeft(ctx, ex); !ok {
+			return ignoreCancel(ctx, err)
+		}
 		leads, err := r.db.DueLeads(ctx, ex.client.ID, afterID, r.cfg.MaxAttempts, n)
 		if err != nil || len(leads) == 0 {
 			return ignoreCancel(ctx, err)

@@ -50,7 +50,27 @@ type execution struct {
 	// examined counts items examined by this operation across attempts, for its limit.
 	examined  int64
 	lastEvent time.Time
-	fatal     error // set when the operation cannot go on (e.g. no rubric)
+	fatal     error  // set when the operation cannot go on (e.g. no rubric)
+	overspent string // set when the client's token budget stopped the operation
+}
+
+// budgetLeft checks the client's token budgets before a chunk; when one is spent it
+// records why and reports false, and the operation ends skipped with its leads still due.
+func (r *Runner) budgetLeft(ctx context.Context, ex *execution) (bool, error) {
+	c := ex.client
+	if c.DailyTokenBudget == 0 && c.MonthlyTokenBudget == 0 {
+		return true, nil
+	}
+	day, month := leadrun.BudgetWindows(r.db.Now())
+	today, thisMonth, err := r.db.TokensUsed(ctx, c.ID, day, month)
+	if err != nil {
+		return false, err
+	}
+	why, over := c.BudgetExceeded(today, thisMonth)
+	if over {
+		ex.overspent = why
+	}
+	return !over, nil
 }
 
 // Work executes the operation.
@@ -210,7 +230,13 @@ func (r *Runner) finishOperation(ctx context.Context, job *river.Job[operationAr
 				lastErr = ex.fatal.Error()
 			}
 		}
-		finished, err := tx.FinishOperation(wctx, ex.key, status, lastErr)
+		var finished bool
+		if ex.overspent != "" {
+			status, lastErr = leadrun.OpSkipped, ex.overspent
+			finished, err = tx.SkipOperation(wctx, ex.key, leadrun.SkipBudgetExceeded, ex.overspent)
+		} else {
+			finished, err = tx.FinishOperation(wctx, ex.key, status, lastErr)
+		}
 		if err != nil {
 			return err
 		}

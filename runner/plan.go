@@ -126,11 +126,19 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 	if err != nil {
 		return nil, err
 	}
+	day, month := leadrun.BudgetWindows(tx.Now)
+	today, thisMonth, err := tx.TokensUsed(ctx, c.ID, day, month)
+	if err != nil {
+		return nil, err
+	}
+	_, overspent := c.BudgetExceeded(today, thisMonth)
 	lead := &leadrun.Operation{RunID: run.ID, ClientID: c.ID, Kind: leadrun.OpLeadScoring, Status: leadrun.OpQueued,
 		Limit: firstPositive(run.Params.LeadLimit, c.LeadScoringLimit)}
 	switch {
 	case rubric == nil:
 		lead.Status, lead.SkipReason = leadrun.OpSkipped, leadrun.SkipNoRubric
+	case overspent && leadsDue > 0:
+		lead.Status, lead.SkipReason = leadrun.OpSkipped, leadrun.SkipBudgetExceeded
 	case leadsDue == 0:
 		lead.Status, lead.SkipReason = leadrun.OpSkipped, leadrun.SkipNoLeadsToScore
 	}
@@ -141,6 +149,8 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 		post.Status, post.SkipReason = leadrun.OpSkipped, leadrun.SkipServiceLevel
 	case rubric == nil || rubric.Post == nil:
 		post.Status, post.SkipReason = leadrun.OpSkipped, leadrun.SkipNoRubric
+	case overspent && postsDue > 0:
+		post.Status, post.SkipReason = leadrun.OpSkipped, leadrun.SkipBudgetExceeded
 	case postsDue == 0:
 		post.Status, post.SkipReason = leadrun.OpSkipped, leadrun.SkipNoPostsToScore
 	}

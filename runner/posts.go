@@ -23,6 +23,9 @@ func (r *Runner) scorePosts(ctx context.Context, ex *execution) error {
 	}
 	var afterID int64
 	for ctx.Err() == nil && ex.remaining(1) > 0 {
+		if ok, err := r.budgetLeft(ctx, ex); !ok {
+			return ignoreCancel(ctx, err)
+		}
 		leads, err := r.db.DuePostLeads(ctx, ex.client.ID, afterID, r.cfg.MaxAttempts, postLeadsPerChunk)
 		if err != nil || len(leads) == 0 {
 			return ignoreCancel(ctx, err)

@@ -77,10 +77,47 @@ func (tx *Tx) RequeueOperation(ctx context.Context, k leadrun.OpKey) error {
 // FinishOperation gives a running or queued operation its terminal status. It reports
 // false when it was already terminal (cancelled or abandoned meanwhile).
 func (tx *Tx) FinishOperation(ctx context.Context, k leadrun.OpKey, status leadrun.OpStatus, lastError string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE operations SET status = $4, last_error = $5, finished_at = $6
+	return tx.finishOperation(ctx, k, status, "", lastError)
+}
+
+// SkipOperation ends a running operation skipped with a reason (e.g. budget_exceeded);
+// what it committed before stays counted.
+func (tx *Tx) SkipOperation(ctx context.Context, k leadrun.OpKey, reason, detail string) (bool, error) {
+	return tx.finishOperation(ctx, k, leadrun.OpSkipped, reason, detail)
+}
+
+func (tx *Tx) finishOperation(ctx context.Context, k leadrun.OpKey, status leadrun.OpStatus, skipReason, lastError string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE operations SET status = $4, skip_reason = $5, last_error = $6, finished_at = $7
 		WHERE run_id = $1 AND client_id = $2 AND operation = $3 AND status IN ('queued','running')`,
-		k.RunID, k.ClientID, k.Kind, status, lastError, tx.db.ts(tx.Now))
+		k.RunID, k.ClientID, k.Kind, status, skipReason, lastError, tx.db.ts(tx.Now))
 	return affectedOne(res, err)
+}
+
+// TokensUsed sums the tokens a client's operations spent since each of the two times
+// (an operation counts from when it started).
+func (db *DB) TokensUsed(ctx context.Context, clientID string, sinceA, sinceB time.Time) (a, b int64, err error) {
+	return tokensUsed(ctx, db.db, db, clientID, sinceA, sinceB)
+}
+
+// TokensUsed is DB.TokensUsed inside the transaction.
+func (tx *Tx) TokensUsed(ctx context.Context, clientID string, sinceA, sinceB time.Time) (a, b int64, err error) {
+	return tokensUsed(ctx, tx, tx.db, clientID, sinceA, sinceB)
+}
+
+func tokensUsed(ctx context.Context, q querier, db *DB, clientID string, sinceA, sinceB time.Time) (a, b int64, err error) {
+	err = q.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN started_at >= $2 THEN prompt_tokens + completion_tokens ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN started_at >= $3 THEN prompt_tokens + completion_tokens ELSE 0 END), 0)
+		FROM operations WHERE client_id = $1 AND started_at >= $4`,
+		clientID, db.ts(sinceA), db.ts(sinceB), db.ts(minTime(sinceA, sinceB))).Scan(&a, &b)
+	return a, b, err
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // OpDelta is what one chunk adds to an operation's counts.
