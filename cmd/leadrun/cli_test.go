@@ -144,3 +144,52 @@ func TestHelpAndUsage(t *testing.T) {
 		t.Errorf("run without --stream: exit %d, %q", code, errOut)
 	}
 }
+
+// rescore previews a changed rubric on scored leads and saves nothing.
+func TestRescorePreview(t *testing.T) {
+	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
+	mustCLI(t, "demo", "--db", dbURL)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "rubric.json")
+	mustCLI(t, "rubric", "export", "Guy-Wilson", file, "--db", dbURL)
+	b, _ := os.ReadFile(file)
+	var rubric map[string]any
+	if err := json.Unmarshal(b, &rubric); err != nil {
+		t.Fatal(err)
+	}
+	attrs := rubric["attributes"].([]any)
+	attrs[0].(map[string]any)["active"] = false // drop the first positive attribute
+	b, _ = json.Marshal(rubric)
+	os.WriteFile(file, b, 0o644)
+	mustCLI(t, "rubric", "import", "Guy-Wilson", file, "--db", dbURL)
+	before := mustCLI(t, "runs", "list", "--db", dbURL, "--json")
+	var preview struct {
+		Leads []rescoreRow `json:"leads"`
+	}
+	if err := json.Unmarshal([]byte(mustCLI(t, "rescore", "Guy-Wilson", "--sample", "20", "--db", dbURL, "--json")), &preview); err != nil {
+		t.Fatal(err)
+	}
+	changed := 0
+	for _, r := range preview.Leads {
+		if r.Error != "" {
+			t.Errorf("lead %d not scored: %s", r.LeadID, r.Error)
+		}
+		if r.Delta != 0 {
+			changed++
+		}
+		if r.Delta != r.New-r.Old {
+			t.Errorf("lead %d: delta %v != %v - %v", r.LeadID, r.Delta, r.New, r.Old)
+		}
+	}
+	if len(preview.Leads) != 20 || changed == 0 {
+		t.Fatalf("%d leads previewed, %d changed; want 20 with some changed", len(preview.Leads), changed)
+	}
+	again := mustCLI(t, "rescore", "Guy-Wilson", "--sample", "20", "--db", dbURL, "--json")
+	var second struct {
+		Leads []rescoreRow `json:"leads"`
+	}
+	json.Unmarshal([]byte(again), &second)
+	if second.Leads[5].Old != preview.Leads[5].Old || mustCLI(t, "runs", "list", "--db", dbURL, "--json") != before {
+		t.Error("the preview changed stored scores or runs")
+	}
+}

@@ -45,6 +45,7 @@ type CLI struct {
 	Clients ClientsCmd `cmd:"" help:"Add, list and show clients."`
 	Rubric  RubricCmd  `cmd:"" help:"Import or export a client's rubric (YAML or JSON)."`
 	Leads   LeadsCmd   `cmd:"" help:"Import leads (CSV or JSON, deduplicated by profile URL)."`
+	Rescore RescoreCmd `cmd:"" help:"Preview the current rubric on a sample of scored leads (old → new → delta), saving nothing."`
 	Worker  WorkerCmd  `cmd:"" help:"Work queued runs until stopped (SIGINT/SIGTERM)."`
 	Bench   BenchCmd   `cmd:"" help:"Benchmark end-to-end scoring against a plain UPDATE loop."`
 }
