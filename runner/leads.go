@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/sqldb"
@@ -17,6 +18,9 @@ func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 	}
 	var afterID int64
 	for ctx.Err() == nil {
+		if afterID > 0 && pause(ctx, r.cfg.ChunkPause) != nil {
+			return nil
+		}
 		n := ex.remaining(r.cfg.ChunkSize)
 		if n == 0 {
 			return nil
@@ -45,6 +49,21 @@ func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 		}
 	}
 	return nil
+}
+
+// pause waits d between chunks, or until ctx ends.
+func pause(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // ignoreCancel drops errors caused by the context ending: the caller reads the cause.

@@ -32,6 +32,7 @@ type Config struct {
 	HeartbeatEvery   time.Duration // heartbeat and cancellation check (default 1s)
 	ReapEvery        time.Duration // stale-run check (default 15s)
 	OperationTimeout time.Duration // a (run, client, operation) is cut off after this (default 2h)
+	ChunkPause       time.Duration // wait between chunks of one operation (the original's 2 s; default none)
 }
 
 func (c *Config) setDefaults() {

@@ -28,6 +28,9 @@ type BenchCmd struct {
 	Leads       int    `default:"100000" help:"Synthetic leads in total, spread over the clients."`
 	JSON        bool   `name:"json" help:"Print the result as JSON."`
 	CPUProfile  string `help:"Write a CPU profile of the tracked run to this file."`
+
+	AILatency     time.Duration `name:"ai-latency" help:"AI mode: score through an in-process OpenAI-compatible fake with this latency per call (e.g. 200ms), against the ideal concurrency × chunk ÷ latency."`
+	OriginalLeads int           `default:"400" help:"AI mode: leads for the original platform's design (one chunk at a time, 2 s pause)."`
 }
 
 // benchResult is what the benchmark reports.
@@ -54,6 +57,9 @@ type benchResult struct {
 func (c *BenchCmd) Run(ctx context.Context, a *app) error {
 	if c.Clients < 1 || c.Leads < c.Clients {
 		return leadrun.Errorf(leadrun.EINVALID, "need at least 1 client and 1 lead per client")
+	}
+	if c.AILatency > 0 {
+		return c.runAI(ctx, a)
 	}
 	dbURL, cleanup, err := c.freshDatabase(ctx)
 	if err != nil {
