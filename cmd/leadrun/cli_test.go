@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/sqldb"
 	"github.com/leadrun/leadrun/sqldb/sqldbtest"
 )
@@ -191,5 +192,29 @@ func TestRescorePreview(t *testing.T) {
 	json.Unmarshal([]byte(again), &second)
 	if second.Leads[5].Old != preview.Leads[5].Old || mustCLI(t, "runs", "list", "--db", dbURL, "--json") != before {
 		t.Error("the preview changed stored scores or runs")
+	}
+}
+
+func TestParsePrices(t *testing.T) {
+	got, err := parsePrices("gpt-4o-mini=0.15/0.60; gemini-2.5-flash = 0.3/2.5")
+	if err != nil || got["gpt-4o-mini"].CompletionPerMillion != 0.60 || got["gemini-2.5-flash"].PromptPerMillion != 0.3 {
+		t.Fatalf("%v %v", got, err)
+	}
+	for _, bad := range []string{"gpt", "gpt=1", "gpt=a/b", "=1/2", "gpt=-1/2"} {
+		if _, err := parsePrices(bad); leadrun.ErrorCode(err) != leadrun.EINVALID {
+			t.Errorf("%q: %v, want EINVALID", bad, err)
+		}
+	}
+}
+
+// The openai scorer refuses to start without a key, and says where to put it.
+func TestOpenAIScorerNeedsKey(t *testing.T) {
+	t.Setenv("LEADRUN_OPENAI_API_KEY", "")
+	t.Setenv("LEADRUN_OPENAI_API_KEY_FILE", "")
+	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
+	mustCLI(t, "clients", "add", "A", "--db", dbURL)
+	code, _, errOut := cli(t, "run", "--stream", "1", "--scorer", "openai", "--openai-model", "m", "--db", dbURL)
+	if code != exitError || !strings.Contains(strings.ToLower(errOut), "key") {
+		t.Errorf("exit %d, %q", code, errOut)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -73,6 +74,7 @@ type RunnerFlags struct {
 	OpenAITimeout     time.Duration `name:"openai-timeout" env:"LEADRUN_OPENAI_TIMEOUT" default:"60s" help:"Time limit of one AI call."`
 	OpenAIRPM         int           `name:"openai-rpm" env:"LEADRUN_OPENAI_RPM" help:"Requests per minute (0 = unlimited)."`
 	OpenAITPM         int           `name:"openai-tpm" env:"LEADRUN_OPENAI_TPM" help:"Tokens per minute (0 = unlimited)."`
+	OpenAIPrices      string        `name:"openai-prices" env:"LEADRUN_OPENAI_PRICES" help:"Price table for cost estimates, dollars per million tokens: MODEL=PROMPT/COMPLETION;… e.g. gpt-4o-mini=0.15/0.60"`
 }
 
 func (f RunnerFlags) config() runner.Config {
@@ -90,9 +92,32 @@ func (f RunnerFlags) scorer() (leadrun.Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
+	prices, err := parsePrices(f.OpenAIPrices)
+	if err != nil {
+		return nil, err
+	}
 	return openai.New(openai.Config{BaseURL: f.OpenAIBaseURL, Model: f.OpenAIModel, APIKey: key,
 		Timeout: f.OpenAITimeout, Concurrency: f.OpenAIConcurrency, RequestsPerMinute: f.OpenAIRPM,
-		TokensPerMinute: f.OpenAITPM})
+		TokensPerMinute: f.OpenAITPM, Prices: prices})
+}
+
+// parsePrices reads "MODEL=PROMPT/COMPLETION;…" in dollars per million tokens.
+func parsePrices(s string) (map[string]openai.Price, error) {
+	prices := map[string]openai.Price{}
+	for _, entry := range strings.Split(s, ";") {
+		if strings.TrimSpace(entry) == "" {
+			continue
+		}
+		model, rates, ok := strings.Cut(entry, "=")
+		in, out, ok2 := strings.Cut(rates, "/")
+		p, err1 := strconv.ParseFloat(strings.TrimSpace(in), 64)
+		c, err2 := strconv.ParseFloat(strings.TrimSpace(out), 64)
+		if !ok || !ok2 || err1 != nil || err2 != nil || p < 0 || c < 0 || strings.TrimSpace(model) == "" {
+			return nil, leadrun.Errorf(leadrun.EINVALID, "price %q: write MODEL=PROMPT/COMPLETION in dollars per million tokens, e.g. gpt-4o-mini=0.15/0.60", entry)
+		}
+		prices[strings.TrimSpace(model)] = openai.Price{PromptPerMillion: p, CompletionPerMillion: c}
+	}
+	return prices, nil
 }
 
 // secretFromEnv reads a secret from the variable NAME or from the file named by NAME_FILE
