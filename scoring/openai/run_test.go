@@ -215,7 +215,6 @@ func TestRunOutcomesByProviderBehaviour(t *testing.T) {
 		status     leadrun.RunStatus
 		scored     int64
 		failedBy   map[string]int64
-		callsEqual bool // every response (even failed ones) reported tokens that must count
 	}{
 		{name: "valid", status: leadrun.RunCompleted, scored: 25,
 			script: func(_ int64, keys []string) (int, []map[string]any, string) { return 0, only(keys, ""), "" }},
@@ -309,5 +308,24 @@ func TestFailingLeadStopsAfterMaxAttempts(t *testing.T) {
 	lead, err := db.FindLeadByID(ctx, "Guy-Wilson", 2)
 	if err != nil || lead.ScoringStatus != leadrun.StatusFailed || lead.Attempts != 3 || lead.LastReason != leadrun.ReasonInvalidAIResponse {
 		t.Errorf("lead 2: %+v %v", lead, err)
+	}
+}
+
+// The requests-per-minute limit spaces calls out: at 120 per minute with one call in
+// flight, three calls take at least a second.
+func TestRequestsPerMinuteLimit(t *testing.T) {
+	e := newEchoServer(t)
+	s, err := New(Config{BaseURL: e.srv.URL + "/v1", Model: "m", APIKey: "k", Concurrency: 1, RequestsPerMinute: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for i := int64(1); i <= 3; i++ {
+		if _, err := s.ScoreLeads(context.Background(), leadrun.LeadRequest{ClientID: "A", Rubric: testRubric(), Leads: testLeads(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if took := time.Since(start); took < 900*time.Millisecond {
+		t.Errorf("3 calls at 120/min took %s, want ≥ 1 s", took)
 	}
 }
