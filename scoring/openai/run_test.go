@@ -210,11 +210,11 @@ func TestRunOutcomesByProviderBehaviour(t *testing.T) {
 		return strings.Contains(","+strings.Join(keys, ",")+",", ","+k+",")
 	}
 	cases := []struct {
-		name       string
-		script     func(call int64, keys []string) (int, []map[string]any, string)
-		status     leadrun.RunStatus
-		scored     int64
-		failedBy   map[string]int64
+		name     string
+		script   func(call int64, keys []string) (int, []map[string]any, string)
+		status   leadrun.RunStatus
+		scored   int64
+		failedBy map[string]int64
 	}{
 		{name: "valid", status: leadrun.RunCompleted, scored: 25,
 			script: func(_ int64, keys []string) (int, []map[string]any, string) { return 0, only(keys, ""), "" }},
