@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/leadrun/leadrun"
 )
@@ -44,30 +43,21 @@ func (db *DB) FindClients(ctx context.Context, f leadrun.ClientFilter) ([]*leadr
 }
 
 func findClients(ctx context.Context, q querier, f leadrun.ClientFilter) ([]*leadrun.Client, error) {
-	where, args := []string{"1=1"}, []any{}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var where conditions
 	if f.Stream != nil {
-		add("stream = $%d", *f.Stream)
+		where.add("stream = $%d", *f.Stream)
 	}
 	if f.Status != nil {
-		add("status = $%d", *f.Status)
+		where.add("status = $%d", *f.Status)
 	}
 	if f.IDs != nil {
-		ids := make([]string, len(f.IDs))
-		for i, id := range f.IDs {
-			args = append(args, id)
-			ids[i] = fmt.Sprintf("$%d", len(args))
-		}
-		if len(ids) == 0 {
+		if len(f.IDs) == 0 {
 			return nil, nil
 		}
-		where = append(where, "id IN ("+strings.Join(ids, ",")+")")
+		in, args := inList(f.IDs, len(where.args))
+		where.terms, where.args = append(where.terms, "id IN ("+in+")"), append(where.args, args...)
 	}
-	return collect(ctx, q, scanClient, `SELECT `+clientColumns+` FROM clients WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY id`, args...)
+	return collect(ctx, q, scanClient, `SELECT `+clientColumns+` FROM clients WHERE `+where.sql()+` ORDER BY id`, where.args...)
 }
 
 // UpdateClient applies an update to a client and returns the result.

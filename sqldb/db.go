@@ -284,6 +284,26 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// conditions builds a WHERE clause with numbered placeholders.
+type conditions struct {
+	terms []string
+	args  []any
+}
+
+// add appends a condition whose "$%d" takes the value's placeholder number.
+func (c *conditions) add(cond string, v any) {
+	c.args = append(c.args, v)
+	c.terms = append(c.terms, fmt.Sprintf(cond, len(c.args)))
+}
+
+// sql is the conditions joined with AND ("1=1" when there are none).
+func (c *conditions) sql() string {
+	if len(c.terms) == 0 {
+		return "1=1"
+	}
+	return strings.Join(c.terms, " AND ")
+}
+
 // collect runs a query and scans each row with scan.
 func collect[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/leadrun/leadrun"
 )
@@ -119,21 +118,21 @@ func (db *DB) FindLeadByID(ctx context.Context, clientID string, id int64) (*lea
 
 // FindLeads returns a client's leads in ID order, after the filter's cursor.
 func (db *DB) FindLeads(ctx context.Context, f leadrun.LeadFilter) ([]*leadrun.Lead, error) {
-	where, args := []string{"l.client_id = $1", "l.id > $2"}, []any{f.ClientID, f.AfterID}
+	var where conditions
+	where.add("l.client_id = $%d", f.ClientID)
+	where.add("l.id > $%d", f.AfterID)
 	if f.ScoringStatus != nil {
-		args = append(args, *f.ScoringStatus)
-		where = append(where, fmt.Sprintf("l.scoring_status = $%d", len(args)))
+		where.add("l.scoring_status = $%d", *f.ScoringStatus)
 	}
 	if f.MinScore != nil {
-		args = append(args, *f.MinScore)
-		where = append(where, fmt.Sprintf("l.score >= $%d", len(args)))
+		where.add("l.score >= $%d", *f.MinScore)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 10000 {
 		limit = 10000
 	}
-	return queryLeads(ctx, db.db, scanLead, `SELECT `+leadColumns+leadFrom+`WHERE `+strings.Join(where, " AND ")+
-		fmt.Sprintf(" ORDER BY l.id LIMIT %d", limit), args...)
+	return queryLeads(ctx, db.db, scanLead, `SELECT `+leadColumns+leadFrom+`WHERE `+where.sql()+
+		fmt.Sprintf(" ORDER BY l.id LIMIT %d", limit), where.args...)
 }
 
 // DueLeads returns up to limit leads of a client that a run should score, with IDs above

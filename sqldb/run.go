@@ -104,35 +104,31 @@ func (db *DB) FindRunByID(ctx context.Context, id string) (*leadrun.Run, error) 
 
 // FindRuns returns runs, newest first, with their totals.
 func (db *DB) FindRuns(ctx context.Context, f leadrun.RunFilter) ([]*leadrun.Run, error) {
-	where, args := []string{"1=1"}, []any{}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var where conditions
 	if f.Stream != nil {
-		add("stream = $%d", *f.Stream)
+		where.add("stream = $%d", *f.Stream)
 	}
 	if f.Status != nil {
-		add("status = $%d", *f.Status)
+		where.add("status = $%d", *f.Status)
 	}
 	if f.ClientID != nil {
-		add("id IN (SELECT run_id FROM client_results WHERE client_id = $%d)", *f.ClientID)
+		where.add("id IN (SELECT run_id FROM client_results WHERE client_id = $%d)", *f.ClientID)
 	}
 	if f.Since != nil {
-		add("created_at >= $%d", db.ts(*f.Since))
+		where.add("created_at >= $%d", db.ts(*f.Since))
 	}
 	if f.Until != nil {
-		add("created_at < $%d", db.ts(*f.Until))
+		where.add("created_at < $%d", db.ts(*f.Until))
 	}
 	if f.BeforeID != nil {
-		add("(created_at, id) < (SELECT created_at, id FROM runs WHERE id = $%d)", *f.BeforeID)
+		where.add("(created_at, id) < (SELECT created_at, id FROM runs WHERE id = $%d)", *f.BeforeID)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	runs, err := collect(ctx, db.db, scanRun, `SELECT `+runColumns+` FROM runs WHERE `+strings.Join(where, " AND ")+
-		fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, limit), args...)
+	runs, err := collect(ctx, db.db, scanRun, `SELECT `+runColumns+` FROM runs WHERE `+where.sql()+
+		fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, limit), where.args...)
 	if err != nil {
 		return nil, err
 	}
