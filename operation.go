@@ -207,8 +207,10 @@ func DeriveRunStatus(results []*ClientResult) (RunStatus, string) {
 		return RunCompleted, "no active clients on this stream"
 	case t.ClientsSkipped == t.ClientsTotal:
 		return RunCompleted, "nothing to do: every client was skipped"
-	case t.ClientsFailed == 0 && t.ClientsWithErrors == 0:
+	case t.ClientsFailed == 0 && t.ClientsWithErrors == 0 && t.ClientsSkipped == 0:
 		return RunCompleted, fmt.Sprintf("%d of %d clients succeeded", t.ClientsSucceeded, t.ClientsTotal)
+	case t.ClientsFailed == 0 && t.ClientsWithErrors == 0:
+		return RunCompleted, fmt.Sprintf("%d clients succeeded, %d had nothing due", t.ClientsSucceeded, t.ClientsSkipped)
 	case t.ClientsSucceeded+t.ClientsWithErrors == 0:
 		return RunFailed, fmt.Sprintf("all %d clients with work failed", t.ClientsFailed)
 	default:

@@ -127,7 +127,7 @@ func TestDeriveRunStatus(t *testing.T) {
 		{"no clients", nil, leadrun.RunCompleted, "no active clients"},
 		{"all skipped", []*leadrun.ClientResult{result("a", sk), result("b", sk, sk)}, leadrun.RunCompleted, "every client was skipped"},
 		{"all succeeded", []*leadrun.ClientResult{result("a", ok), result("b", ok, sk)}, leadrun.RunCompleted, "2 of 2 clients succeeded"},
-		{"succeeded and skipped", []*leadrun.ClientResult{result("a", ok), result("b", sk)}, leadrun.RunCompleted, "1 of 2 clients succeeded"},
+		{"succeeded and skipped", []*leadrun.ClientResult{result("a", ok), result("b", sk)}, leadrun.RunCompleted, "1 clients succeeded, 1 had nothing due"},
 		{"one with errors", []*leadrun.ClientResult{result("a", ok), result("b", swe)}, leadrun.RunCompletedWithErrors, "1 clients succeeded, 1 with errors, 0 failed, 0 skipped"},
 		{"only errors", []*leadrun.ClientResult{result("a", swe)}, leadrun.RunCompletedWithErrors, "1 with errors"},
 		{"one failed", []*leadrun.ClientResult{result("a", ok), result("b", f), result("c", sk)}, leadrun.RunCompletedWithErrors, "1 failed, 1 skipped"},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/runner"
+	"github.com/leadrun/leadrun/web"
 )
 
 // RunCmd starts a run.
@@ -34,7 +35,7 @@ func (c *RunCmd) Run(ctx context.Context, a *app) error {
 	}
 	if !c.Wait {
 		if c.JSON {
-			return writeJSON(a.out, runJSON(run))
+			return writeJSON(a.out, web.NewRunView(run))
 		}
 		fmt.Fprintf(a.out, "Run %s queued for stream %d. A `leadrun worker` (or `leadrun serve`) on this database works it;\n"+
 			"follow it with `leadrun runs show %s`.\n", run.ID, run.Stream, run.ID)
@@ -117,9 +118,9 @@ func (c *RunsListCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	if c.JSON {
-		out := make([]runOut, len(runs))
+		out := make([]web.RunView, len(runs))
 		for i, r := range runs {
-			out[i] = runJSON(r)
+			out[i] = web.NewRunView(r)
 		}
 		return writeJSON(a.out, out)
 	}
@@ -174,7 +175,7 @@ func showRunJSON(ctx context.Context, a *app, runID string) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(a.out, runDetailJSON(run, results, events))
+	return writeJSON(a.out, web.NewRunDetailView(run, results, events))
 }
 
 // RunsCancelCmd cancels a run.

@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -212,5 +216,66 @@ func TestWorkerSIGTERMHandsOver(t *testing.T) {
 			}
 			assertEachLeadOnce(t, db, run.ID)
 		})
+	}
+}
+
+// `leadrun serve` as a real process: the original cron call gets 202 and a run ID, the run
+// completes, /readyz answers, and SIGTERM stops the process cleanly.
+func TestServeProcess(t *testing.T) {
+	dbURL, db := mustSeed(t, sqldb.SQLite)
+	cmd := exec.Command(binary, "serve", "--db", dbURL, "--listen", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "LEADRUN_WEBHOOK_SECRET=cron-secret-1", "LEADRUN_ADMIN_TOKEN=admin-token-1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	addr := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 4096)
+		var seen string
+		for {
+			n, err := stderr.Read(buf)
+			seen += string(buf[:n])
+			if i := strings.Index(seen, "http://"); i >= 0 && strings.Contains(seen[i:], " on ") {
+				addr <- strings.Fields(seen[i:])[0]
+				io.Copy(io.Discard, stderr)
+				return
+			}
+			if err != nil {
+				addr <- ""
+				return
+			}
+		}
+	}()
+	base := <-addr
+	if base == "" {
+		t.Fatal("serve did not print its address")
+	}
+	req, _ := http.NewRequest("POST", base+"/smart-resume-client-by-client", strings.NewReader(`{"stream": 1}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-webhook-secret", "cron-secret-1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]string
+	json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted || body["run_id"] == "" {
+		t.Fatalf("webhook: %d %v", resp.StatusCode, body)
+	}
+	if run := pollRun(t, db, body["run_id"], func(r *leadrun.Run) bool { return r.Status.Terminal() }); run.Status != leadrun.RunCompleted {
+		t.Errorf("run %s: %s", run.ID, run.Status)
+	}
+	if resp, err := http.Get(base + "/readyz"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("readyz: %v %v", resp, err)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve after SIGTERM: %v", err)
 	}
 }

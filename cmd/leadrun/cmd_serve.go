@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/leadrun/leadrun/web"
+)
+
+// ServeCmd is the production process: it works runs and answers HTTP (the cron webhook,
+// the JSON API, health checks). Secrets: LEADRUN_WEBHOOK_SECRET and LEADRUN_ADMIN_TOKEN, or
+// their _FILE variants.
+type ServeCmd struct {
+	RunnerFlags
+	Listen        string        `env:"LEADRUN_LISTEN" default:"127.0.0.1:8080" help:"Address to listen on."`
+	ShutdownGrace time.Duration `env:"LEADRUN_SHUTDOWN_GRACE" default:"30s" help:"On SIGTERM, how long requests and in-flight chunks may take to finish."`
+}
+
+// Run serves until SIGINT or SIGTERM.
+func (c *ServeCmd) Run(ctx context.Context, a *app) error {
+	// Secrets only from the environment or files (never flags, never defaults).
+	secret, err := secretFromEnv("LEADRUN_WEBHOOK_SECRET")
+	if err != nil {
+		return err
+	}
+	token, err := secretFromEnv("LEADRUN_ADMIN_TOKEN")
+	if err != nil {
+		return err
+	}
+	if secret == "" {
+		fmt.Fprintln(a.errOut, "leadrun serve: LEADRUN_WEBHOOK_SECRET is not set: the cron webhook answers 503.")
+	}
+	if token == "" {
+		fmt.Fprintln(a.errOut, "leadrun serve: LEADRUN_ADMIN_TOKEN is not set: the /api/v1 routes answer 503.")
+	}
+	r, err := a.newRunner(ctx, c.RunnerFlags)
+	if err != nil {
+		return err
+	}
+	srv, err := web.NewServer(a.db, r, web.Config{WebhookSecret: secret, AdminToken: token, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return err
+	}
+	if err := r.Start(ctx); err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	fmt.Fprintf(a.errOut, "leadrun serve: http://%s on %s; stop with Ctrl-C or SIGTERM.\n", ln.Addr(), a.db.URL())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownGrace)
+	defer cancel()
+	err = errors.Join(ignoreClosed(err), hs.Shutdown(sctx), r.Shutdown(sctx))
+	return err
+}
+
+func ignoreClosed(err error) error {
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,192 @@
+// Package web is leadrun's HTTP face: the cron webhook that starts runs, the JSON API and
+// the health checks. The whole route table is in routes.
+package web
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/runner"
+	"github.com/leadrun/leadrun/sqldb"
+)
+
+// DefaultMaxBody is the largest request body accepted (SPEC §3.9: 5 MB).
+const DefaultMaxBody = 5 << 20
+
+// Config configures a Server. Secrets have no defaults: a route whose secret is not set
+// refuses every request with 503 and says which variable to set.
+type Config struct {
+	WebhookSecret string // x-webhook-secret of POST /smart-resume-client-by-client
+	AdminToken    string // Authorization: Bearer token of /api/v1
+	MaxBodyBytes  int64
+	Logger        *slog.Logger
+}
+
+// Server answers HTTP requests.
+type Server struct {
+	db     *sqldb.DB
+	runner *runner.Runner
+	cfg    Config
+	log    *slog.Logger
+}
+
+// NewServer builds a Server on a database and a runner.
+func NewServer(db *sqldb.DB, r *runner.Runner, cfg Config) (*Server, error) {
+	if db == nil || r == nil {
+		return nil, errors.New("web: a database and a runner are required")
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBody
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger}, nil
+}
+
+// Handler is the server's full handler, with request logging.
+func (s *Server) Handler() http.Handler { return s.logRequests(s.routes()) }
+
+// routes is the whole route table.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /smart-resume-client-by-client", s.handleWebhookTrigger)
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	mux.Handle("GET /api/v1/runs", s.admin(s.handleRunList))
+	mux.Handle("POST /api/v1/runs", s.admin(s.handleRunCreate))
+	mux.Handle("GET /api/v1/runs/{id}", s.admin(s.handleRunView))
+	mux.Handle("GET /api/v1/runs/{id}/events", s.admin(s.handleRunEvents))
+	mux.Handle("POST /api/v1/runs/{id}/cancel", s.admin(s.handleRunCancel))
+	return mux
+}
+
+// statusOf maps domain error codes to HTTP statuses, in one place.
+var statusOf = map[string]int{
+	leadrun.EINVALID:      http.StatusBadRequest,
+	leadrun.EUNAUTHORIZED: http.StatusUnauthorized,
+	leadrun.EFORBIDDEN:    http.StatusForbidden,
+	leadrun.ENOTFOUND:     http.StatusNotFound,
+	leadrun.ECONFLICT:     http.StatusConflict,
+	leadrun.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// Error writes err as {"error": {"code", "message"}} with its status. Internal errors are
+// logged and shown as "Internal error.".
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	status, code, msg := s.describe(r, err)
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func (s *Server) describe(r *http.Request, err error) (int, string, string) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body over %d bytes", tooLarge.Limit)
+	}
+	code := leadrun.ErrorCode(err)
+	if code == leadrun.EINTERNAL {
+		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	return statusOf[code], code, leadrun.ErrorMessage(err)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// decodeStrict reads one JSON value into v: unknown fields, wrong types and trailing data
+// are EINVALID; an empty body leaves v as it is; a body over the limit is a MaxBytesError.
+func (s *Server) decodeStrict(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return err
+	case errors.Is(err, io.EOF):
+		return nil
+	case err != nil:
+		return leadrun.Errorf(leadrun.EINVALID, "malformed JSON body: %s", err.Error())
+	}
+	if dec.More() {
+		return leadrun.Errorf(leadrun.EINVALID, "malformed JSON body: more than one JSON value")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return leadrun.Errorf(leadrun.EINVALID, "malformed JSON body: data after the JSON value")
+	}
+	return nil
+}
+
+// secretMatches compares in constant time; an unset secret never matches.
+func secretMatches(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// admin guards the JSON API with the admin bearer token.
+func (s *Server) admin(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.AdminToken == "" {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": map[string]string{"code": "unavailable",
+				"message": "the admin API is disabled: set LEADRUN_ADMIN_TOKEN (or LEADRUN_ADMIN_TOKEN_FILE)"}})
+			return
+		}
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || !secretMatches(token, s.cfg.AdminToken) {
+			s.Error(w, r, leadrun.Errorf(leadrun.EUNAUTHORIZED, "missing or wrong admin token (Authorization: Bearer …)"))
+			return
+		}
+		next(w, r)
+	})
+}
+
+// logRequests logs each request's method, path (never the query: it may carry an ingest
+// token), status and duration — never headers or bodies.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", time.Since(start).Milliseconds())
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReady is ready when the database answers and its schema is current.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if err := s.db.Ping(r.Context()); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
+		return
+	}
+	if err := s.db.CheckSchema(r.Context()); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": leadrun.ErrorMessage(err)})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}

@@ -1,0 +1,74 @@
+package web
+
+import (
+	"time"
+
+	"github.com/leadrun/leadrun"
+)
+
+// RunView is the stable JSON form of a run, shared by the API and the CLI (documented in
+// the README).
+type RunView struct {
+	RunID           string            `json:"run_id"`
+	Stream          int               `json:"stream"`
+	Status          leadrun.RunStatus `json:"status"`
+	StatusReason    string            `json:"status_reason"`
+	Trigger         leadrun.Trigger   `json:"trigger"`
+	RequestedBy     string            `json:"requested_by"`
+	Params          leadrun.RunParams `json:"params"`
+	CreatedAt       time.Time         `json:"created_at"`
+	StartedAt       *time.Time        `json:"started_at"`
+	FinishedAt      *time.Time        `json:"finished_at"`
+	HeartbeatAt     *time.Time        `json:"heartbeat_at"`
+	DurationSeconds float64           `json:"duration_seconds"`
+	Totals          leadrun.Totals    `json:"totals"`
+	SuccessRate     *float64          `json:"success_rate"` // percent; null when nothing was attempted
+}
+
+// NewRunView renders a run.
+func NewRunView(r *leadrun.Run) RunView {
+	return RunView{RunID: r.ID, Stream: r.Stream, Status: r.Status, StatusReason: r.StatusReason, Trigger: r.Trigger,
+		RequestedBy: r.RequestedBy, Params: r.Params, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt,
+		FinishedAt: r.FinishedAt, HeartbeatAt: r.HeartbeatAt, DurationSeconds: r.Duration(time.Now()).Seconds(),
+		Totals: r.Totals, SuccessRate: rate(r.Totals)}
+}
+
+func rate(t leadrun.Totals) *float64 {
+	r, ok := t.SuccessRate()
+	if !ok {
+		return nil
+	}
+	return &r
+}
+
+// ClientResultView is the stable JSON form of a client result.
+type ClientResultView struct {
+	ClientRunID string               `json:"client_run_id"`
+	ClientID    string               `json:"client_id"`
+	ClientName  string               `json:"client_name"`
+	Status      leadrun.OpStatus     `json:"status"`
+	Totals      leadrun.Totals       `json:"totals"`
+	SuccessRate *float64             `json:"success_rate"`
+	Operations  []*leadrun.Operation `json:"operations"`
+}
+
+// RunDetailView is a run with its client results and progress log.
+type RunDetailView struct {
+	Run           RunView             `json:"run"`
+	ClientResults []ClientResultView  `json:"client_results"`
+	Events        []*leadrun.RunEvent `json:"events"`
+}
+
+// NewRunDetailView renders a run with its client results and events.
+func NewRunDetailView(run *leadrun.Run, results []*leadrun.ClientResult, events []*leadrun.RunEvent) RunDetailView {
+	out := RunDetailView{Run: NewRunView(run), ClientResults: []ClientResultView{}, Events: events}
+	if out.Events == nil {
+		out.Events = []*leadrun.RunEvent{}
+	}
+	for _, cr := range results {
+		t := cr.Totals()
+		out.ClientResults = append(out.ClientResults, ClientResultView{ClientRunID: cr.DisplayID(), ClientID: cr.ClientID,
+			ClientName: cr.ClientName, Status: cr.Status(), Totals: t, SuccessRate: rate(t), Operations: cr.Operations})
+	}
+	return out
+}
