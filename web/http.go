@@ -32,10 +32,11 @@ type Config struct {
 
 // Server answers HTTP requests.
 type Server struct {
-	db     *sqldb.DB
-	runner *runner.Runner
-	cfg    Config
-	log    *slog.Logger
+	db      *sqldb.DB
+	runner  *runner.Runner
+	cfg     Config
+	log     *slog.Logger
+	metrics http.Handler
 }
 
 // NewServer builds a Server on a database and a runner.
@@ -49,7 +50,7 @@ func NewServer(db *sqldb.DB, r *runner.Runner, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger}, nil
+	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db)}, nil
 }
 
 // Handler is the server's full handler, with request logging.
@@ -61,6 +62,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("POST /smart-resume-client-by-client", s.handleWebhookTrigger)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
+	mux.Handle("GET /metrics", s.metrics)
 	mux.Handle("GET /api/v1/runs", s.admin(s.handleRunList))
 	mux.Handle("POST /api/v1/runs", s.admin(s.handleRunCreate))
 	mux.Handle("GET /api/v1/runs/{id}", s.admin(s.handleRunView))

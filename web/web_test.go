@@ -268,6 +268,21 @@ func TestEndToEnd(t *testing.T) {
 		if status, _ := e.do(t, "POST", "/api/v1/runs/"+id+"/cancel", bearer, ""); status != 409 {
 			t.Errorf("cancelling a finished run: %d, want 409", status)
 		}
+		resp, err := http.Get(e.srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		metrics := string(raw)
+		scored := fmt.Sprintf(`leadrun_items_total{operation="lead_scoring",outcome="scored",reason=""} %v`, totals["leads_scored"])
+		for _, want := range []string{`leadrun_runs{status="completed"} 1`, `leadrun_active_runs{stream="1"} 0`, scored,
+			`leadrun_last_successful_run_timestamp_seconds{stream="1"}`, `leadrun_run_duration_seconds_count 1`,
+			`leadrun_tokens_total{kind="prompt"} 0`, `leadrun_metrics_database_up 1`} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("/metrics lacks %q:\n%s", want, metrics)
+			}
+		}
 		if logs := e.logs.String(); strings.Contains(logs, secret) || strings.Contains(logs, token) || !strings.Contains(logs, `"path":"/api/v1/runs"`) {
 			t.Errorf("logs leak a secret or lack request lines:\n%s", logs)
 		}
