@@ -68,6 +68,15 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET /api/v1/runs/{id}", s.admin(s.handleRunView))
 	mux.Handle("GET /api/v1/runs/{id}/events", s.admin(s.handleRunEvents))
 	mux.Handle("POST /api/v1/runs/{id}/cancel", s.admin(s.handleRunCancel))
+	mux.Handle("GET /api/v1/clients", s.admin(s.handleClientList))
+	mux.Handle("POST /api/v1/clients", s.admin(s.handleClientCreate))
+	mux.Handle("GET /api/v1/clients/{id}", s.admin(s.handleClientView))
+	mux.Handle("PATCH /api/v1/clients/{id}", s.admin(s.handleClientUpdate))
+	mux.Handle("GET /api/v1/clients/{id}/rubric", s.admin(s.handleRubricView))
+	mux.Handle("PUT /api/v1/clients/{id}/rubric", s.admin(s.handleRubricReplace))
+	mux.Handle("GET /api/v1/clients/{id}/leads", s.admin(s.handleLeadList))
+	mux.Handle("POST /api/v1/clients/{id}/leads", s.admin(s.handleLeadImport))
+	mux.Handle("GET /api/v1/clients/{id}/leads/{lead_id}", s.admin(s.handleLeadView))
 	return mux
 }
 

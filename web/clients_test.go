@@ -1,0 +1,66 @@
+package web_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/leadrun/leadrun/sqldb"
+	"github.com/leadrun/leadrun/sqldb/sqldbtest"
+	"github.com/leadrun/leadrun/web"
+)
+
+// Clients, rubrics and leads through the API, with validation and tenant isolation.
+func TestClientRubricLeadRoutes(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		e := mustServe(t, db, web.Config{WebhookSecret: secret, AdminToken: token}, false)
+		check := func(what string, status, want int, body map[string]any) {
+			t.Helper()
+			if status != want {
+				t.Errorf("%s: %d %v, want %d", what, status, body, want)
+			}
+		}
+		status, body := e.do(t, "POST", "/api/v1/clients", bearer, `{"client_id":"Amy-Lee","name":"Amy Lee","stream":3}`)
+		check("create", status, 201, body)
+		status, body = e.do(t, "POST", "/api/v1/clients", bearer, `{"client_id":"Amy-Lee"}`)
+		check("duplicate", status, 409, body)
+		status, body = e.do(t, "POST", "/api/v1/clients", bearer, `{"client_id":"bad id"}`)
+		check("invalid id", status, 400, body)
+		status, body = e.do(t, "PATCH", "/api/v1/clients/Amy-Lee", bearer, `{"status":"paused"}`)
+		check("pause", status, 200, body)
+		if body["status"] != "paused" || body["stream"].(float64) != 3 {
+			t.Errorf("after pause: %v", body)
+		}
+		status, body = e.do(t, "GET", "/api/v1/clients/Nobody", bearer, "")
+		check("unknown client", status, 404, body)
+		status, body = e.do(t, "PUT", "/api/v1/clients/Amy-Lee/rubric", bearer, `{"attributes":[{"id":"A","category":"positive","heading":"x","max_points":-1}]}`)
+		check("invalid rubric", status, 400, body)
+		if !strings.Contains(fmt.Sprint(body["error"]), "max_points") {
+			t.Errorf("invalid rubric message: %v", body)
+		}
+		status, body = e.do(t, "PUT", "/api/v1/clients/Amy-Lee/rubric", bearer, `{"attributes":[{"id":"A","category":"positive","heading":"Founder","instructions":"0-5","max_points":5}]}`)
+		check("valid rubric", status, 200, body)
+		// Leads go only to an active client; a bad item does not block the others.
+		status, body = e.do(t, "POST", "/api/v1/clients/Guy-Wilson/leads", bearer,
+			`[{"profile_url":"https://www.linkedin.com/in/zed-1/","first_name":"Zed","headline":"Coach"},{"first_name":"no url"}]`)
+		check("import", status, 200, body)
+		if body["created"].(float64) != 1 || len(body["failed"].([]any)) != 1 {
+			t.Errorf("import: %v", body)
+		}
+		status, body = e.do(t, "POST", "/api/v1/clients/Amy-Lee/leads", bearer, `[{"profile_url":"https://www.linkedin.com/in/x/"}]`)
+		check("import to a paused client", status, 403, body)
+		status, list := e.do(t, "GET", "/api/v1/clients/Guy-Wilson/leads?limit=2&status=to_be_scored", bearer, "")
+		check("list", status, 200, list)
+		leads := list["leads"].([]any)
+		if len(leads) != 2 || list["next_cursor"] == nil {
+			t.Fatalf("list: %v", list)
+		}
+		id := fmt.Sprint(leads[0].(map[string]any)["id"])
+		status, _ = e.do(t, "GET", "/api/v1/clients/Guy-Wilson/leads/"+id, bearer, "")
+		check("lead of its client", status, 200, nil)
+		status, body = e.do(t, "GET", "/api/v1/clients/Dean-Hobin/leads/"+id, bearer, "")
+		check("another client's lead", status, 404, body)
+		status, body = e.do(t, "GET", "/api/v1/clients/Guy-Wilson/leads?min_score=abc", bearer, "")
+		check("bad filter", status, 400, body)
+	})
+}
