@@ -56,27 +56,49 @@ func NewServer(db *sqldb.DB, r *runner.Runner, cfg Config) (*Server, error) {
 // Handler is the server's full handler, with request logging.
 func (s *Server) Handler() http.Handler { return s.logRequests(s.routes()) }
 
-// routes is the whole route table.
+// route is one line of the route table.
+type route struct {
+	method, pattern string
+	admin           bool // behind the admin bearer token
+	summary         string
+	handler         http.HandlerFunc
+}
+
+// routeTable is the whole route table; routes and the OpenAPI document both read it.
+func (s *Server) routeTable() []route {
+	return []route{
+		{"POST", "/smart-resume-client-by-client", false, "Start a run (the cron webhook; x-webhook-secret header)", s.handleWebhookTrigger},
+		{"GET", "/healthz", false, "The process is up", s.handleHealth},
+		{"GET", "/readyz", false, "The database answers and its schema is current", s.handleReady},
+		{"GET", "/metrics", false, "Prometheus metrics", s.metrics.ServeHTTP},
+		{"GET", "/api/v1/openapi.json", false, "This document", s.handleOpenAPI},
+		{"GET", "/api/v1/runs", true, "List runs, newest first", s.handleRunList},
+		{"POST", "/api/v1/runs", true, "Start a run", s.handleRunCreate},
+		{"GET", "/api/v1/runs/{id}", true, "A run with its client results and progress log", s.handleRunView},
+		{"GET", "/api/v1/runs/{id}/events", true, "A run's progress log after an event ID", s.handleRunEvents},
+		{"POST", "/api/v1/runs/{id}/cancel", true, "Cancel an active run", s.handleRunCancel},
+		{"GET", "/api/v1/clients", true, "List clients", s.handleClientList},
+		{"POST", "/api/v1/clients", true, "Add a client", s.handleClientCreate},
+		{"GET", "/api/v1/clients/{id}", true, "A client", s.handleClientView},
+		{"PATCH", "/api/v1/clients/{id}", true, "Change a client (pause with status)", s.handleClientUpdate},
+		{"GET", "/api/v1/clients/{id}/rubric", true, "A client's rubric", s.handleRubricView},
+		{"PUT", "/api/v1/clients/{id}/rubric", true, "Replace a client's rubric (validated)", s.handleRubricReplace},
+		{"GET", "/api/v1/clients/{id}/leads", true, "List a client's leads", s.handleLeadList},
+		{"POST", "/api/v1/clients/{id}/leads", true, "Import leads (ours or Linked Helper's)", s.handleLeadImport},
+		{"GET", "/api/v1/clients/{id}/leads/{lead_id}", true, "One of a client's leads", s.handleLeadView},
+	}
+}
+
+// routes builds the mux from the route table.
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /smart-resume-client-by-client", s.handleWebhookTrigger)
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.HandleFunc("GET /readyz", s.handleReady)
-	mux.Handle("GET /metrics", s.metrics)
-	mux.Handle("GET /api/v1/runs", s.admin(s.handleRunList))
-	mux.Handle("POST /api/v1/runs", s.admin(s.handleRunCreate))
-	mux.Handle("GET /api/v1/runs/{id}", s.admin(s.handleRunView))
-	mux.Handle("GET /api/v1/runs/{id}/events", s.admin(s.handleRunEvents))
-	mux.Handle("POST /api/v1/runs/{id}/cancel", s.admin(s.handleRunCancel))
-	mux.Handle("GET /api/v1/clients", s.admin(s.handleClientList))
-	mux.Handle("POST /api/v1/clients", s.admin(s.handleClientCreate))
-	mux.Handle("GET /api/v1/clients/{id}", s.admin(s.handleClientView))
-	mux.Handle("PATCH /api/v1/clients/{id}", s.admin(s.handleClientUpdate))
-	mux.Handle("GET /api/v1/clients/{id}/rubric", s.admin(s.handleRubricView))
-	mux.Handle("PUT /api/v1/clients/{id}/rubric", s.admin(s.handleRubricReplace))
-	mux.Handle("GET /api/v1/clients/{id}/leads", s.admin(s.handleLeadList))
-	mux.Handle("POST /api/v1/clients/{id}/leads", s.admin(s.handleLeadImport))
-	mux.Handle("GET /api/v1/clients/{id}/leads/{lead_id}", s.admin(s.handleLeadView))
+	for _, rt := range s.routeTable() {
+		var h http.Handler = rt.handler
+		if rt.admin {
+			h = s.admin(rt.handler)
+		}
+		mux.Handle(rt.method+" "+rt.pattern, h)
+	}
 	return mux
 }
 

@@ -72,7 +72,10 @@ func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 var durationBuckets = []float64{1, 10, 60, 300, 900, 1800, 3600, 7200}
 
 func (c *metricsCollector) durations(secs []float64) prometheus.Metric {
-	counts := map[float64]uint64{}
+	counts := make(map[float64]uint64, len(durationBuckets))
+	for _, b := range durationBuckets {
+		counts[b] = 0
+	}
 	var sum float64
 	for _, d := range secs {
 		sum += d

@@ -288,3 +288,33 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// Every route the server answers is in the OpenAPI document, and the document is served.
+func TestOpenAPICoversEveryRoute(t *testing.T) {
+	db := sqldbtest.MustOpen(t, sqldb.SQLite)
+	e := mustServe(t, db, web.Config{WebhookSecret: secret, AdminToken: token}, false)
+	status, doc := e.do(t, "GET", "/api/v1/openapi.json", nil, "")
+	if status != 200 || doc["openapi"] != "3.0.3" {
+		t.Fatalf("%d %v", status, doc["openapi"])
+	}
+	paths := doc["paths"].(map[string]any)
+	routes := []string{"POST /smart-resume-client-by-client", "GET /healthz", "GET /readyz", "GET /metrics",
+		"GET /api/v1/runs", "POST /api/v1/runs", "GET /api/v1/runs/{id}", "GET /api/v1/runs/{id}/events",
+		"POST /api/v1/runs/{id}/cancel", "GET /api/v1/clients", "POST /api/v1/clients", "GET /api/v1/clients/{id}",
+		"PATCH /api/v1/clients/{id}", "GET /api/v1/clients/{id}/rubric", "PUT /api/v1/clients/{id}/rubric",
+		"GET /api/v1/clients/{id}/leads", "POST /api/v1/clients/{id}/leads", "GET /api/v1/clients/{id}/leads/{lead_id}"}
+	for _, rt := range routes {
+		method, path, _ := strings.Cut(rt, " ")
+		if item, ok := paths[path].(map[string]any); !ok || item[strings.ToLower(method)] == nil {
+			t.Errorf("%s is not in the OpenAPI document", rt)
+		}
+		if path == "/metrics" {
+			continue // not JSON; checked in TestEndToEnd
+		}
+		// and the server really answers it (anything but 405 from the mux).
+		p := strings.NewReplacer("{id}", "SR-X", "{lead_id}", "1").Replace(path)
+		if status, _ := e.do(t, method, p, nil, ""); status == http.StatusMethodNotAllowed {
+			t.Errorf("%s: the server does not route it", rt)
+		}
+	}
+}
