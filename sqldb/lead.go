@@ -230,3 +230,33 @@ func scanScoringLead(s scanner) (*leadrun.Lead, error) {
 	}
 	return &l, nil
 }
+
+// TopLeads returns a client's scored leads at or above its threshold that were not yet
+// exported, best first; with markExported they are stamped exported in the same
+// transaction, so a second export does not repeat them.
+func (db *DB) TopLeads(ctx context.Context, clientID string, limit int, markExported bool) ([]*leadrun.Lead, error) {
+	if limit <= 0 || limit > 5000 {
+		limit = 500
+	}
+	var leads []*leadrun.Lead
+	err := db.InTx(ctx, func(tx *Tx) error {
+		c, err := findClient(ctx, tx, clientID)
+		if err != nil {
+			return err
+		}
+		leads, err = collect(ctx, tx, scanLead, `SELECT `+leadColumns+leadFrom+`WHERE l.client_id = $1
+			AND l.scoring_status = 'scored' AND l.score >= $2 AND l.exported_at IS NULL
+			ORDER BY l.score DESC, l.id LIMIT $3`, clientID, c.ScoreThreshold, limit)
+		if err != nil || !markExported {
+			return err
+		}
+		for _, l := range leads {
+			if _, err := tx.ExecContext(ctx, `UPDATE leads SET exported_at = $3 WHERE id = $1 AND client_id = $2`,
+				l.ID, clientID, db.ts(tx.Now)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return leads, err
+}

@@ -1,9 +1,13 @@
 package web_test
 
 import (
+	"encoding/csv"
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadrun/leadrun/sqldb"
 	"github.com/leadrun/leadrun/sqldb/sqldbtest"
@@ -63,4 +67,69 @@ func TestClientRubricLeadRoutes(t *testing.T) {
 		status, body = e.do(t, "GET", "/api/v1/clients/Guy-Wilson/leads?min_score=abc", bearer, "")
 		check("bad filter", status, 400, body)
 	})
+}
+
+// Posts go in deduplicated by URL; top leads come out as JSON and as a CSV that marks them
+// exported, so a second export is empty.
+func TestPostsAndTopLeads(t *testing.T) {
+	db := sqldbtest.MustOpen(t, sqldb.SQLite)
+	e := mustServe(t, db, web.Config{WebhookSecret: secret, AdminToken: token}, true)
+	status, body := e.do(t, "POST", "/api/v1/clients/Guy-Wilson/leads", bearer,
+		`[{"profile_url":"https://www.linkedin.com/in/zed/","first_name":"Zed","headline":"Founder and coach, AI speaker",
+		  "experience":[{"title":"Founder","company":"Zed Co"}]}]`)
+	if status != 200 {
+		t.Fatalf("lead: %d %v", status, body)
+	}
+	status, body = e.do(t, "POST", "/api/v1/clients/Guy-Wilson/posts", bearer, `[
+		{"profile_url":"https://www.linkedin.com/in/zed/","post_url":"https://www.linkedin.com/posts/zed-1","content":"How we use AI tools with clients every week"},
+		{"profile_url":"https://www.linkedin.com/in/nobody/","post_url":"https://www.linkedin.com/posts/x","content":"Some content here"},
+		{"post_url":"","content":"no url"},
+		{"profile_url":"https://www.linkedin.com/in/zed/","post_url":"https://www.linkedin.com/posts/zed-1","content":"How we use AI tools with clients every week"}]`)
+	failed, _ := body["failed"].([]any)
+	if status != 200 || body["created"].(float64) != 1 || len(failed) != 2 {
+		t.Fatalf("posts: %d %v", status, body)
+	}
+	if idx := failed[0].(map[string]any)["index"].(float64); idx != 1 {
+		t.Errorf("the unknown profile is item 1, reported as %v", idx)
+	}
+	// Score everything, then export.
+	status, created := e.do(t, "POST", "/api/v1/runs", bearer, `{"stream":1,"leadScoringLimit":1000}`)
+	if status != 202 {
+		t.Fatalf("run: %d %v", status, created)
+	}
+	id := fmt.Sprint(created["run_id"])
+	for i := 0; ; i++ {
+		_, d := e.do(t, "GET", "/api/v1/runs/"+id, bearer, "")
+		if d["run"].(map[string]any)["status"] == "completed" {
+			break
+		}
+		if i > 600 {
+			t.Fatal("run did not complete")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_, top := e.do(t, "GET", "/api/v1/clients/Guy-Wilson/top-leads", bearer, "")
+	n := len(top["leads"].([]any))
+	if n == 0 {
+		t.Fatal("no top leads")
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/clients/Guy-Wilson/top-leads?format=csv", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(resp.Body).ReadAll()
+	resp.Body.Close()
+	if err != nil || len(rows) != n+1 || rows[0][0] != "profile_url" {
+		t.Fatalf("csv: %d rows (want %d + header), %v", len(rows), n, err)
+	}
+	for _, row := range rows[1:] {
+		if score, _ := strconv.ParseFloat(row[5], 64); score < 50 {
+			t.Errorf("exported a lead under the threshold: %v", row)
+		}
+	}
+	if _, again := e.do(t, "GET", "/api/v1/clients/Guy-Wilson/top-leads", bearer, ""); len(again["leads"].([]any)) != 0 {
+		t.Errorf("after the CSV export, %d leads are still offered", len(again["leads"].([]any)))
+	}
 }

@@ -86,6 +86,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/clients/{id}/leads", true, "List a client's leads", s.handleLeadList},
 		{"POST", "/api/v1/clients/{id}/leads", true, "Import leads (ours or Linked Helper's)", s.handleLeadImport},
 		{"GET", "/api/v1/clients/{id}/leads/{lead_id}", true, "One of a client's leads", s.handleLeadView},
+		{"GET", "/api/v1/clients/{id}/top-leads", true, "Top leads not yet exported (JSON, or CSV with format=csv, which marks them exported)", s.handleTopLeads},
+		{"POST", "/api/v1/clients/{id}/posts", true, "Ingest posts, deduplicated by post URL", s.handlePostIngest},
 	}
 }
 

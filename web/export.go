@@ -1,0 +1,92 @@
+package web
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/ingest"
+	"github.com/leadrun/leadrun/sqldb"
+)
+
+// handleTopLeads returns a client's top leads (score ≥ threshold, not yet exported), best
+// first, as JSON or — with ?format=csv — as a CSV for a Linked Helper campaign. Only the
+// CSV export (or ?mark=true) marks them exported.
+func (s *Server) handleTopLeads(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	asCSV := q.Get("format") == "csv"
+	leads, err := s.db.TopLeads(r.Context(), r.PathValue("id"), limit, asCSV || q.Get("mark") == "true")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if !asCSV {
+		if leads == nil {
+			leads = []*leadrun.Lead{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"leads": leads})
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-top-leads.csv"`, r.PathValue("id")))
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"profile_url", "first_name", "last_name", "headline", "company", "score"})
+	for _, l := range leads {
+		cw.Write([]string{l.ProfileURL, l.FirstName, l.LastName, l.Headline, l.Company, strconv.FormatFloat(*l.Score, 'f', 2, 64)})
+	}
+	cw.Flush()
+}
+
+// validIndexes maps the position of each accepted item back to its index in the request:
+// the decoder keeps input order and reports each rejected item once by index.
+func validIndexes(accepted int, rejected []ingest.ItemError) []int {
+	skip := map[int]bool{}
+	for _, e := range rejected {
+		skip[e.Index] = true
+	}
+	out := make([]int, 0, accepted)
+	for i := 0; len(out) < accepted; i++ {
+		if !skip[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// handlePostIngest stores posts (JSON array of {profile_url, post_url, content, posted_at,
+// is_repost, original_author}), deduplicated by post URL per lead.
+func (s *Server) handlePostIngest(w http.ResponseWriter, r *http.Request) {
+	clientID := r.PathValue("id")
+	if _, err := s.db.FindClientByID(r.Context(), clientID); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	posts, bad, err := ingest.DecodePosts(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), ingest.FormatJSON, clientID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	in := make([]sqldb.PostInput, len(posts))
+	for i, p := range posts {
+		in[i] = sqldb.PostInput{ProfileKey: p.ProfileKey, Post: p.Post}
+	}
+	res, unknown, err := s.db.UpsertPosts(r.Context(), clientID, in)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	failed := append([]ingest.ItemError{}, bad...)
+	original := validIndexes(len(posts), bad)
+	for _, u := range unknown {
+		failed = append(failed, ingest.ItemError{Index: original[u.Index], Reason: u.Reason})
+	}
+	sort.Slice(failed, func(i, j int) bool { return failed[i].Index < failed[j].Index })
+	writeJSON(w, http.StatusOK, struct {
+		sqldb.UpsertResult
+		Failed []ingest.ItemError `json:"failed"`
+	}{res, failed})
+}
