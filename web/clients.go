@@ -6,7 +6,6 @@ import (
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/ingest"
-	"github.com/leadrun/leadrun/sqldb"
 )
 
 // handleClientList lists clients, optionally of one stream.
@@ -189,17 +188,5 @@ func (s *Server) handleLeadImport(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	res, err := s.db.UpsertLeads(r.Context(), clientID, batch.Leads)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	failed := batch.Errors
-	if failed == nil {
-		failed = []ingest.ItemError{}
-	}
-	writeJSON(w, http.StatusOK, struct {
-		sqldb.UpsertResult
-		Failed []ingest.ItemError `json:"failed"`
-	}{res, failed})
+	s.upsertBatch(w, r, clientID, batch)
 }

@@ -133,3 +133,53 @@ func TestPostsAndTopLeads(t *testing.T) {
 		t.Errorf("after the CSV export, %d leads are still offered", len(again["leads"].([]any)))
 	}
 }
+
+// The Linked Helper webhook takes leads only with the client's own ingest token; tokens
+// are per client, revocable, and never open the admin API.
+func TestLinkedHelperWebhook(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		e := mustServe(t, db, web.Config{WebhookSecret: secret, AdminToken: token}, false)
+		_, guy := e.do(t, "POST", "/api/v1/clients/Guy-Wilson/ingest-token", bearer, "")
+		_, dean := e.do(t, "POST", "/api/v1/clients/Dean-Hobin/ingest-token", bearer, "")
+		guyToken, deanToken := fmt.Sprint(guy["ingest_token"]), fmt.Sprint(dean["ingest_token"])
+		person := `[{"profileUrl":"https://www.linkedin.com/in/lh-person/","firstName":"Lee","lastName":"Hart, MBA",
+			"headline":"Founder","organization_1":"Hart Co","organization_title_1":"Founder"},{"firstName":"no url"}]`
+		lh := func(client, tok string) (int, map[string]any) {
+			return e.do(t, "POST", "/lh-webhook/upsertLeadOnly?client="+client+"&token="+tok, nil, person)
+		}
+		status, body := lh("Guy-Wilson", guyToken)
+		if status != 200 || body["created"].(float64) != 1 || len(body["failed"].([]any)) != 1 {
+			t.Fatalf("own token: %d %v", status, body)
+		}
+		for name, tc := range map[string][2]string{
+			"wrong token": {"Guy-Wilson", "lrit_wrong"}, "no token": {"Guy-Wilson", ""},
+			"another client's token": {"Guy-Wilson", deanToken}, "unknown client": {"Nobody", guyToken}} {
+			if status, body := lh(tc[0], tc[1]); status != 401 {
+				t.Errorf("%s: %d %v", name, status, body)
+			}
+		}
+		if status, _ := e.do(t, "GET", "/api/v1/runs", map[string]string{"Authorization": "Bearer " + guyToken}, ""); status != 401 {
+			t.Errorf("an ingest token opened the admin API: %d", status)
+		}
+		e.do(t, "PATCH", "/api/v1/clients/Dean-Hobin", bearer, `{"status":"inactive"}`)
+		if status, _ := lh("Dean-Hobin", deanToken); status != 403 {
+			t.Errorf("inactive client: %d", status)
+		}
+		if status, _ := e.do(t, "DELETE", "/api/v1/clients/Guy-Wilson/ingest-token", bearer, ""); status != 204 {
+			t.Errorf("revoke: %d", status)
+		}
+		if status, _ := lh("Guy-Wilson", guyToken); status != 401 {
+			t.Errorf("revoked token still works: %d", status)
+		}
+		// Dean's leads are untouched by everything above.
+		_, leads := e.do(t, "GET", "/api/v1/clients/Dean-Hobin/leads?limit=500", bearer, "")
+		for _, l := range leads["leads"].([]any) {
+			if strings.Contains(fmt.Sprint(l.(map[string]any)["profile_url"]), "lh-person") {
+				t.Error("client B received client A's lead")
+			}
+		}
+		if logs := e.logs.String(); strings.Contains(logs, guyToken) || strings.Contains(logs, deanToken) {
+			t.Error("an ingest token reached the logs")
+		}
+	})
+}

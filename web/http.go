@@ -68,6 +68,7 @@ type route struct {
 func (s *Server) routeTable() []route {
 	return []route{
 		{"POST", "/smart-resume-client-by-client", false, "Start a run (the cron webhook; x-webhook-secret header)", s.handleWebhookTrigger},
+		{"POST", "/lh-webhook/upsertLeadOnly", false, "Linked Helper lead ingestion (?client=ID&token=INGEST_TOKEN)", s.handleLinkedHelper},
 		{"GET", "/healthz", false, "The process is up", s.handleHealth},
 		{"GET", "/readyz", false, "The database answers and its schema is current", s.handleReady},
 		{"GET", "/metrics", false, "Prometheus metrics", s.metrics.ServeHTTP},
@@ -88,6 +89,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/clients/{id}/leads/{lead_id}", true, "One of a client's leads", s.handleLeadView},
 		{"GET", "/api/v1/clients/{id}/top-leads", true, "Top leads not yet exported (JSON, or CSV with format=csv, which marks them exported)", s.handleTopLeads},
 		{"POST", "/api/v1/clients/{id}/posts", true, "Ingest posts, deduplicated by post URL", s.handlePostIngest},
+		{"POST", "/api/v1/clients/{id}/ingest-token", true, "Make (or rotate) the client's ingest token; shown once", s.handleIngestTokenRotate},
+		{"DELETE", "/api/v1/clients/{id}/ingest-token", true, "Revoke the client's ingest token", s.handleIngestTokenRevoke},
 	}
 }
 

@@ -303,7 +303,8 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		"POST /api/v1/runs/{id}/cancel", "GET /api/v1/clients", "POST /api/v1/clients", "GET /api/v1/clients/{id}",
 		"PATCH /api/v1/clients/{id}", "GET /api/v1/clients/{id}/rubric", "PUT /api/v1/clients/{id}/rubric",
 		"GET /api/v1/clients/{id}/leads", "POST /api/v1/clients/{id}/leads", "GET /api/v1/clients/{id}/leads/{lead_id}",
-		"GET /api/v1/clients/{id}/top-leads", "POST /api/v1/clients/{id}/posts"}
+		"GET /api/v1/clients/{id}/top-leads", "POST /api/v1/clients/{id}/posts", "POST /lh-webhook/upsertLeadOnly",
+		"POST /api/v1/clients/{id}/ingest-token", "DELETE /api/v1/clients/{id}/ingest-token"}
 	for _, rt := range routes {
 		method, path, _ := strings.Cut(rt, " ")
 		if item, ok := paths[path].(map[string]any); !ok || item[strings.ToLower(method)] == nil {

@@ -29,9 +29,38 @@ func (c *MigrateCmd) Run(ctx context.Context, a *app) error {
 
 // ClientsCmd groups the client commands.
 type ClientsCmd struct {
-	Add  ClientsAddCmd  `cmd:"" help:"Add a client."`
-	List ClientsListCmd `cmd:"" help:"List clients."`
-	Show ClientsShowCmd `cmd:"" help:"Show a client, its lead counts and its rubric summary."`
+	Add   ClientsAddCmd   `cmd:"" help:"Add a client."`
+	List  ClientsListCmd  `cmd:"" help:"List clients."`
+	Show  ClientsShowCmd  `cmd:"" help:"Show a client, its lead counts and its rubric summary."`
+	Token ClientsTokenCmd `cmd:"" help:"Make (or rotate) a client's ingest token for the Linked Helper webhook, or revoke it."`
+}
+
+// ClientsTokenCmd rotates or revokes an ingest token.
+type ClientsTokenCmd struct {
+	ID     string `arg:"" name:"client-id"`
+	Revoke bool   `help:"Revoke the token instead: the webhook then refuses the client's leads."`
+}
+
+// Run rotates (printing the new token once) or revokes the token.
+func (c *ClientsTokenCmd) Run(ctx context.Context, a *app) error {
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	if c.Revoke {
+		if err := db.RevokeIngestToken(ctx, c.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.out, "Ingest token of %s revoked.\n", c.ID)
+		return nil
+	}
+	token, err := db.RotateIngestToken(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "New ingest token for %s (shown once; any previous token stops working):\n%s\n\n"+
+		"Linked Helper webhook URL: https://HOST/lh-webhook/upsertLeadOnly?client=%s&token=%s\n", c.ID, token, c.ID, token)
+	return nil
 }
 
 // ClientsAddCmd adds a client.
