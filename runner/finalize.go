@@ -42,6 +42,9 @@ func (r *Runner) finalizeTx(ctx context.Context, tx *sqldb.Tx, runID string) (bo
 	if err != nil || !done {
 		return false, err
 	}
+	if err := r.enqueueAlert(ctx, tx, runID, status); err != nil {
+		return false, err
+	}
 	level := leadrun.LevelInfo
 	if status != leadrun.RunCompleted {
 		level = leadrun.LevelWarn

@@ -2,7 +2,12 @@ package runner_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -291,4 +296,37 @@ func TestTokenBudgetStopsOperation(t *testing.T) {
 			t.Errorf("next run: %s/%s, examined %d", op.Status, op.SkipReason, next.Totals.LeadsExamined)
 		}
 	})
+}
+
+// A run that ends with errors sends one Slack-compatible alert through the job engine; a
+// clean run sends none.
+func TestAlertOnRunWithErrors(t *testing.T) {
+	got := make(chan map[string]any, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		got <- body
+	}))
+	defer hook.Close()
+	db := sqldbtest.MustOpen(t, sqldb.SQLite)
+	mustFixture(t, db, 30, &leadrun.Client{ID: "A", Stream: 1})
+	scorer := &keywordScorer{failIf: func(l *leadrun.Lead) bool { return l.LastName == "5" }}
+	r := newRunner(t, db, scorer, runner.Config{ChunkSize: 10, AlertWebhookURL: hook.URL})
+	mustStart(t, r)
+	run := mustWait(t, r, trigger(t, r, 1, leadrun.RunParams{}).ID)
+	select {
+	case body := <-got:
+		if body["run_id"] != run.ID || body["status"] != "completed_with_errors" || !strings.Contains(fmt.Sprint(body["text"]), run.ID) {
+			t.Errorf("alert: %v", body)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no alert within 20 s")
+	}
+	scorer.failIf = nil
+	mustWait(t, r, trigger(t, r, 1, leadrun.RunParams{}).ID) // retries the failed leads cleanly
+	select {
+	case body := <-got:
+		t.Errorf("alert for a clean run: %v", body)
+	case <-time.After(500 * time.Millisecond):
+	}
 }

@@ -202,7 +202,10 @@ func firstPositive(vals ...int) int {
 // failRun ends a run failed when it cannot be planned, so its stream is released.
 func (r *Runner) failRun(ctx context.Context, runID, reason string) {
 	err := r.db.InTx(context.WithoutCancel(ctx), func(tx *sqldb.Tx) error {
-		if _, err := tx.FinishRun(ctx, runID, leadrun.RunFailed, reason); err != nil {
+		if done, err := tx.FinishRun(ctx, runID, leadrun.RunFailed, reason); err != nil || !done {
+			return err
+		}
+		if err := r.enqueueAlert(ctx, tx, runID, leadrun.RunFailed); err != nil {
 			return err
 		}
 		return tx.AddEvent(ctx, leadrun.RunEvent{RunID: runID, Level: leadrun.LevelError, Message: "Run failed: " + reason})

@@ -33,6 +33,7 @@ type Config struct {
 	ReapEvery        time.Duration // stale-run check (default 15s)
 	OperationTimeout time.Duration // a (run, client, operation) is cut off after this (default 2h)
 	ChunkPause       time.Duration // wait between chunks of one operation (the original's 2 s; default none)
+	AlertWebhookURL  string        // where run alerts go (Slack-compatible JSON); empty = no alerts
 }
 
 func (c *Config) setDefaults() {
@@ -78,6 +79,7 @@ func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &planWorker{r: r})
 	river.AddWorker(workers, &operationWorker{r: r})
+	river.AddWorker(workers, &alertWorker{r: r})
 	client, err := river.NewClient(db.JobDriver(), &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,

@@ -172,7 +172,12 @@ func (a *app) newRunner(ctx context.Context, f RunnerFlags) (*runner.Runner, err
 	if err != nil {
 		return nil, err
 	}
-	return runner.New(db, scorer, a.log, f.config())
+	cfg := f.config()
+	// A Slack-style webhook URL holds a secret: environment or file only.
+	if cfg.AlertWebhookURL, err = secretFromEnv("LEADRUN_ALERT_WEBHOOK_URL"); err != nil {
+		return nil, err
+	}
+	return runner.New(db, scorer, a.log, cfg)
 }
 
 func newLogger(w io.Writer, format, level string) *slog.Logger {
