@@ -18,7 +18,9 @@ import (
 // cleanly. It is enqueued in the transaction that finalizes the run, so the alert is sent
 // once, and retried by the job engine until the webhook takes it.
 type alertArgs struct {
-	RunID string `json:"run_id" river:"unique"`
+	RunID    string `json:"run_id,omitempty" river:"unique"`
+	ClientID string `json:"client_id,omitempty" river:"unique"`
+	Message  string `json:"message,omitempty" river:"unique"` // for alerts that are not about a run
 }
 
 // Kind names the job.
@@ -35,16 +37,10 @@ func (w *alertWorker) Timeout(*river.Job[alertArgs]) time.Duration { return 30 *
 
 // Work sends the alert; an error makes River retry with back-off.
 func (w *alertWorker) Work(ctx context.Context, job *river.Job[alertArgs]) error {
-	run, err := w.r.db.FindRunByID(ctx, job.Args.RunID)
+	body, err := w.message(ctx, job.Args)
 	if err != nil {
 		return err
 	}
-	t := run.Totals
-	text := fmt.Sprintf("leadrun: run %s on stream %d ended %s — %s. Leads: %d scored, %d failed (success rate %s).",
-		run.ID, run.Stream, run.Status, run.StatusReason, t.LeadsScored, t.LeadsFailed,
-		leadrun.FormatSuccessRate(t.LeadsScored, t.LeadsFailed))
-	body, _ := json.Marshal(map[string]any{"text": text, "run_id": run.ID, "stream": run.Stream,
-		"status": run.Status, "status_reason": run.StatusReason, "totals": t})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.r.cfg.AlertWebhookURL, bytes.NewReader(body))
 	if err != nil {
 		return err
@@ -59,6 +55,57 @@ func (w *alertWorker) Work(ctx context.Context, job *river.Job[alertArgs]) error
 		return fmt.Errorf("alert webhook answered %s", resp.Status)
 	}
 	return nil
+}
+
+func (w *alertWorker) message(ctx context.Context, a alertArgs) ([]byte, error) {
+	if a.RunID == "" {
+		return json.Marshal(map[string]any{"text": "leadrun: " + a.Message, "client_id": a.ClientID})
+	}
+	run, err := w.r.db.FindRunByID(ctx, a.RunID)
+	if err != nil {
+		return nil, err
+	}
+	t := run.Totals
+	text := fmt.Sprintf("leadrun: run %s on stream %d ended %s — %s. Leads: %d scored, %d failed (success rate %s).",
+		run.ID, run.Stream, run.Status, run.StatusReason, t.LeadsScored, t.LeadsFailed,
+		leadrun.FormatSuccessRate(t.LeadsScored, t.LeadsFailed))
+	return json.Marshal(map[string]any{"text": text, "run_id": run.ID, "stream": run.Stream,
+		"status": run.Status, "status_reason": run.StatusReason, "totals": t})
+}
+
+// checkQuietClients alerts once for each active client with no lead scored for the quiet
+// limit (72 h by default), and clears the condition when it scores again.
+func (r *Runner) checkQuietClients(ctx context.Context) error {
+	if r.cfg.AlertWebhookURL == "" {
+		return nil
+	}
+	quiet, err := r.db.QuietClients(ctx, r.db.Now().Add(-r.cfg.QuietAfter))
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, q := range quiet {
+		key := "quiet:" + q.ClientID
+		keep[key] = true
+		last := "never"
+		if q.LastScored != nil {
+			last = q.LastScored.UTC().Format(time.RFC3339)
+		}
+		msg := fmt.Sprintf("client %s has had no lead scored for %s (last scored: %s).", q.ClientID, r.cfg.QuietAfter, last)
+		err := r.db.InTx(ctx, func(tx *sqldb.Tx) error {
+			raised, err := tx.RaiseCondition(ctx, key)
+			if err != nil || !raised {
+				return err
+			}
+			_, err = r.jobs.InsertTx(ctx, tx.Tx, alertArgs{ClientID: q.ClientID, Message: msg},
+				&river.InsertOpts{MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return r.db.ClearConditions(ctx, "quiet:", keep)
 }
 
 // enqueueAlert adds the alert job for a run that ended badly, if alerts are configured.

@@ -330,3 +330,39 @@ func TestAlertOnRunWithErrors(t *testing.T) {
 	case <-time.After(500 * time.Millisecond):
 	}
 }
+
+// An active client with no lead scored for the quiet limit is alerted once; once it scores
+// again the condition clears, and a new quiet spell alerts again.
+func TestQuietClientAlert(t *testing.T) {
+	got := make(chan map[string]any, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		got <- body
+	}))
+	defer hook.Close()
+	db := sqldbtest.MustOpen(t, sqldb.SQLite)
+	mustFixture(t, db, 10, &leadrun.Client{ID: "Quiet-One", Stream: 1})
+	r := newRunner(t, db, &keywordScorer{}, runner.Config{AlertWebhookURL: hook.URL, QuietAfter: 400 * time.Millisecond,
+		StaleAfter: 200 * time.Millisecond})
+	mustStart(t, r)
+	expectAlert := func(what string) {
+		t.Helper()
+		select {
+		case body := <-got:
+			if body["client_id"] != "Quiet-One" || !strings.Contains(fmt.Sprint(body["text"]), "no lead scored") {
+				t.Errorf("%s: %v", what, body)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatalf("%s: no alert", what)
+		}
+	}
+	expectAlert("first quiet spell")
+	select {
+	case body := <-got:
+		t.Fatalf("alerted twice for one condition: %v", body)
+	case <-time.After(time.Second):
+	}
+	mustWait(t, r, trigger(t, r, 1, leadrun.RunParams{}).ID) // scores leads: the condition clears
+	expectAlert("second quiet spell")
+}

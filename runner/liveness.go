@@ -99,6 +99,9 @@ func (r *Runner) reapLoop(ctx context.Context) {
 		if err := r.Reap(ctx); err != nil && ctx.Err() == nil {
 			r.log.Warn("reaper failed", "error", err)
 		}
+		if err := r.checkQuietClients(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("quiet-client check failed", "error", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -34,6 +34,7 @@ type Config struct {
 	OperationTimeout time.Duration // a (run, client, operation) is cut off after this (default 2h)
 	ChunkPause       time.Duration // wait between chunks of one operation (the original's 2 s; default none)
 	AlertWebhookURL  string        // where run alerts go (Slack-compatible JSON); empty = no alerts
+	QuietAfter       time.Duration // alert for an active client with no lead scored this long (default 72h)
 }
 
 func (c *Config) setDefaults() {
@@ -54,6 +55,7 @@ func (c *Config) setDefaults() {
 	defDur(&c.HeartbeatEvery, min(time.Second, c.StaleAfter/4))
 	defDur(&c.ReapEvery, min(15*time.Second, c.StaleAfter/2))
 	defDur(&c.OperationTimeout, 2*time.Hour)
+	defDur(&c.QuietAfter, 72*time.Hour)
 }
 
 // Runner triggers, executes, watches and cancels runs.
