@@ -366,3 +366,50 @@ func TestQuietClientAlert(t *testing.T) {
 	mustWait(t, r, trigger(t, r, 1, leadrun.RunParams{}).ID) // scores leads: the condition clears
 	expectAlert("second quiet spell")
 }
+
+// A schedule starts runs like the webhook; after downtime with several missed slots it
+// starts one catch-up run, and two processes never start the same slot twice.
+func TestSchedules(t *testing.T) {
+	if _, err := runner.ParseSchedules("1=0 2 * * *; 0=* * * * *"); leadrun.ErrorCode(err) != leadrun.EINVALID {
+		t.Errorf("stream 0: %v", err)
+	}
+	if _, err := runner.ParseSchedules("1=every day"); leadrun.ErrorCode(err) != leadrun.EINVALID {
+		t.Errorf("bad cron: %v", err)
+	}
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		mustFixture(t, db, 5, &leadrun.Client{ID: "A", Stream: 1})
+		ctx := context.Background()
+		clock := time.Date(2026, 11, 28, 1, 0, 30, 0, time.UTC)
+		var mu sync.Mutex
+		db.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+		advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+		schedules, _ := runner.ParseSchedules("1=0 2 * * *")
+		cfg := runner.Config{Schedules: schedules, ScheduleTick: 20 * time.Millisecond}
+		a, b := newRunner(t, db, &keywordScorer{}, cfg), newRunner(t, db, &keywordScorer{}, cfg)
+		mustStart(t, a)
+		mustStart(t, b) // a second process with the same schedule
+		scheduled := func() []*leadrun.Run {
+			runs, _ := db.FindRuns(ctx, leadrun.RunFilter{})
+			var out []*leadrun.Run
+			for _, r := range runs {
+				if r.Trigger == leadrun.TriggerSchedule {
+					out = append(out, r)
+				}
+			}
+			return out
+		}
+		time.Sleep(200 * time.Millisecond) // first sight: counts from now, no run
+		if n := len(scheduled()); n != 0 {
+			t.Fatalf("%d runs before the first slot", n)
+		}
+		advance(time.Hour) // 02:00:30: the 02:00 slot passed
+		waitFor(t, func() bool { return len(scheduled()) == 1 })
+		mustWait(t, a, scheduled()[0].ID)
+		advance(72 * time.Hour) // downtime: three slots missed
+		waitFor(t, func() bool { return len(scheduled()) == 2 })
+		time.Sleep(300 * time.Millisecond)
+		if runs := scheduled(); len(runs) != 2 || !strings.Contains(runs[0].RequestedBy, "2026-12-01T02:00:00Z") {
+			t.Fatalf("after downtime: %d scheduled runs (want one catch-up), newest requested by %q", len(runs), runs[0].RequestedBy)
+		}
+	})
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/robfig/cron/v3"
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/sqldb"
@@ -25,16 +26,18 @@ import (
 
 // Config tunes a Runner. Zero values take the defaults.
 type Config struct {
-	Workers          int           // operations worked at once by this process (default 4)
-	ChunkSize        int           // leads per scorer call (default 40)
-	MaxAttempts      int           // tries per lead or post before it stays failed (default 3)
-	StaleAfter       time.Duration // an operation without heartbeat this long is abandoned (default 2m)
-	HeartbeatEvery   time.Duration // heartbeat and cancellation check (default 1s)
-	ReapEvery        time.Duration // stale-run check (default 15s)
-	OperationTimeout time.Duration // a (run, client, operation) is cut off after this (default 2h)
-	ChunkPause       time.Duration // wait between chunks of one operation (the original's 2 s; default none)
-	AlertWebhookURL  string        // where run alerts go (Slack-compatible JSON); empty = no alerts
-	QuietAfter       time.Duration // alert for an active client with no lead scored this long (default 72h)
+	Workers          int            // operations worked at once by this process (default 4)
+	ChunkSize        int            // leads per scorer call (default 40)
+	MaxAttempts      int            // tries per lead or post before it stays failed (default 3)
+	StaleAfter       time.Duration  // an operation without heartbeat this long is abandoned (default 2m)
+	HeartbeatEvery   time.Duration  // heartbeat and cancellation check (default 1s)
+	ReapEvery        time.Duration  // stale-run check (default 15s)
+	OperationTimeout time.Duration  // a (run, client, operation) is cut off after this (default 2h)
+	ChunkPause       time.Duration  // wait between chunks of one operation (the original's 2 s; default none)
+	AlertWebhookURL  string         // where run alerts go (Slack-compatible JSON); empty = no alerts
+	QuietAfter       time.Duration  // alert for an active client with no lead scored this long (default 72h)
+	Schedules        map[int]string // stream → cron expression (UTC); see ParseSchedules
+	ScheduleTick     time.Duration  // how often schedules are checked (default 15s)
 }
 
 func (c *Config) setDefaults() {
@@ -56,6 +59,7 @@ func (c *Config) setDefaults() {
 	defDur(&c.ReapEvery, min(15*time.Second, c.StaleAfter/2))
 	defDur(&c.OperationTimeout, 2*time.Hour)
 	defDur(&c.QuietAfter, 72*time.Hour)
+	defDur(&c.ScheduleTick, 15*time.Second)
 }
 
 // Runner triggers, executes, watches and cancels runs.
@@ -66,17 +70,25 @@ type Runner struct {
 	cfg    Config
 	jobs   *river.Client[*sql.Tx]
 
-	active   activeOps
-	draining atomic.Bool
-	stop     context.CancelFunc
-	loops    sync.WaitGroup
+	schedules map[int]cron.Schedule
+	active    activeOps
+	draining  atomic.Bool
+	stop      context.CancelFunc
+	loops     sync.WaitGroup
 }
 
 // New builds a Runner. It can trigger and cancel runs at once; Start makes this process
 // work jobs too.
 func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (*Runner, error) {
 	cfg.setDefaults()
-	r := &Runner{db: db, scorer: scorer, log: logger, cfg: cfg}
+	r := &Runner{db: db, scorer: scorer, log: logger, cfg: cfg, schedules: map[int]cron.Schedule{}}
+	for stream, expr := range cfg.Schedules {
+		sched, err := cron.ParseStandard(expr)
+		if err != nil {
+			return nil, leadrun.Errorf(leadrun.EINVALID, "schedule of stream %d: %v", stream, err)
+		}
+		r.schedules[stream] = sched
+	}
 	r.active.ops = map[leadrun.OpKey]context.CancelCauseFunc{}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &planWorker{r: r})
@@ -121,6 +133,10 @@ func (r *Runner) Start(ctx context.Context) error {
 	r.loops.Add(2)
 	go r.heartbeatLoop(loopCtx)
 	go r.reapLoop(loopCtx)
+	if len(r.schedules) > 0 {
+		r.loops.Add(1)
+		go r.scheduleLoop(loopCtx, r.schedules)
+	}
 	return nil
 }
 

@@ -18,6 +18,7 @@ type ServeCmd struct {
 	RunnerFlags
 	Listen        string        `env:"LEADRUN_LISTEN" default:"127.0.0.1:8080" help:"Address to listen on."`
 	ShutdownGrace time.Duration `env:"LEADRUN_SHUTDOWN_GRACE" default:"30s" help:"On SIGTERM, how long requests and in-flight chunks may take to finish."`
+	Schedule      string        `env:"LEADRUN_SCHEDULE" help:"Start runs on a schedule: STREAM=CRON (UTC, 5 fields), separated by ';', e.g. \"1=0 2 * * *;2=30 2 * * *\"."`
 }
 
 // Run serves until SIGINT or SIGTERM.
@@ -37,7 +38,7 @@ func (c *ServeCmd) Run(ctx context.Context, a *app) error {
 	if token == "" {
 		fmt.Fprintln(a.errOut, "leadrun serve: LEADRUN_ADMIN_TOKEN is not set: the /api/v1 routes answer 503.")
 	}
-	r, err := a.newRunner(ctx, c.RunnerFlags)
+	r, err := a.newRunner(ctx, c.RunnerFlags, c.Schedule)
 	if err != nil {
 		return err
 	}

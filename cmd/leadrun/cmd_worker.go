@@ -10,12 +10,13 @@ import (
 type WorkerCmd struct {
 	RunnerFlags
 	ShutdownGrace time.Duration `env:"LEADRUN_SHUTDOWN_GRACE" default:"30s" help:"On SIGTERM, how long in-flight chunks may take to commit."`
+	Schedule      string        `env:"LEADRUN_SCHEDULE" help:"Start runs on a schedule: STREAM=CRON (UTC, 5 fields), separated by ';', e.g. \"1=0 2 * * *;2=30 2 * * *\"."`
 }
 
 // Run works jobs until SIGINT or SIGTERM, then stops taking work, lets in-flight chunks
 // commit and hands unfinished operations back to the queue.
 func (c *WorkerCmd) Run(ctx context.Context, a *app) error {
-	r, err := a.newRunner(ctx, c.RunnerFlags)
+	r, err := a.newRunner(ctx, c.RunnerFlags, c.Schedule)
 	if err != nil {
 		return err
 	}

@@ -163,7 +163,9 @@ func (a *app) open(ctx context.Context) (*sqldb.DB, error) {
 	return db, nil
 }
 
-func (a *app) newRunner(ctx context.Context, f RunnerFlags) (*runner.Runner, error) {
+// newRunner builds the runner; schedule ("STREAM=CRON;…") is only for long-running
+// processes (serve, worker).
+func (a *app) newRunner(ctx context.Context, f RunnerFlags, schedule ...string) (*runner.Runner, error) {
 	db, err := a.open(ctx)
 	if err != nil {
 		return nil, err
@@ -176,6 +178,11 @@ func (a *app) newRunner(ctx context.Context, f RunnerFlags) (*runner.Runner, err
 	// A Slack-style webhook URL holds a secret: environment or file only.
 	if cfg.AlertWebhookURL, err = secretFromEnv("LEADRUN_ALERT_WEBHOOK_URL"); err != nil {
 		return nil, err
+	}
+	if len(schedule) > 0 {
+		if cfg.Schedules, err = runner.ParseSchedules(schedule[0]); err != nil {
+			return nil, err
+		}
 	}
 	return runner.New(db, scorer, a.log, cfg)
 }
