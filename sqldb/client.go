@@ -124,6 +124,9 @@ func findRubric(ctx context.Context, q querier, clientID string) (*leadrun.Rubri
 	var doc string
 	err := q.QueryRowContext(ctx, `SELECT document FROM rubrics WHERE client_id = $1`, clientID).Scan(&doc)
 	if err == sql.ErrNoRows {
+		if _, err := findClient(ctx, q, clientID); err != nil {
+			return nil, err
+		}
 		return nil, leadrun.Errorf(leadrun.ENOTFOUND, "client %s has no rubric: import one with `leadrun rubric import %s FILE`", clientID, clientID)
 	}
 	if err != nil {

@@ -21,6 +21,9 @@ func (tx *Tx) CreateRun(ctx context.Context, req leadrun.TriggerRequest) (*leadr
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	if err := tx.checkClientsExist(ctx, req.Params.ClientFilter); err != nil {
+		return nil, err
+	}
 	day := tx.Now.Truncate(24 * time.Hour)
 	var seq int
 	err := tx.QueryRowContext(ctx, `INSERT INTO run_sequences (day, last_seq) VALUES ($1, 1)
@@ -55,6 +58,27 @@ func (tx *Tx) CreateRun(ctx context.Context, req leadrun.TriggerRequest) (*leadr
 		return nil, &leadrun.StreamBusyError{Stream: req.Stream, RunID: active.ID, Status: active.Status, StartedAt: active.CreatedAt}
 	}
 	return run, nil
+}
+
+// checkClientsExist refuses a client filter naming clients that do not exist.
+func (tx *Tx) checkClientsExist(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := findClients(ctx, tx, leadrun.ClientFilter{IDs: ids})
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, c := range found {
+		known[c.ID] = true
+	}
+	for _, id := range ids {
+		if !known[id] {
+			return leadrun.Errorf(leadrun.EINVALID, "client filter: unknown client %q", id)
+		}
+	}
+	return nil
 }
 
 func closeRows(rows *sql.Rows) error {

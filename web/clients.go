@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/ingest"
@@ -18,6 +19,14 @@ func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.Stream = &n
+	}
+	if v := r.URL.Query().Get("status"); v != "" {
+		st := leadrun.ClientStatus(v)
+		if st != leadrun.ClientActive && st != leadrun.ClientPaused && st != leadrun.ClientInactive {
+			s.Error(w, r, leadrun.Errorf(leadrun.EINVALID, "status must be active, paused or inactive"))
+			return
+		}
+		f.Status = &st
 	}
 	clients, err := s.db.FindClients(r.Context(), f)
 	if err != nil {
@@ -95,7 +104,11 @@ func (s *Server) handleRubricView(w http.ResponseWriter, r *http.Request) {
 
 // handleRubricReplace validates and replaces a client's rubric (JSON).
 func (s *Server) handleRubricReplace(w http.ResponseWriter, r *http.Request) {
-	rubric, err := ingest.DecodeRubric(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), ingest.FormatJSON)
+	format := ingest.FormatJSON
+	if ct := r.Header.Get("Content-Type"); strings.Contains(ct, "yaml") {
+		format = ingest.FormatYAML
+	}
+	rubric, err := ingest.DecodeRubric(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), format)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -142,12 +155,17 @@ func leadFilter(get func(string) string, f *leadrun.LeadFilter) error {
 		}
 	}
 	if v := get("after"); v != "" {
-		if f.AfterID, err = strconv.ParseInt(v, 10, 64); err != nil {
+		if f.AfterID, err = strconv.ParseInt(v, 10, 64); err != nil || f.AfterID < 0 {
 			return leadrun.Errorf(leadrun.EINVALID, "after must be a lead ID")
 		}
 	}
 	if v := get("status"); v != "" {
 		st := leadrun.ScoringStatus(v)
+		switch st {
+		case leadrun.StatusToBeScored, leadrun.StatusScored, leadrun.StatusSkippedMissingData, leadrun.StatusFailed, leadrun.StatusExcluded:
+		default:
+			return leadrun.Errorf(leadrun.EINVALID, "status must be to_be_scored, scored, skipped_missing_data, failed or excluded")
+		}
 		f.ScoringStatus = &st
 	}
 	if v := get("min_score"); v != "" {
@@ -183,7 +201,11 @@ func (s *Server) handleLeadImport(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	batch, err := ingest.ReadLeads(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), ingest.FormatJSON, clientID)
+	format := ingest.FormatJSON
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
+		format = ingest.FormatCSV
+	}
+	batch, err := ingest.ReadLeads(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), format, clientID)
 	if err != nil {
 		s.Error(w, r, err)
 		return

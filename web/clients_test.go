@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/sqldb"
 	"github.com/leadrun/leadrun/sqldb/sqldbtest"
 	"github.com/leadrun/leadrun/web"
@@ -182,4 +184,41 @@ func TestLinkedHelperWebhook(t *testing.T) {
 			t.Error("an ingest token reached the logs")
 		}
 	})
+}
+
+// Filters are checked, and bad ones get 400 instead of an empty answer; CSV leads and YAML
+// rubrics are accepted; a client filter naming an unknown client writes nothing.
+func TestAPIValidation(t *testing.T) {
+	db := sqldbtest.MustOpen(t, sqldb.SQLite)
+	e := mustServe(t, db, web.Config{WebhookSecret: secret, AdminToken: token}, false)
+	for _, path := range []string{"/api/v1/clients?status=zzz", "/api/v1/clients/Guy-Wilson/leads?status=bogus",
+		"/api/v1/clients/Guy-Wilson/leads?after=-1", "/api/v1/runs?before=SR-000000-001-S1",
+		"/api/v1/clients/Guy-Wilson/top-leads?format=xml"} {
+		if status, body := e.do(t, "GET", path, bearer, ""); status != 400 {
+			t.Errorf("%s: %d %v, want 400", path, status, body)
+		}
+	}
+	if status, body := e.do(t, "POST", "/api/v1/runs", bearer, `{"clientFilter":["Nobody"]}`); status != 400 ||
+		!strings.Contains(fmt.Sprint(body["error"]), "Nobody") {
+		t.Errorf("unknown client in filter: %d %v", status, body)
+	}
+	if status, body := e.do(t, "POST", "/smart-resume-client-by-client", hook, `{"clientFilter":["Nobody"]}`); status != 400 {
+		t.Errorf("webhook, unknown client in filter: %d %v", status, body)
+	}
+	if runs, _ := db.FindRuns(context.Background(), leadrun.RunFilter{}); len(runs) != 0 {
+		t.Errorf("%d runs written", len(runs))
+	}
+	if status, body := e.do(t, "GET", "/api/v1/clients/Nobody/rubric", bearer, ""); status != 404 || !strings.Contains(fmt.Sprint(body["error"]), "client Nobody not found") {
+		t.Errorf("rubric of an unknown client: %d %v", status, body)
+	}
+	status, body := e.do(t, "POST", "/api/v1/clients/Guy-Wilson/leads", map[string]string{"Authorization": "Bearer " + token,
+		"Content-Type": "text/csv"}, "profile_url,first_name,headline\nhttps://www.linkedin.com/in/csv-person/,Cee,Founder\n")
+	if status != 200 || body["created"].(float64) != 1 {
+		t.Errorf("CSV import: %d %v", status, body)
+	}
+	status, body = e.do(t, "PUT", "/api/v1/clients/Guy-Wilson/rubric", map[string]string{"Authorization": "Bearer " + token,
+		"Content-Type": "application/yaml"}, "attributes:\n  - id: A\n    category: positive\n    heading: Founder\n    instructions: x\n    max_points: 5\n")
+	if status != 200 {
+		t.Errorf("YAML rubric: %d %v", status, body)
+	}
 }

@@ -18,6 +18,10 @@ import (
 func (s *Server) handleTopLeads(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
+	if f := q.Get("format"); f != "" && f != "csv" && f != "json" {
+		s.Error(w, r, leadrun.Errorf(leadrun.EINVALID, "format must be json or csv"))
+		return
+	}
 	asCSV := q.Get("format") == "csv"
 	leads, err := s.db.TopLeads(r.Context(), r.PathValue("id"), limit, asCSV || q.Get("mark") == "true")
 	if err != nil {
