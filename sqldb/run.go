@@ -21,7 +21,7 @@ func (tx *Tx) CreateRun(ctx context.Context, req leadrun.TriggerRequest) (*leadr
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	if err := tx.checkClientsExist(ctx, req.Params.ClientFilter); err != nil {
+	if err := tx.checkFilter(ctx, req.Stream, req.Params.ClientFilter); err != nil {
 		return nil, err
 	}
 	day := tx.Now.Truncate(24 * time.Hour)
@@ -60,8 +60,9 @@ func (tx *Tx) CreateRun(ctx context.Context, req leadrun.TriggerRequest) (*leadr
 	return run, nil
 }
 
-// checkClientsExist refuses a client filter naming clients that do not exist.
-func (tx *Tx) checkClientsExist(ctx context.Context, ids []string) error {
+// checkFilter refuses a client filter naming clients that do not exist, are not active or
+// are on another stream: such a run would silently do nothing for them.
+func (tx *Tx) checkFilter(ctx context.Context, stream int, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -69,13 +70,19 @@ func (tx *Tx) checkClientsExist(ctx context.Context, ids []string) error {
 	if err != nil {
 		return err
 	}
-	known := map[string]bool{}
+	byID := map[string]*leadrun.Client{}
 	for _, c := range found {
-		known[c.ID] = true
+		byID[c.ID] = c
 	}
 	for _, id := range ids {
-		if !known[id] {
+		c := byID[id]
+		switch {
+		case c == nil:
 			return leadrun.Errorf(leadrun.EINVALID, "client filter: unknown client %q", id)
+		case c.Stream != stream:
+			return leadrun.Errorf(leadrun.EINVALID, "client filter: client %s is on stream %d, not %d", id, c.Stream, stream)
+		case c.Status != leadrun.ClientActive:
+			return leadrun.Errorf(leadrun.EINVALID, "client filter: client %s is %s", id, c.Status)
 		}
 	}
 	return nil

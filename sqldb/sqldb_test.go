@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -186,5 +187,22 @@ func TestSchema(t *testing.T) {
 	}
 	if _, err := sqldb.Open(context.Background(), "mysql://x", sqldb.Options{}); leadrun.ErrorCode(err) != leadrun.EINVALID {
 		t.Errorf("unknown scheme: %v", err)
+	}
+}
+
+// A client filter may name only active clients of the run's stream.
+func TestClientFilterChecked(t *testing.T) {
+	db := sqldbtest.MustOpen(t, sqldb.SQLite)
+	ctx := context.Background()
+	db.CreateClient(ctx, &leadrun.Client{ID: "On-Two", Stream: 2})
+	db.CreateClient(ctx, &leadrun.Client{ID: "Paused", Stream: 1, Status: leadrun.ClientPaused})
+	for _, filter := range [][]string{{"Nobody"}, {"On-Two"}, {"Paused"}} {
+		err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+			_, err := tx.CreateRun(ctx, leadrun.TriggerRequest{Stream: 1, Trigger: leadrun.TriggerAPI, Params: leadrun.RunParams{ClientFilter: filter}})
+			return err
+		})
+		if leadrun.ErrorCode(err) != leadrun.EINVALID || !strings.Contains(err.Error(), filter[0]) {
+			t.Errorf("%v: %v", filter, err)
+		}
 	}
 }

@@ -219,3 +219,14 @@ func TestOpenAIScorerNeedsKey(t *testing.T) {
 		t.Errorf("exit %d, %q", code, errOut)
 	}
 }
+
+// A waited-for run that did not complete exits 4, also with --json and in the demo.
+func TestEndedBadlyExitCode(t *testing.T) {
+	var errOut strings.Builder
+	for status, want := range map[leadrun.RunStatus]int{leadrun.RunCompleted: 0, leadrun.RunCompletedWithErrors: 0,
+		leadrun.RunCancelled: exitRunFailed, leadrun.RunFailed: exitRunFailed, leadrun.RunAbandoned: exitRunFailed} {
+		if got := exitCode(&errOut, endedBadly(&leadrun.Run{ID: "SR-1", Status: status})); got != want {
+			t.Errorf("%s: exit %d, want %d", status, got, want)
+		}
+	}
+}

@@ -46,7 +46,7 @@ func (c *DemoCmd) Run(ctx context.Context, a *app) error {
 		fmt.Fprintln(a.out, "\nEvery sample lead of this stream was already scored by an earlier demo run: nothing was due.")
 	}
 	fmt.Fprintf(a.out, "\nNext: `leadrun runs show %s` for the progress log, `leadrun runs list`, or `leadrun demo --stream 2`.\n", final.ID)
-	return nil
+	return endedBadly(final)
 }
 
 // loadDataset creates missing clients and rubrics and upserts leads and posts. Existing

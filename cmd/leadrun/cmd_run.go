@@ -35,6 +35,9 @@ func (c *RunCmd) Run(ctx context.Context, a *app) error {
 	}
 	if !c.Wait {
 		if c.JSON {
+			if run, err = a.db.FindRunByID(ctx, run.ID); err != nil {
+				return err
+			}
 			return writeJSON(a.out, web.NewRunView(run))
 		}
 		fmt.Fprintf(a.out, "Run %s queued for stream %d. A `leadrun worker` (or `leadrun serve`) on this database works it;\n"+
@@ -46,13 +49,20 @@ func (c *RunCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	if c.JSON {
-		return showRunJSON(ctx, a, final.ID)
+		err = showRunJSON(ctx, a, final.ID)
+	} else {
+		err = printSummary(ctx, a, final)
 	}
-	if err := printSummary(ctx, a, final); err != nil {
+	if err != nil {
 		return err
 	}
-	if final.Status != leadrun.RunCompleted && final.Status != leadrun.RunCompletedWithErrors {
-		return &runEndedError{run: final}
+	return endedBadly(final)
+}
+
+// endedBadly is the error (exit code 4) for a waited-for run that did not complete.
+func endedBadly(run *leadrun.Run) error {
+	if run.Status != leadrun.RunCompleted && run.Status != leadrun.RunCompletedWithErrors {
+		return &runEndedError{run: run}
 	}
 	return nil
 }
