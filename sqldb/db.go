@@ -68,7 +68,7 @@ type DB struct {
 
 // Options tune Open.
 type Options struct {
-	MaxConns int // PostgreSQL pool size (default 20); SQLite uses 4 for leadrun, 1 for River
+	MaxConns int // PostgreSQL pool size (default 20); SQLite uses 8 for leadrun, 1 for River
 }
 
 // Open opens a database URL: sqlite://PATH (e.g. sqlite://./leadrun.db) or postgres://….
@@ -101,7 +101,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		db.SetConnMaxLifetime(0)
 		return db, nil
 	}
-	app, err := open(4)
+	app, err := open(8)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -364,3 +364,6 @@ func redactURL(raw string) string {
 
 // Stamp is the transaction's time in the backend's stored form, for hand-written SQL.
 func (tx *Tx) Stamp() any { return tx.db.ts(tx.Now) }
+
+// Stamp converts a time to the backend's stored form, for hand-written SQL (benchmarks).
+func (db *DB) Stamp(t time.Time) any { return db.ts(t) }

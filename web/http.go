@@ -139,9 +139,7 @@ func (s *Server) describe(r *http.Request, err error) (int, string, string) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // decodeStrict reads one JSON value into v: unknown fields, wrong types and trailing data

@@ -115,7 +115,7 @@ func (s *Server) handleRunList(w http.ResponseWriter, r *http.Request) {
 
 func runFilter(r *http.Request) (leadrun.RunFilter, error) {
 	q := r.URL.Query()
-	f := leadrun.RunFilter{Limit: 50}
+	f := leadrun.RunFilter{Limit: 20}
 	var err error
 	if v := q.Get("limit"); v != "" {
 		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 200 {

@@ -31,6 +31,11 @@ type BenchCmd struct {
 
 	AILatency     time.Duration `name:"ai-latency" help:"AI mode: score through an in-process OpenAI-compatible fake with this latency per call (e.g. 200ms), against the ideal concurrency × chunk ÷ latency."`
 	OriginalLeads int           `default:"400" help:"AI mode: leads for the original platform's design (one chunk at a time, 2 s pause)."`
+
+	API         bool          `name:"api" help:"API mode: latency of GET /api/v1/runs at a fixed rate, with many runs stored, while a run is scoring."`
+	APIRuns     int           `default:"10000" help:"API mode: runs stored."`
+	APIRate     int           `default:"500" help:"API mode: requests per second."`
+	APIDuration time.Duration `default:"20s" help:"API mode: how long to send requests."`
 }
 
 // benchResult is what the benchmark reports.
@@ -60,6 +65,9 @@ func (c *BenchCmd) Run(ctx context.Context, a *app) error {
 	}
 	if c.AILatency > 0 {
 		return c.runAI(ctx, a)
+	}
+	if c.API {
+		return c.runAPI(ctx, a)
 	}
 	dbURL, cleanup, err := c.freshDatabase(ctx)
 	if err != nil {
