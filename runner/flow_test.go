@@ -301,13 +301,7 @@ func TestTokenBudgetStopsOperation(t *testing.T) {
 // A run that ends with errors sends one Slack-compatible alert through the job engine; a
 // clean run sends none.
 func TestAlertOnRunWithErrors(t *testing.T) {
-	got := make(chan map[string]any, 10)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body map[string]any
-		json.NewDecoder(r.Body).Decode(&body)
-		got <- body
-	}))
-	defer hook.Close()
+	hook, got := newAlertHook(t)
 	db := sqldbtest.MustOpen(t, sqldb.SQLite)
 	mustFixture(t, db, 30, &leadrun.Client{ID: "A", Stream: 1})
 	scorer := &keywordScorer{failIf: func(l *leadrun.Lead) bool { return l.LastName == "5" }}
@@ -334,13 +328,7 @@ func TestAlertOnRunWithErrors(t *testing.T) {
 // An active client with no lead scored for the quiet limit is alerted once; once it scores
 // again the condition clears, and a new quiet spell alerts again.
 func TestQuietClientAlert(t *testing.T) {
-	got := make(chan map[string]any, 10)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body map[string]any
-		json.NewDecoder(r.Body).Decode(&body)
-		got <- body
-	}))
-	defer hook.Close()
+	hook, got := newAlertHook(t)
 	db := sqldbtest.MustOpen(t, sqldb.SQLite)
 	mustFixture(t, db, 10, &leadrun.Client{ID: "Quiet-One", Stream: 1})
 	r := newRunner(t, db, &keywordScorer{}, runner.Config{AlertWebhookURL: hook.URL, QuietAfter: 400 * time.Millisecond,
@@ -412,4 +400,16 @@ func TestSchedules(t *testing.T) {
 			t.Fatalf("after downtime: %d scheduled runs (want one catch-up), newest requested by %q", len(runs), runs[0].RequestedBy)
 		}
 	})
+}
+
+// newAlertHook is a receiver for alert webhooks; each alert's JSON body arrives on got.
+func newAlertHook(t *testing.T) (*httptest.Server, chan map[string]any) {
+	got := make(chan map[string]any, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		got <- body
+	}))
+	t.Cleanup(hook.Close)
+	return hook, got
 }

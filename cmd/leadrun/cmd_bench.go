@@ -69,16 +69,11 @@ func (c *BenchCmd) Run(ctx context.Context, a *app) error {
 	if c.API {
 		return c.runAPI(ctx, a)
 	}
-	dbURL, cleanup, err := c.freshDatabase(ctx)
+	db, cleanup, err := c.openFresh(ctx, a)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	a.DB = dbURL
-	db, err := a.open(ctx)
-	if err != nil {
-		return err
-	}
 	res := benchResult{Target: c.Target, Clients: c.Clients, ChunkSize: c.ChunkSize, Workers: c.Workers, CPUs: runtime.NumCPU()}
 	fmt.Fprintf(a.errOut, "bench: %d leads over %d clients on %s\n", c.Leads, c.Clients, c.Target)
 	start := time.Now()
@@ -118,6 +113,21 @@ func (c *BenchCmd) Run(ctx context.Context, a *app) error {
 	}
 	printBench(a, res)
 	return nil
+}
+
+// openFresh makes the app's database a fresh, migrated one, removed by cleanup.
+func (c *BenchCmd) openFresh(ctx context.Context, a *app) (*sqldb.DB, func(), error) {
+	dbURL, cleanup, err := c.freshDatabase(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	a.DB = dbURL
+	db, err := a.open(ctx)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); a.db = nil; cleanup() }, nil
 }
 
 func (c *BenchCmd) freshDatabase(ctx context.Context) (string, func(), error) {

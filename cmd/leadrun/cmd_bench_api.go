@@ -33,16 +33,11 @@ type apiBenchResult struct {
 // runAPI measures GET /api/v1/runs latency at a fixed request rate with many runs stored,
 // while a run is scoring in the same process.
 func (c *BenchCmd) runAPI(ctx context.Context, a *app) error {
-	dbURL, cleanup, err := c.freshDatabase(ctx)
+	db, cleanup, err := c.openFresh(ctx, a)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	a.DB = dbURL
-	db, err := a.open(ctx)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(a.errOut, "bench: API mode, %d runs stored, %d requests/s for %s\n", c.APIRuns, c.APIRate, c.APIDuration)
 	if err := seedRuns(ctx, db, c.APIRuns); err != nil {
 		return err
