@@ -73,6 +73,7 @@ type Runner struct {
 	schedules map[int]cron.Schedule
 	active    activeOps
 	draining  atomic.Bool
+	working   atomic.Bool // Start succeeded and Shutdown has not begun
 	stop      context.CancelFunc
 	loops     sync.WaitGroup
 }
@@ -130,6 +131,7 @@ func (r *Runner) Start(ctx context.Context) error {
 	}
 	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	r.stop = stop
+	r.working.Store(true)
 	r.loops.Add(2)
 	go r.heartbeatLoop(loopCtx)
 	go r.reapLoop(loopCtx)
@@ -145,6 +147,7 @@ func (r *Runner) Start(ctx context.Context) error {
 // for the job engine to stop or ctx to end.
 func (r *Runner) Shutdown(ctx context.Context) error {
 	r.draining.Store(true)
+	r.working.Store(false)
 	r.active.cancelAll(errDraining)
 	err := r.jobs.Stop(ctx)
 	if r.stop != nil {
@@ -153,6 +156,9 @@ func (r *Runner) Shutdown(ctx context.Context) error {
 	}
 	return err
 }
+
+// Working reports whether this process is working jobs (started and not shutting down).
+func (r *Runner) Working() bool { return r.working.Load() }
 
 // Trigger starts a run: it allocates the run ID and enqueues its planning in one
 // transaction. A busy stream gives *leadrun.StreamBusyError naming the active run.

@@ -28,6 +28,7 @@ type Config struct {
 	AdminToken    string // Authorization: Bearer token of /api/v1
 	MaxBodyBytes  int64
 	Logger        *slog.Logger
+	AICalls       *AICalls // AI call latencies to serve on /metrics (optional)
 }
 
 // Server answers HTTP requests.
@@ -50,7 +51,7 @@ func NewServer(db *sqldb.DB, r *runner.Runner, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db)}, nil
+	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db, cfg.AICalls)}, nil
 }
 
 // Handler is the server's full handler, with request logging.
@@ -214,7 +215,8 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// handleReady is ready when the database answers and its schema is current.
+// handleReady is ready when the database answers, its schema is current and this
+// process's worker is running.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if err := s.db.Ping(r.Context()); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
@@ -222,6 +224,10 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.db.CheckSchema(r.Context()); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": leadrun.ErrorMessage(err)})
+		return
+	}
+	if !s.runner.Working() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the worker is not running"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -20,7 +20,23 @@ type metricsCollector struct {
 	up                                                    *prometheus.Desc
 }
 
-func newMetricsHandler(db *sqldb.DB) http.Handler {
+// AICalls is the AI call latency histogram of this process; give its Observe to the
+// openai scorer (ObserveCall) and the AICalls to Config so /metrics serves it.
+type AICalls struct{ h *prometheus.HistogramVec }
+
+// NewAICalls makes the histogram leadrun_ai_call_duration_seconds{outcome}.
+func NewAICalls() *AICalls {
+	return &AICalls{h: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "leadrun_ai_call_duration_seconds",
+		Help:    "Latency of AI calls by outcome (ok or a reason code), in this process.",
+		Buckets: []float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}}, []string{"outcome"})}
+}
+
+// Observe records one call.
+func (a *AICalls) Observe(latency time.Duration, outcome string) {
+	a.h.WithLabelValues(outcome).Observe(latency.Seconds())
+}
+
+func newMetricsHandler(db *sqldb.DB, ai *AICalls) http.Handler {
 	c := &metricsCollector{db: db,
 		runs:        prometheus.NewDesc("leadrun_runs", "Runs by status.", []string{"status"}, nil),
 		active:      prometheus.NewDesc("leadrun_active_runs", "Active (queued or running) runs per stream.", []string{"stream"}, nil),
@@ -33,6 +49,9 @@ func newMetricsHandler(db *sqldb.DB) http.Handler {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(c)
+	if ai != nil {
+		reg.MustRegister(ai.h)
+	}
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 

@@ -69,6 +69,10 @@ func mustServe(t *testing.T, db *sqldb.DB, cfg web.Config, startRunner bool) *en
 		})
 	}
 	cfg.Logger = logger
+	if cfg.AICalls == nil {
+		cfg.AICalls = web.NewAICalls()
+		cfg.AICalls.Observe(1500*time.Millisecond, "ok")
+	}
 	s, err := web.NewServer(db, r, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -220,6 +224,9 @@ func TestAdminAPIAuth(t *testing.T) {
 	if status, _ := off.do(t, "GET", "/api/v1/runs", map[string]string{"Authorization": "Bearer "}, ""); status != 503 {
 		t.Errorf("no admin token configured: %d", status)
 	}
+	if status, body := e.do(t, "GET", "/readyz", nil, ""); status != 503 || body["reason"] != "the worker is not running" {
+		t.Errorf("readyz without a running worker: %d %v", status, body)
+	}
 	if status, _ := e.do(t, "GET", "/api/v1/runs/SR-000000-001-S1", bearer, ""); status != 404 {
 		t.Errorf("unknown run: %d", status)
 	}
@@ -278,7 +285,8 @@ func TestEndToEnd(t *testing.T) {
 		scored := fmt.Sprintf(`leadrun_items_total{operation="lead_scoring",outcome="scored",reason=""} %v`, totals["leads_scored"])
 		for _, want := range []string{`leadrun_runs{status="completed"} 1`, `leadrun_active_runs{stream="1"} 0`, scored,
 			`leadrun_last_successful_run_timestamp_seconds{stream="1"}`, `leadrun_run_duration_seconds_count 1`,
-			`leadrun_tokens_total{kind="prompt"} 0`, `leadrun_metrics_database_up 1`} {
+			`leadrun_tokens_total{kind="prompt"} 0`, `leadrun_metrics_database_up 1`,
+			`leadrun_ai_call_duration_seconds_bucket{outcome="ok",le="2.5"} 1`} {
 			if !strings.Contains(metrics, want) {
 				t.Errorf("/metrics lacks %q:\n%s", want, metrics)
 			}

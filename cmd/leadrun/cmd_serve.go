@@ -38,11 +38,13 @@ func (c *ServeCmd) Run(ctx context.Context, a *app) error {
 	if token == "" {
 		fmt.Fprintln(a.errOut, "leadrun serve: LEADRUN_ADMIN_TOKEN is not set: the /api/v1 routes answer 503.")
 	}
+	aiCalls := web.NewAICalls()
+	a.observeAI = aiCalls.Observe
 	r, err := a.newRunner(ctx, c.RunnerFlags, c.Schedule)
 	if err != nil {
 		return err
 	}
-	srv, err := web.NewServer(a.db, r, web.Config{WebhookSecret: secret, AdminToken: token, Logger: a.log})
+	srv, err := web.NewServer(a.db, r, web.Config{WebhookSecret: secret, AdminToken: token, Logger: a.log, AICalls: aiCalls})
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func (f RunnerFlags) config() runner.Config {
 
 // scorer builds the configured scorer. The API key comes only from the environment
 // (LEADRUN_OPENAI_API_KEY) or a file (LEADRUN_OPENAI_API_KEY_FILE), never from a flag.
-func (f RunnerFlags) scorer() (leadrun.Scorer, error) {
+func (f RunnerFlags) scorer(observe func(time.Duration, string)) (leadrun.Scorer, error) {
 	if f.Scorer != "openai" {
 		return rules.New(rules.Options{Delay: f.RulesDelay}), nil
 	}
@@ -99,7 +99,7 @@ func (f RunnerFlags) scorer() (leadrun.Scorer, error) {
 	}
 	return openai.New(openai.Config{BaseURL: f.OpenAIBaseURL, Model: f.OpenAIModel, APIKey: key,
 		Timeout: f.OpenAITimeout, Concurrency: f.OpenAIConcurrency, RequestsPerMinute: f.OpenAIRPM,
-		TokensPerMinute: f.OpenAITPM, Prices: prices})
+		TokensPerMinute: f.OpenAITPM, Prices: prices, ObserveCall: observe})
 }
 
 // parsePrices reads "MODEL=PROMPT/COMPLETION;…" in dollars per million tokens.
@@ -144,6 +144,7 @@ type app struct {
 	out, errOut io.Writer
 	log         *slog.Logger
 	db          *sqldb.DB
+	observeAI   func(time.Duration, string) // set by serve: AI call latencies for /metrics
 }
 
 // open opens and migrates the database once.
@@ -170,7 +171,7 @@ func (a *app) newRunner(ctx context.Context, f RunnerFlags, schedule ...string) 
 	if err != nil {
 		return nil, err
 	}
-	scorer, err := f.scorer()
+	scorer, err := f.scorer(a.observeAI)
 	if err != nil {
 		return nil, err
 	}

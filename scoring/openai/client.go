@@ -130,13 +130,17 @@ func (s *Scorer) attempt(ctx context.Context, call chatCall, schemaMode bool, me
 	defer cancel()
 	var cap captured
 	s.stats.calls.Add(1)
+	began := time.Now()
 	res, err := s.svc.New(callCtx, s.params(call, schemaMode), option.WithMiddleware(cap.middleware))
 	if ctx.Err() != nil {
 		return chatReply{}, nil, ctx.Err()
 	}
 	if err != nil {
-		return chatReply{}, s.classify(callCtx, err, &cap), nil
+		aerr := s.classify(callCtx, err, &cap)
+		s.observe(began, string(aerr.reason))
+		return chatReply{}, aerr, nil
 	}
+	s.observe(began, "ok")
 	meter.add(res.Usage.PromptTokens, res.Usage.CompletionTokens)
 	s.chargeTokens(est, res.Usage.PromptTokens+res.Usage.CompletionTokens)
 	if len(res.Choices) == 0 {
@@ -144,6 +148,14 @@ func (s *Scorer) attempt(ctx context.Context, call chatCall, schemaMode bool, me
 	}
 	c := res.Choices[0]
 	return chatReply{content: c.Message.Content, refusal: c.Message.Refusal, finish: c.FinishReason}, nil, nil
+}
+
+// observe reports one call's latency and outcome ("ok" or a reason code) to the
+// configured observer, if any.
+func (s *Scorer) observe(began time.Time, outcome string) {
+	if s.cfg.ObserveCall != nil {
+		s.cfg.ObserveCall(time.Since(began), outcome)
+	}
 }
 
 // params builds the request: temperature 0 and structured output (json_schema, strict),

@@ -52,6 +52,9 @@ type Config struct {
 	Prices map[string]Price
 	// HTTPClient replaces the default client (tests).
 	HTTPClient *http.Client
+	// ObserveCall, when set, is told each call's latency and outcome ("ok" or a reason
+	// code), e.g. for a metrics histogram.
+	ObserveCall func(latency time.Duration, outcome string)
 }
 
 // withDefaults returns the config with zero fields replaced by defaults.

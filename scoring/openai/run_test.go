@@ -329,3 +329,27 @@ func TestRequestsPerMinuteLimit(t *testing.T) {
 		t.Errorf("3 calls at 120/min took %s, want ≥ 1 s", took)
 	}
 }
+
+// ObserveCall hears every call with its outcome.
+func TestObserveCall(t *testing.T) {
+	e := newEchoServer(t)
+	var mu sync.Mutex
+	outcomes := map[string]int{}
+	s, err := New(Config{BaseURL: e.srv.URL + "/v1", Model: "m", APIKey: "k", ObserveCall: func(d time.Duration, outcome string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if d <= 0 {
+			t.Errorf("latency %s", d)
+		}
+		outcomes[outcome]++
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ScoreLeads(context.Background(), leadrun.LeadRequest{ClientID: "A", Rubric: testRubric(), Leads: testLeads(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if outcomes["ok"] != 1 {
+		t.Errorf("outcomes %v", outcomes)
+	}
+}
