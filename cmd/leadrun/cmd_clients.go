@@ -73,6 +73,8 @@ type ClientsAddCmd struct {
 	LeadLimit    int     `help:"Leads examined per run (0 = no limit)."`
 	PostLimit    int     `help:"Posts examined per run (0 = no limit)."`
 	Timezone     string  `default:"UTC" help:"IANA timezone for display, e.g. Australia/Brisbane."`
+	DailyBudget  int64   `name:"daily-token-budget" help:"AI tokens per UTC day (0 = unlimited)."`
+	MonthBudget  int64   `name:"monthly-token-budget" help:"AI tokens per UTC month (0 = unlimited)."`
 	Status       string  `default:"active" enum:"active,paused,inactive" help:"active, paused or inactive."`
 }
 
@@ -83,7 +85,8 @@ func (c *ClientsAddCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	cl := &leadrun.Client{ID: c.ID, Name: c.Name, Stream: c.Stream, ServiceLevel: c.ServiceLevel, ScoreThreshold: c.Threshold,
-		LeadScoringLimit: c.LeadLimit, PostScoringLimit: c.PostLimit, Timezone: c.Timezone, Status: leadrun.ClientStatus(c.Status)}
+		LeadScoringLimit: c.LeadLimit, PostScoringLimit: c.PostLimit, Timezone: c.Timezone, Status: leadrun.ClientStatus(c.Status),
+		DailyTokenBudget: c.DailyBudget, MonthlyTokenBudget: c.MonthBudget}
 	if err := db.CreateClient(ctx, cl); err != nil {
 		return err
 	}

@@ -48,7 +48,11 @@ func printSummary(ctx context.Context, a *app, run *leadrun.Run) error {
 			leadrun.FormatSuccessRate(t.LeadsScored, t.LeadsFailed))
 	}
 	t := run.Totals
-	fmt.Fprintf(tw, "TOTAL (%d clients)\t\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", t.ClientsTotal, t.LeadsExamined, t.LeadsScored,
+	plural := "s"
+	if t.ClientsTotal == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(tw, "TOTAL (%d client%s)\t\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", t.ClientsTotal, plural, t.LeadsExamined, t.LeadsScored,
 		t.LeadsSkipped, t.LeadsFailed, t.PostsScored, t.Tokens(), leadrun.FormatSuccessRate(t.LeadsScored, t.LeadsFailed))
 	tw.Flush()
 	printReasons(w, results)
