@@ -156,23 +156,12 @@ func runFilter(r *http.Request) (leadrun.RunFilter, error) {
 
 // handleRunView shows a run with its client results and progress log.
 func (s *Server) handleRunView(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	run, err := s.db.FindRunByID(r.Context(), id)
+	detail, err := LoadRunDetail(r.Context(), s.db, r.PathValue("id"))
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	results, err := s.db.FindClientResults(r.Context(), id)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	events, err := s.db.FindEvents(r.Context(), id, 0, 0)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, NewRunDetailView(run, results, events))
+	writeJSON(w, http.StatusOK, detail)
 }
 
 // handleRunEvents returns a run's progress log after ?after=EVENT_ID, for polling.

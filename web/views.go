@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"time"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/sqldb"
 )
 
 // RunView is the stable JSON form of a run, shared by the API and the CLI (documented in
@@ -57,6 +59,23 @@ type RunDetailView struct {
 	Run           RunView             `json:"run"`
 	ClientResults []ClientResultView  `json:"client_results"`
 	Events        []*leadrun.RunEvent `json:"events"`
+}
+
+// LoadRunDetail reads a run, its client results and its progress log.
+func LoadRunDetail(ctx context.Context, db *sqldb.DB, runID string) (RunDetailView, error) {
+	run, err := db.FindRunByID(ctx, runID)
+	if err != nil {
+		return RunDetailView{}, err
+	}
+	results, err := db.FindClientResults(ctx, runID)
+	if err != nil {
+		return RunDetailView{}, err
+	}
+	events, err := db.FindEvents(ctx, runID, 0, 0)
+	if err != nil {
+		return RunDetailView{}, err
+	}
+	return NewRunDetailView(run, results, events), nil
 }
 
 // NewRunDetailView renders a run with its client results and events.

@@ -173,19 +173,11 @@ func showRunJSON(ctx context.Context, a *app, runID string) error {
 	if err != nil {
 		return err
 	}
-	run, err := db.FindRunByID(ctx, runID)
+	detail, err := web.LoadRunDetail(ctx, db, runID)
 	if err != nil {
 		return err
 	}
-	results, err := db.FindClientResults(ctx, runID)
-	if err != nil {
-		return err
-	}
-	events, err := db.FindEvents(ctx, runID, 0, 0)
-	if err != nil {
-		return err
-	}
-	return writeJSON(a.out, web.NewRunDetailView(run, results, events))
+	return writeJSON(a.out, detail)
 }
 
 // RunsCancelCmd cancels a run.
