@@ -165,7 +165,14 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 		} else {
 			queued = append(queued, op.Kind)
 		}
-		if err := tx.AddEvent(ctx, leadrun.RunEvent{RunID: run.ID, ClientID: c.ID, Operation: op.Kind, Message: msg}); err != nil {
+		ev := leadrun.RunEvent{RunID: run.ID, ClientID: c.ID, Operation: op.Kind, Message: msg}
+		if op.Status != leadrun.OpSkipped {
+			ev.Counts = map[string]int64{"due": leadsDue}
+			if op.Kind == leadrun.OpPostScoring {
+				ev.Counts["due"] = postsDue
+			}
+		}
+		if err := tx.AddEvent(ctx, ev); err != nil {
 			return nil, err
 		}
 	}

@@ -35,8 +35,13 @@ func (s *Server) handleTopLeads(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"leads": leads})
 		return
 	}
+	writeTopLeadsCSV(w, r.PathValue("id"), leads)
+}
+
+// writeTopLeadsCSV sends top leads as a CSV attachment for a Linked Helper campaign.
+func writeTopLeadsCSV(w http.ResponseWriter, clientID string, leads []*leadrun.Lead) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-top-leads.csv"`, r.PathValue("id")))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-top-leads.csv"`, clientID))
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"profile_url", "first_name", "last_name", "headline", "company", "score"})
 	for _, l := range leads {

@@ -29,6 +29,7 @@ type Config struct {
 	MaxBodyBytes  int64
 	Logger        *slog.Logger
 	AICalls       *AICalls // AI call latencies to serve on /metrics (optional)
+	SenderGuard   string   // Linked Helper sender guard: SenderGuardWarn ("" too), SenderGuardBlock or SenderGuardOff
 }
 
 // Server answers HTTP requests.
@@ -105,6 +106,7 @@ func (s *Server) routes() *http.ServeMux {
 		}
 		mux.Handle(rt.method+" "+rt.pattern, h)
 	}
+	s.dashRoutes(mux)
 	return mux
 }
 

@@ -38,6 +38,12 @@ type env struct {
 // mustServe starts the real handler on a loopback port with sample clients loaded.
 func mustServe(t *testing.T, db *sqldb.DB, cfg web.Config, startRunner bool) *env {
 	t.Helper()
+	return mustServeWith(t, db, cfg, rules.New(rules.Options{}), runner.Config{}, startRunner)
+}
+
+// mustServeWith is mustServe with a chosen scorer and runner configuration.
+func mustServeWith(t *testing.T, db *sqldb.DB, cfg web.Config, scorer leadrun.Scorer, rcfg runner.Config, startRunner bool) *env {
+	t.Helper()
 	ctx := context.Background()
 	ds := sample.Demo()
 	for _, c := range ds.Clients {
@@ -54,7 +60,7 @@ func mustServe(t *testing.T, db *sqldb.DB, cfg web.Config, startRunner bool) *en
 	logs := &bytes.Buffer{}
 	var mu sync.Mutex
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{&mu, logs}, nil))
-	r, err := runner.New(db, rules.New(rules.Options{}), logger, runner.Config{})
+	r, err := runner.New(db, scorer, logger, rcfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,202 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/leadrun/leadrun"
+)
+
+// The dashboard's read models: what its pages show beyond the runs and leads the API
+// already serves. Each is one or two indexed queries, so a page stays fast with tens of
+// thousands of runs and hundreds of thousands of leads.
+
+// Streams returns every stream that has a client or a run, in order.
+func (db *DB) Streams(ctx context.Context) ([]int, error) {
+	return collect(ctx, db.db, func(s scanner) (int, error) {
+		var n int
+		return n, s.Scan(&n)
+	}, `SELECT stream FROM clients UNION SELECT DISTINCT stream FROM runs ORDER BY 1`)
+}
+
+// ClientHealth is a client's state at a glance.
+type ClientHealth struct {
+	Client       *leadrun.Client
+	LastResult   *leadrun.ClientResult // the client's latest run result; nil before its first run
+	LastRun      *leadrun.Run          // that run (without totals)
+	LastScoredAt *time.Time            // when a lead of the client was last scored
+	TokensToday  int64                 // tokens spent since UTC midnight
+	TokensMonth  int64                 // tokens spent since the first of the UTC month
+	Leads        map[leadrun.ScoringStatus]int64
+}
+
+// FindClientHealth returns every client's health (or the one client's, when clientID is
+// set), ordered by client ID.
+func (db *DB) FindClientHealth(ctx context.Context, clientID string, now time.Time) ([]*ClientHealth, error) {
+	clients, err := db.FindClients(ctx, leadrun.ClientFilter{})
+	if err != nil {
+		return nil, err
+	}
+	var out []*ClientHealth
+	byID := map[string]*ClientHealth{}
+	for _, c := range clients {
+		if clientID != "" && c.ID != clientID {
+			continue
+		}
+		h := &ClientHealth{Client: c, Leads: map[leadrun.ScoringStatus]int64{}}
+		out = append(out, h)
+		byID[c.ID] = h
+	}
+	if clientID != "" && len(out) == 0 {
+		return nil, leadrun.Errorf(leadrun.ENOTFOUND, "client %s not found", clientID)
+	}
+	for _, h := range out {
+		if err := db.fillClientHealth(ctx, h); err != nil {
+			return nil, err
+		}
+	}
+	return out, db.fillTokens(ctx, byID, now)
+}
+
+func (db *DB) fillClientHealth(ctx context.Context, h *ClientHealth) error {
+	id := h.Client.ID
+	var runID string
+	err := db.db.QueryRowContext(ctx, `SELECT run_id FROM client_results WHERE client_id = $1
+		ORDER BY created_at DESC LIMIT 1`, id).Scan(&runID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if runID != "" {
+		run, err := scanRun(db.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = $1`, runID))
+		if err != nil {
+			return err
+		}
+		h.LastRun = run
+		results, err := db.FindClientResults(ctx, runID)
+		if err != nil {
+			return err
+		}
+		for _, cr := range results {
+			if cr.ClientID == id {
+				h.LastResult = cr
+			}
+		}
+	}
+	var last any
+	if err := db.db.QueryRowContext(ctx, `SELECT MAX(scored_at) FROM leads WHERE client_id = $1`, id).Scan(&last); err != nil {
+		return err
+	}
+	h.LastScoredAt = parseMaybeTime(last)
+	rows, err := db.db.QueryContext(ctx, `SELECT scoring_status, COUNT(*) FROM leads WHERE client_id = $1
+		GROUP BY scoring_status`, id)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s leadrun.ScoringStatus
+		var n int64
+		if err := rows.Scan(&s, &n); err != nil {
+			return err
+		}
+		h.Leads[s] = n
+	}
+	return rows.Err()
+}
+
+func (db *DB) fillTokens(ctx context.Context, byID map[string]*ClientHealth, now time.Time) error {
+	day := now.UTC().Truncate(24 * time.Hour)
+	month := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
+	rows, err := db.db.QueryContext(ctx, `SELECT client_id,
+		COALESCE(SUM(CASE WHEN started_at >= $1 THEN prompt_tokens + completion_tokens ELSE 0 END), 0),
+		COALESCE(SUM(prompt_tokens + completion_tokens), 0)
+		FROM operations WHERE started_at >= $2 GROUP BY client_id`, db.ts(day), db.ts(minTime(day, month)))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var today, monthly int64
+		if err := rows.Scan(&id, &today, &monthly); err != nil {
+			return err
+		}
+		if h := byID[id]; h != nil {
+			h.TokensToday, h.TokensMonth = today, monthly
+		}
+	}
+	return rows.Err()
+}
+
+// DayTokens is the tokens one client spent on one UTC day.
+type DayTokens struct {
+	Day      time.Time
+	ClientID string
+	Tokens   int64
+}
+
+// TokensPerDay sums the tokens each client's operations spent per UTC day (by the day an
+// operation started) since a day, for one client or (clientID "") all.
+func (db *DB) TokensPerDay(ctx context.Context, clientID string, since time.Time) ([]DayTokens, error) {
+	dayExpr := `substr(started_at, 1, 10)`
+	if db.kind == Postgres {
+		dayExpr = `to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+	}
+	var where conditions
+	where.add("started_at >= $%d", db.ts(since))
+	if clientID != "" {
+		where.add("client_id = $%d", clientID)
+	}
+	return collect(ctx, db.db, func(s scanner) (DayTokens, error) {
+		var d DayTokens
+		var day string
+		if err := s.Scan(&day, &d.ClientID, &d.Tokens); err != nil {
+			return d, err
+		}
+		var err error
+		d.Day, err = time.Parse(time.DateOnly, day)
+		return d, err
+	}, `SELECT `+dayExpr+`, client_id, SUM(prompt_tokens + completion_tokens) FROM operations WHERE `+where.sql()+
+		` GROUP BY 1, 2 HAVING SUM(prompt_tokens + completion_tokens) > 0 ORDER BY 1, 2`, where.args...)
+}
+
+// AffectedLead is a lead a run left failed or skipped.
+type AffectedLead struct {
+	ID        int64
+	ClientID  string
+	Name      string
+	Status    leadrun.ScoringStatus
+	Reason    leadrun.Reason
+	Attempts  int
+	UpdatedAt time.Time
+}
+
+// AffectedLeads returns up to limit of a client's leads whose last attempt was in the run
+// and ended failed or skipped, in ID order. A lead scored again by a later run is no
+// longer listed under this one.
+func (db *DB) AffectedLeads(ctx context.Context, runID, clientID string, limit int) ([]AffectedLead, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	return collect(ctx, db.db, func(s scanner) (AffectedLead, error) {
+		var a AffectedLead
+		var first, last, reason string
+		err := s.Scan(&a.ID, &a.ClientID, &first, &last, &a.Status, &reason, &a.Attempts, &a.UpdatedAt)
+		a.Name, a.Reason, a.UpdatedAt = joinName(first, last), leadrun.Reason(reason), a.UpdatedAt.UTC()
+		return a, err
+	}, `SELECT id, client_id, first_name, last_name, scoring_status, last_reason, attempts, updated_at FROM leads
+		WHERE client_id = $1 AND last_run_id = $2 AND scoring_status IN ('failed', 'skipped_missing_data')
+		ORDER BY id LIMIT $3`, clientID, runID, limit)
+}
+
+func joinName(first, last string) string {
+	switch {
+	case first == "":
+		return last
+	case last == "":
+		return first
+	}
+	return first + " " + last
+}

@@ -1,0 +1,179 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Charts are drawn on the server as SVG: the geometry is computed here and the "chart"
+// template draws it, so the dashboard needs no chart library and works without scripts.
+// Each bar and point carries a <title>, which browsers show on hover.
+
+type chart struct {
+	Title   string
+	W, H    int
+	Bars    []chartBar
+	Line    string // polyline points, "x,y x,y …"
+	Points  []chartPoint
+	Grid    []chartLabel // horizontal grid lines with their value labels (Y of the line)
+	XLabels []chartLabel
+	Legend  []chartLegend
+	Empty   string // shown instead of the chart when there is nothing to draw
+}
+
+type chartBar struct {
+	X, Y, W, H float64
+	Class      string
+	Title      string
+}
+
+type chartPoint struct {
+	X, Y  float64
+	Title string
+}
+
+type chartLabel struct {
+	X, Y float64
+	Text string
+}
+
+type chartLegend struct{ Class, Name string }
+
+// chartSlot is one x position: a stack of values (one per series) with a label and a
+// hover text.
+type chartSlot struct {
+	Label  string
+	Title  string
+	Values []float64
+}
+
+const (
+	chartLeft   = 46.0 // room for the y labels
+	chartBottom = 22.0 // room for the x labels
+	chartTop    = 8.0
+	chartRight  = 8.0
+)
+
+// niceMax rounds a maximum up to 1, 2 or 5 × a power of ten, for readable grid lines.
+func niceMax(v float64) float64 {
+	if v <= 0 {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if v <= m*p {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+func shortNum(v float64) string {
+	switch {
+	case v >= 1e6:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", v/1e6), ".0") + "M"
+	case v >= 1e3:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", v/1e3), ".0") + "k"
+	case v == math.Trunc(v):
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+// frame lays out the plot area and the grid for values up to max.
+func frame(c *chart, max float64, unit func(float64) string) (plotW, plotH, top float64) {
+	plotW = float64(c.W) - chartLeft - chartRight
+	plotH = float64(c.H) - chartTop - chartBottom
+	for i := 0; i <= 4; i++ {
+		v := max * float64(i) / 4
+		c.Grid = append(c.Grid, chartLabel{X: chartLeft - 6, Y: chartTop + plotH - plotH*float64(i)/4, Text: unit(v)})
+	}
+	return plotW, plotH, chartTop
+}
+
+// xLabels labels the first, middle and last slot.
+func xLabels(c *chart, slots []chartSlot, x func(i int) float64) {
+	seen := map[int]bool{}
+	for _, i := range []int{0, len(slots) / 2, len(slots) - 1} {
+		if i < 0 || seen[i] || slots[i].Label == "" {
+			continue
+		}
+		seen[i] = true
+		c.XLabels = append(c.XLabels, chartLabel{X: x(i), Y: float64(c.H) - 6, Text: slots[i].Label})
+	}
+}
+
+// stackedBars draws one bar per slot, its values stacked bottom-up in the classes' order.
+func stackedBars(title string, w, h int, legend []chartLegend, slots []chartSlot, empty string) chart {
+	c := chart{Title: title, W: w, H: h, Legend: legend}
+	var max float64
+	for _, s := range slots {
+		var sum float64
+		for _, v := range s.Values {
+			sum += v
+		}
+		max = math.Max(max, sum)
+	}
+	if len(slots) == 0 || max == 0 {
+		c.Empty = empty
+		return c
+	}
+	max = niceMax(max)
+	plotW, plotH, top := frame(&c, max, shortNum)
+	step := plotW / float64(len(slots))
+	barW := math.Max(1, math.Min(step*0.75, 36))
+	x := func(i int) float64 { return chartLeft + step*float64(i) + step/2 }
+	for i, s := range slots {
+		base := top + plotH
+		for k, v := range s.Values {
+			if v <= 0 || k >= len(legend) {
+				continue
+			}
+			bh := plotH * v / max
+			base -= bh
+			c.Bars = append(c.Bars, chartBar{X: x(i) - barW/2, Y: base, W: barW, H: bh, Class: legend[k].Class, Title: s.Title})
+		}
+	}
+	xLabels(&c, slots, x)
+	return c
+}
+
+// line draws one value per slot as a line with points.
+func line(title string, w, h int, slots []chartSlot, unit func(float64) string, empty string) chart {
+	c := chart{Title: title, W: w, H: h}
+	var max float64
+	for _, s := range slots {
+		max = math.Max(max, s.Values[0])
+	}
+	if len(slots) == 0 || max == 0 {
+		c.Empty = empty
+		return c
+	}
+	max = niceMax(max)
+	plotW, plotH, top := frame(&c, max, unit)
+	step := plotW / float64(len(slots))
+	x := func(i int) float64 { return chartLeft + step*float64(i) + step/2 }
+	var pts []string
+	for i, s := range slots {
+		y := top + plotH - plotH*s.Values[0]/max
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(i), y))
+		c.Points = append(c.Points, chartPoint{X: x(i), Y: y, Title: s.Title})
+	}
+	c.Line = strings.Join(pts, " ")
+	xLabels(&c, slots, x)
+	return c
+}
+
+// secondsUnit labels a duration axis.
+func secondsUnit(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case v >= 3600:
+		return shortNum(v/3600) + "h"
+	case v >= 60:
+		return shortNum(v/60) + "m"
+	}
+	return shortNum(v) + "s"
+}
