@@ -2,7 +2,9 @@ package leadrun
 
 import (
 	"fmt"
+	"net/mail"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -40,6 +42,7 @@ type Client struct {
 	DailyTokenBudget   int64        `json:"daily_token_budget"` // 0 = unlimited
 	MonthlyTokenBudget int64        `json:"monthly_token_budget"`
 	Timezone           string       `json:"timezone"`
+	LHSenderEmail      string       `json:"lh_sender_email"` // Linked Helper my_email expected; "" = no sender guard
 	CreatedAt          time.Time    `json:"created_at"`
 	UpdatedAt          time.Time    `json:"updated_at"`
 }
@@ -85,6 +88,8 @@ func (c *Client) Validate() error {
 		return Errorf(EINVALID, "client %s: scoring limits must be 0 (no limit) or more", c.ID)
 	case c.DailyTokenBudget < 0 || c.MonthlyTokenBudget < 0:
 		return Errorf(EINVALID, "client %s: token budgets must be 0 (unlimited) or more", c.ID)
+	case c.LHSenderEmail != "" && !validEmail(c.LHSenderEmail):
+		return Errorf(EINVALID, "client %s: lh_sender_email %q must be a bare email address such as name@example.com (or empty for no sender guard)", c.ID, c.LHSenderEmail)
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" || c.Timezone == "Local" {
 		return Errorf(EINVALID, "client %s: unknown timezone %q", c.ID, c.Timezone)
@@ -111,6 +116,39 @@ func BudgetWindows(now time.Time) (day, month time.Time) {
 		time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
+// validEmail accepts a bare address (no display name, no surrounding spaces) whose domain
+// has a dot, which catches the usual typos in a Linked Helper account email.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s || len(s) > 254 {
+		return false
+	}
+	domain := s[strings.LastIndexByte(s, '@')+1:]
+	return strings.Contains(strings.Trim(domain, "."), ".")
+}
+
+// NormalizeSender is the form in which Linked Helper senders are compared and counted:
+// trimmed and lower-cased.
+func NormalizeSender(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// WrongSender reports whether a Linked Helper item sent by sender (its my_email) breaks
+// the client's sender guard: the client expects a sender, the item names one, and they
+// differ (ignoring case and surrounding spaces). An item without my_email is never wrong.
+func (c *Client) WrongSender(sender string) bool {
+	want, got := NormalizeSender(c.LHSenderEmail), NormalizeSender(sender)
+	return want != "" && got != "" && want != got
+}
+
+// SenderMismatch counts the Linked Helper items a client received from one sender other
+// than its expected one (see Client.WrongSender).
+type SenderMismatch struct {
+	Sender      string    `json:"sender"`  // normalized my_email
+	Items       int64     `json:"items"`   // every mismatched item, stored or blocked
+	Blocked     int64     `json:"blocked"` // of which dropped because the guard was in block mode
+	FirstSeenAt time.Time `json:"first_seen_at"`
+	LastSeenAt  time.Time `json:"last_seen_at"`
+}
+
 // ValidClientID reports whether s is a well-formed client ID.
 func ValidClientID(s string) bool { return clientIDPattern.MatchString(s) }
 
@@ -133,6 +171,7 @@ type ClientUpdate struct {
 	DailyTokenBudget   *int64
 	MonthlyTokenBudget *int64
 	Timezone           *string
+	LHSenderEmail      *string
 }
 
 // Apply copies the set fields of u onto c.
@@ -147,6 +186,7 @@ func (u ClientUpdate) Apply(c *Client) {
 	setIf(&c.DailyTokenBudget, u.DailyTokenBudget)
 	setIf(&c.MonthlyTokenBudget, u.MonthlyTokenBudget)
 	setIf(&c.Timezone, u.Timezone)
+	setIf(&c.LHSenderEmail, u.LHSenderEmail)
 }
 
 func setIf[T any](dst *T, src *T) {

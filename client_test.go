@@ -44,6 +44,11 @@ func TestClientValidate(t *testing.T) {
 		{"negative limit", func(c *leadrun.Client) { c.PostScoringLimit = -1 }, "scoring limits"},
 		{"negative budget", func(c *leadrun.Client) { c.MonthlyTokenBudget = -1 }, "token budgets"},
 		{"unknown time zone", func(c *leadrun.Client) { c.Timezone = "Mars/Olympus" }, "unknown timezone"},
+		{"sender without @", func(c *leadrun.Client) { c.LHSenderEmail = "guy.example.com" }, "lh_sender_email"},
+		{"sender with a name", func(c *leadrun.Client) { c.LHSenderEmail = "Guy <guy@example.com>" }, "lh_sender_email"},
+		{"sender with spaces", func(c *leadrun.Client) { c.LHSenderEmail = " guy@example.com" }, "lh_sender_email"},
+		{"sender domain without dot", func(c *leadrun.Client) { c.LHSenderEmail = "guy@gmailcom" }, "lh_sender_email"},
+		{"two senders", func(c *leadrun.Client) { c.LHSenderEmail = "a@example.com,b@example.com" }, "lh_sender_email"},
 	}
 	for _, tt := range tests {
 		c := validClient()
@@ -55,6 +60,7 @@ func TestClientValidate(t *testing.T) {
 	}
 	ok := validClient()
 	ok.ID, ok.ServiceLevel, ok.Status, ok.Timezone = strings.Repeat("a", 64), 2, leadrun.ClientPaused, "Europe/London"
+	ok.LHSenderEmail = "Guy.Wilson+lh@Example.co.uk"
 	if err := ok.Validate(); err != nil {
 		t.Errorf("valid client: Validate() = %v", err)
 	}
@@ -64,9 +70,32 @@ func TestClientUpdateApply(t *testing.T) {
 	t.Parallel()
 	c := validClient()
 	name, stream := "Guy", 3
-	leadrun.ClientUpdate{Name: &name, Stream: &stream}.Apply(&c)
-	if c.Name != "Guy" || c.Stream != 3 || c.ServiceLevel != 1 || c.Status != leadrun.ClientActive {
+	sender := "guy@example.com"
+	leadrun.ClientUpdate{Name: &name, Stream: &stream, LHSenderEmail: &sender}.Apply(&c)
+	if c.Name != "Guy" || c.Stream != 3 || c.ServiceLevel != 1 || c.Status != leadrun.ClientActive || c.LHSenderEmail != sender {
 		t.Errorf("after Apply: %+v", c)
+	}
+}
+
+func TestClientWrongSender(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expected, sender string
+		want             bool
+	}{
+		{"guy@example.com", "guy@example.com", false},
+		{"guy@example.com", " GUY@Example.com ", false}, // case and spaces do not matter
+		{"Guy@Example.com", "guy@example.com", false},
+		{"guy@example.com", "dean@example.com", true},
+		{"guy@example.com", "", false},  // an item without my_email is not checked
+		{"", "dean@example.com", false}, // no expected sender: no guard
+	}
+	for _, tt := range tests {
+		c := validClient()
+		c.LHSenderEmail = tt.expected
+		if got := c.WrongSender(tt.sender); got != tt.want {
+			t.Errorf("expected %q, sender %q: WrongSender = %v, want %v", tt.expected, tt.sender, got, tt.want)
+		}
 	}
 }
 

@@ -51,6 +51,11 @@ func DecodeLeads(r io.Reader, format string, clientID string) ([]*leadrun.Lead, 
 // Every item is validated (which fills ProfileKey); a bad item becomes an ItemError. Only
 // a broken input, an unknown format or more than MaxItems items is an error (EINVALID).
 func ReadLeads(r io.Reader, format, clientID string) (*LeadBatch, error) {
+	return readLeads(r, format, clientID, nil)
+}
+
+// readLeads is ReadLeads with an optional sender check on JSON objects (ReadLinkedHelper).
+func readLeads(r io.Reader, format, clientID string, check SenderCheck) (*LeadBatch, error) {
 	if !leadrun.ValidClientID(clientID) {
 		return nil, invalidf("invalid client_id %q", clientID)
 	}
@@ -74,7 +79,7 @@ func ReadLeads(r io.Reader, format, clientID string) (*LeadBatch, error) {
 	switch format {
 	case FormatJSON:
 		err = readJSONItems(r, "leads", func(i int, raw json.RawMessage) {
-			l, err := leadFromJSON(raw, clientID)
+			l, err := leadFromJSON(raw, clientID, check)
 			add(i, l, err)
 		})
 	case FormatCSV:
@@ -141,13 +146,19 @@ func (rec *leadRecord) lead(clientID string) (*leadrun.Lead, error) {
 	return l, nil
 }
 
-// leadFromJSON decodes one JSON item: leadrun's format strictly, else Linked Helper's.
-func leadFromJSON(raw json.RawMessage, clientID string) (*leadrun.Lead, error) {
+// leadFromJSON decodes one JSON item: leadrun's format strictly, else Linked Helper's. A
+// non-nil check sees the object's sender first and may reject the item.
+func leadFromJSON(raw json.RawMessage, clientID string, check SenderCheck) (*leadrun.Lead, error) {
 	var obj map[string]any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(&obj); err != nil || obj == nil {
 		return nil, invalidf("item is %s, want an object", jsonKind(raw))
+	}
+	if check != nil {
+		if err := check(LinkedHelperSender(obj)); err != nil {
+			return nil, err
+		}
 	}
 	if ownFormat(obj) {
 		var rec leadRecord

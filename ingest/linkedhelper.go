@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -54,6 +55,23 @@ func FromLinkedHelper(obj map[string]any, clientID string) (*leadrun.Lead, error
 		return nil, err
 	}
 	return l, nil
+}
+
+// LinkedHelperSender returns the Linked Helper account that sent a person object: its
+// my_email, trimmed ("" when the object has none). The field is also kept in Lead.Raw.
+func LinkedHelperSender(obj map[string]any) string { return first(obj, "my_email") }
+
+// SenderCheck decides whether an item from a sender (LinkedHelperSender; "" when the item
+// names none) is taken. A non-nil error rejects the item, with the error's message as its
+// ItemError reason.
+type SenderCheck func(sender string) error
+
+// ReadLinkedHelper reads the body of Linked Helper's "send person to webhook" step (one
+// person object or an array of them) like ReadLeads with format json, except that check
+// (when not nil) sees every object's sender before it is mapped: a rejected item becomes
+// an ItemError and is never merged with another item of the same profile.
+func ReadLinkedHelper(r io.Reader, clientID string, check SenderCheck) (*LeadBatch, error) {
+	return readLeads(r, FormatJSON, clientID, check)
 }
 
 func lhProfileURL(obj map[string]any) string {

@@ -222,3 +222,54 @@ func TestCleanName(t *testing.T) {
 		}
 	}
 }
+
+// The sender check sees each object's my_email (trimmed) before the item is mapped; a
+// rejected item is reported and not merged into an accepted item of the same profile.
+func TestReadLinkedHelperSenderCheck(t *testing.T) {
+	t.Parallel()
+	body := `[
+		{"profileUrl": "https://www.linkedin.com/in/ann/", "headline": "Coach", "my_email": " Guy@Example.com "},
+		{"profileUrl": "https://www.linkedin.com/in/bob/", "headline": "Founder"},
+		{"profileUrl": "https://www.linkedin.com/in/ann/", "headline": "Misfiled", "my_email": "dean@example.com"},
+		{"headline": "no url", "my_email": "dean@example.com"}
+	]`
+	var seen []string
+	check := func(sender string) error {
+		seen = append(seen, sender)
+		if sender == "dean@example.com" {
+			return leadrun.Errorf(leadrun.EFORBIDDEN, "sender_mismatch: not this client's sender")
+		}
+		return nil
+	}
+	b, err := ReadLinkedHelper(strings.NewReader(body), "Guy-Wilson", check)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Guy@Example.com", "", "dean@example.com", "dean@example.com"}; !reflect.DeepEqual(seen, want) {
+		t.Errorf("check saw %q, want %q", seen, want)
+	}
+	if len(b.Leads) != 2 || b.Leads[0].Headline != "Coach" || b.Leads[1].Headline != "Founder" || b.Merged != 0 {
+		t.Errorf("leads %+v, merged %d: want Ann (not overwritten by the rejected item) and Bob", b.Leads, b.Merged)
+	}
+	want := []ItemError{{Index: 2, Reason: "sender_mismatch: not this client's sender"}, {Index: 3, Reason: "sender_mismatch: not this client's sender"}}
+	if !reflect.DeepEqual(b.Errors, want) || b.Items != 4 {
+		t.Errorf("errors %+v (items %d), want %+v", b.Errors, b.Items, want)
+	}
+	if !strings.Contains(string(b.Leads[0].Raw), `"my_email"`) {
+		t.Errorf("my_email not kept in Raw: %s", b.Leads[0].Raw)
+	}
+	// Without a check it reads like ReadLeads: the later item wins the merge.
+	b, err = ReadLinkedHelper(strings.NewReader(body), "Guy-Wilson", nil)
+	if err != nil || len(b.Leads) != 2 || b.Leads[0].Headline != "Misfiled" || b.Merged != 1 {
+		t.Errorf("no check: %+v %v", b, err)
+	}
+}
+
+func TestLinkedHelperSender(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{`{"my_email": " a@b.co "}`: "a@b.co", `{"email": "x@y.co"}`: "", `{"my_email": null}`: ""} {
+		if got := LinkedHelperSender(mustObject(t, in)); got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
+}

@@ -10,7 +10,7 @@ import (
 )
 
 const clientColumns = `id, name, status, service_level, stream, score_threshold, lead_scoring_limit,
-	post_scoring_limit, daily_token_budget, monthly_token_budget, timezone, created_at, updated_at`
+	post_scoring_limit, daily_token_budget, monthly_token_budget, timezone, lh_sender_email, created_at, updated_at`
 
 // CreateClient stores a new client after filling defaults and validating it.
 func (db *DB) CreateClient(ctx context.Context, c *leadrun.Client) error {
@@ -21,9 +21,9 @@ func (db *DB) CreateClient(ctx context.Context, c *leadrun.Client) error {
 	now := db.Now().UTC()
 	c.CreatedAt, c.UpdatedAt = now, now
 	_, err := db.db.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
 		c.ID, c.Name, c.Status, c.ServiceLevel, c.Stream, c.ScoreThreshold, c.LeadScoringLimit,
-		c.PostScoringLimit, c.DailyTokenBudget, c.MonthlyTokenBudget, c.Timezone, db.ts(now), db.ts(now))
+		c.PostScoringLimit, c.DailyTokenBudget, c.MonthlyTokenBudget, c.Timezone, c.LHSenderEmail, db.ts(now), db.ts(now))
 	return mapError(err, "client "+c.ID)
 }
 
@@ -75,9 +75,9 @@ func (db *DB) UpdateClient(ctx context.Context, id string, u leadrun.ClientUpdat
 		c.UpdatedAt = tx.Now
 		_, err = tx.ExecContext(ctx, `UPDATE clients SET name=$2, status=$3, service_level=$4, stream=$5,
 			score_threshold=$6, lead_scoring_limit=$7, post_scoring_limit=$8, daily_token_budget=$9,
-			monthly_token_budget=$10, timezone=$11, updated_at=$12 WHERE id=$1`,
+			monthly_token_budget=$10, timezone=$11, lh_sender_email=$12, updated_at=$13 WHERE id=$1`,
 			c.ID, c.Name, c.Status, c.ServiceLevel, c.Stream, c.ScoreThreshold, c.LeadScoringLimit,
-			c.PostScoringLimit, c.DailyTokenBudget, c.MonthlyTokenBudget, c.Timezone, db.ts(tx.Now))
+			c.PostScoringLimit, c.DailyTokenBudget, c.MonthlyTokenBudget, c.Timezone, c.LHSenderEmail, db.ts(tx.Now))
 		return err
 	})
 	return c, err
@@ -87,7 +87,7 @@ func scanClient(s scanner) (*leadrun.Client, error) {
 	var c leadrun.Client
 	err := s.Scan(&c.ID, &c.Name, &c.Status, &c.ServiceLevel, &c.Stream, &c.ScoreThreshold,
 		&c.LeadScoringLimit, &c.PostScoringLimit, &c.DailyTokenBudget, &c.MonthlyTokenBudget,
-		&c.Timezone, &c.CreatedAt, &c.UpdatedAt)
+		&c.Timezone, &c.LHSenderEmail, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,12 @@ func (s *Server) handleClientCreate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, &c)
 }
 
+// ClientView is a client with its Linked Helper sender guard counts.
+type ClientView struct {
+	*leadrun.Client
+	SenderMismatches []leadrun.SenderMismatch `json:"sender_mismatches"` // most recent first
+}
+
 // handleClientView shows a client.
 func (s *Server) handleClientView(w http.ResponseWriter, r *http.Request) {
 	c, err := s.db.FindClientByID(r.Context(), r.PathValue("id"))
@@ -60,7 +66,15 @@ func (s *Server) handleClientView(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	view := ClientView{Client: c}
+	if view.SenderMismatches, err = s.db.FindSenderMismatches(r.Context(), c.ID); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if view.SenderMismatches == nil {
+		view.SenderMismatches = []leadrun.SenderMismatch{}
+	}
+	writeJSON(w, http.StatusOK, view)
 }
 
 // clientPatch is the body of PATCH /api/v1/clients/{id}: every field optional.
@@ -75,6 +89,7 @@ type clientPatch struct {
 	DailyTokenBudget   *int64                `json:"daily_token_budget"`
 	MonthlyTokenBudget *int64                `json:"monthly_token_budget"`
 	Timezone           *string               `json:"timezone"`
+	LHSenderEmail      *string               `json:"lh_sender_email"` // "" removes the sender guard
 }
 
 // handleClientUpdate changes a client (pausing is {"status": "paused"}).

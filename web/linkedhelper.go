@@ -1,40 +1,129 @@
 package web
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/ingest"
+	"github.com/leadrun/leadrun/sqldb"
 )
+
+// Linked Helper sender guard modes (Config.SenderGuard, LEADRUN_LH_SENDER_GUARD). The
+// guard compares each item's my_email with the client's LHSenderEmail, when both are set.
+const (
+	SenderGuardWarn  = "warn"  // store the item, count it and log a warning (the default)
+	SenderGuardBlock = "block" // drop the item, count it and report it in "failed"
+	SenderGuardOff   = "off"   // no check
+)
+
+// ValidSenderGuard reports whether mode is a sender guard mode ("" means warn).
+func ValidSenderGuard(mode string) bool {
+	switch mode {
+	case "", SenderGuardWarn, SenderGuardBlock, SenderGuardOff:
+		return true
+	}
+	return false
+}
 
 // handleLinkedHelper is Linked Helper's "send person to webhook" target (SPEC §3.9). Its
 // URL is all Linked Helper can configure, so the client's ingest token rides in the query
-// (request logs never print the query). Unknown client or wrong token: 401; a client that
-// is not active: 403; a bad item never blocks the others.
+// (request logs never print the query). The token is checked before the client is looked
+// up, so an unknown client and a wrong token both get the same 401; a client that is not
+// active: 403; a bad item never blocks the others. Items from another Linked Helper
+// account than the client's expected sender go through the sender guard.
 func (s *Server) handleLinkedHelper(w http.ResponseWriter, r *http.Request) {
 	clientID, token := r.URL.Query().Get("client"), r.URL.Query().Get("token")
-	client, err := s.db.FindClientByID(r.Context(), clientID)
-	valid := false
-	if err == nil {
-		valid, err = s.db.IngestTokenValid(r.Context(), clientID, token)
-	}
-	switch {
-	case err != nil && leadrun.ErrorCode(err) != leadrun.ENOTFOUND:
-		s.Error(w, r, err)
-		return
-	case err != nil || !valid:
-		s.Error(w, r, leadrun.Errorf(leadrun.EUNAUTHORIZED, "unknown client or wrong ingest token"))
-		return
-	case client.Status != leadrun.ClientActive:
-		s.Error(w, r, leadrun.Errorf(leadrun.EFORBIDDEN, "client %s is %s: it takes no leads", clientID, client.Status))
-		return
-	}
-	batch, err := ingest.ReadLeads(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), ingest.FormatJSON, clientID)
+	valid, err := s.db.IngestTokenValid(r.Context(), clientID, token)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.upsertBatch(w, r, clientID, batch)
+	if !valid {
+		s.Error(w, r, leadrun.Errorf(leadrun.EUNAUTHORIZED, "unknown client or wrong ingest token"))
+		return
+	}
+	client, err := s.db.FindClientByID(r.Context(), clientID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if client.Status != leadrun.ClientActive {
+		s.Error(w, r, leadrun.Errorf(leadrun.EFORBIDDEN, "client %s is %s: it takes no leads", clientID, client.Status))
+		return
+	}
+	guard := newSenderGuard(client, s.cfg.SenderGuard)
+	batch, err := ingest.ReadLinkedHelper(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), clientID, guard.check)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	guard.log(s.log)
+	res, err := s.db.UpsertLeads(r.Context(), clientID, batch.Leads)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	// Counted after the leads are stored, so a failed request that Linked Helper sends
+	// again is not counted twice; a failure to count does not undo the stored leads.
+	if err := s.db.RecordSenderMismatches(r.Context(), clientID, guard.mismatches()); err != nil {
+		s.log.Error("record linked helper sender mismatches", "client_id", clientID, "error", err)
+	}
+	writeBatchResult(w, res, batch)
+}
+
+// senderGuard applies the sender guard to one webhook request and tallies its
+// mismatches by normalized sender.
+type senderGuard struct {
+	client *leadrun.Client
+	mode   string
+	seen   map[string]*leadrun.SenderMismatch
+	order  []string // senders in first-seen order, for stable logs
+}
+
+func newSenderGuard(client *leadrun.Client, mode string) *senderGuard {
+	if mode != SenderGuardBlock && mode != SenderGuardOff {
+		mode = SenderGuardWarn // the default; serve refuses any other value
+	}
+	return &senderGuard{client: client, mode: mode, seen: map[string]*leadrun.SenderMismatch{}}
+}
+
+// check is the ingest.SenderCheck: it counts an item from a wrong sender and, in block
+// mode, rejects it with a reason starting "sender_mismatch".
+func (g *senderGuard) check(sender string) error {
+	if g.mode == SenderGuardOff || !g.client.WrongSender(sender) {
+		return nil
+	}
+	key := leadrun.NormalizeSender(sender)
+	m := g.seen[key]
+	if m == nil {
+		m = &leadrun.SenderMismatch{Sender: key}
+		g.seen[key], g.order = m, append(g.order, key)
+	}
+	m.Items++
+	if g.mode != SenderGuardBlock {
+		return nil
+	}
+	m.Blocked++
+	return leadrun.Errorf(leadrun.EFORBIDDEN, "sender_mismatch: sent by Linked Helper account %s, not the one client %s expects", key, g.client.ID)
+}
+
+// mismatches returns the tally, one entry per sender.
+func (g *senderGuard) mismatches() []leadrun.SenderMismatch {
+	out := make([]leadrun.SenderMismatch, 0, len(g.order))
+	for _, k := range g.order {
+		out = append(out, *g.seen[k])
+	}
+	return out
+}
+
+// log warns once per request and sender (never with the token).
+func (g *senderGuard) log(logger *slog.Logger) {
+	for _, m := range g.mismatches() {
+		logger.Warn("linked helper sender mismatch", "client_id", g.client.ID, "sender", m.Sender,
+			"expected_sender", leadrun.NormalizeSender(g.client.LHSenderEmail), "mode", g.mode,
+			"items", m.Items, "blocked", m.Blocked)
+	}
 }
 
 // upsertBatch stores a batch's valid leads and answers {created, updated, failed}.
@@ -44,6 +133,11 @@ func (s *Server) upsertBatch(w http.ResponseWriter, r *http.Request, clientID st
 		s.Error(w, r, err)
 		return
 	}
+	writeBatchResult(w, res, batch)
+}
+
+// writeBatchResult answers {created, updated, failed} for a stored batch.
+func writeBatchResult(w http.ResponseWriter, res sqldb.UpsertResult, batch *ingest.LeadBatch) {
 	failed := batch.Errors
 	if failed == nil {
 		failed = []ingest.ItemError{}

@@ -17,7 +17,7 @@ import (
 type metricsCollector struct {
 	db                                                    *sqldb.DB
 	runs, active, lastSuccess, items, tokens, cost, durat *prometheus.Desc
-	up                                                    *prometheus.Desc
+	up, senderMismatches                                  *prometheus.Desc
 }
 
 // AICalls is the AI call latency histogram of this process; give its Observe to the
@@ -46,6 +46,9 @@ func newMetricsHandler(db *sqldb.DB, ai *AICalls) http.Handler {
 		cost:        prometheus.NewDesc("leadrun_estimated_cost_dollars_total", "Estimated AI cost.", nil, nil),
 		durat:       prometheus.NewDesc("leadrun_run_duration_seconds", "Duration of finished runs.", nil, nil),
 		up:          prometheus.NewDesc("leadrun_metrics_database_up", "1 when the database answered this scrape.", nil, nil),
+		senderMismatches: prometheus.NewDesc("leadrun_lh_sender_mismatches_total",
+			"Linked Helper items from another sender than the client's expected one, stored (warn mode) or blocked.",
+			[]string{"client_id", "action"}, nil),
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(c)
@@ -56,7 +59,7 @@ func newMetricsHandler(db *sqldb.DB, ai *AICalls) http.Handler {
 }
 
 func (c *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.runs, c.active, c.lastSuccess, c.items, c.tokens, c.cost, c.durat, c.up} {
+	for _, d := range []*prometheus.Desc{c.runs, c.active, c.lastSuccess, c.items, c.tokens, c.cost, c.durat, c.up, c.senderMismatches} {
 		ch <- d
 	}
 }
@@ -65,6 +68,10 @@ func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s, err := c.db.Snapshot(ctx)
+	var mismatches []sqldb.SenderMismatchTotal
+	if err == nil {
+		mismatches, err = c.db.SenderMismatchTotals(ctx)
+	}
 	if err != nil {
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0)
 		return
@@ -86,6 +93,10 @@ func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.tokens, prometheus.CounterValue, float64(s.CompletionTokens), "completion")
 	ch <- prometheus.MustNewConstMetric(c.cost, prometheus.CounterValue, float64(s.CostMicros)/1e6)
 	ch <- c.durations(s.RunDurationsByEnd)
+	for _, m := range mismatches {
+		ch <- prometheus.MustNewConstMetric(c.senderMismatches, prometheus.CounterValue, float64(m.Items-m.Blocked), m.ClientID, "stored")
+		ch <- prometheus.MustNewConstMetric(c.senderMismatches, prometheus.CounterValue, float64(m.Blocked), m.ClientID, "blocked")
+	}
 }
 
 var durationBuckets = []float64{1, 10, 60, 300, 900, 1800, 3600, 7200}

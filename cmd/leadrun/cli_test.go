@@ -230,3 +230,61 @@ func TestEndedBadlyExitCode(t *testing.T) {
 		}
 	}
 }
+
+// The expected Linked Helper sender is set on add, changed and cleared with set-sender,
+// validated, and shown with its mismatch counts.
+func TestClientSender(t *testing.T) {
+	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
+	mustCLI(t, "clients", "add", "Guy-Wilson", "--lh-sender", "Guy@Example.com", "--db", dbURL)
+	if show := mustCLI(t, "clients", "show", "Guy-Wilson", "--db", dbURL); !strings.Contains(show, "Linked Helper sender: Guy@Example.com") {
+		t.Errorf("clients show: %s", show)
+	}
+	if code, _, errOut := cli(t, "clients", "add", "Dean-Hobin", "--lh-sender", "dean", "--db", dbURL); code != exitError || !strings.Contains(errOut, "lh_sender_email") {
+		t.Errorf("add with a bad sender: exit %d, %q", code, errOut)
+	}
+	mustCLI(t, "clients", "set-sender", "Guy-Wilson", "guy.lh@example.com", "--db", dbURL)
+	for _, args := range [][]string{{"Guy-Wilson"}, {"Guy-Wilson", "x@example.com", "--clear"}, {"Guy-Wilson", "not-an-email"}, {"Nobody", "x@example.com"}} {
+		if code, _, _ := cli(t, append(append([]string{"clients", "set-sender"}, args...), "--db", dbURL)...); code != exitError {
+			t.Errorf("set-sender %v: exit %d, want %d", args, code, exitError)
+		}
+	}
+	db, err := sqldb.Open(t.Context(), dbURL, sqldb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.RecordSenderMismatches(t.Context(), "Guy-Wilson", []leadrun.SenderMismatch{{Sender: "dean@example.com", Items: 3, Blocked: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	var shown struct {
+		Client     leadrun.Client           `json:"client"`
+		Mismatches []leadrun.SenderMismatch `json:"sender_mismatches"`
+	}
+	if err := json.Unmarshal([]byte(mustCLI(t, "clients", "show", "Guy-Wilson", "--json", "--db", dbURL)), &shown); err != nil {
+		t.Fatal(err)
+	}
+	if shown.Client.LHSenderEmail != "guy.lh@example.com" || len(shown.Mismatches) != 1 || shown.Mismatches[0].Items != 3 || shown.Mismatches[0].Blocked != 1 {
+		t.Errorf("clients show --json: %+v", shown)
+	}
+	if show := mustCLI(t, "clients", "show", "Guy-Wilson", "--db", dbURL); !strings.Contains(show, "from dean@example.com: 3 items (1 blocked)") {
+		t.Errorf("clients show: %s", show)
+	}
+	mustCLI(t, "clients", "set-sender", "Guy-Wilson", "--clear", "--db", dbURL)
+	if show := mustCLI(t, "clients", "show", "Guy-Wilson", "--db", dbURL); !strings.Contains(show, "Linked Helper sender: none") {
+		t.Errorf("after --clear: %s", show)
+	}
+}
+
+// serve refuses an unknown sender guard mode before it opens anything, naming the variable.
+func TestServeSenderGuardChecked(t *testing.T) {
+	for mode, ok := range map[string]bool{"warn": true, "block": true, "off": true, "": false, "blok": false, "WARN": false} {
+		if err := (&ServeCmd{SenderGuard: mode}).validate(); (err == nil) != ok {
+			t.Errorf("%q: %v, want ok=%v", mode, err, ok)
+		}
+	}
+	t.Setenv("LEADRUN_LH_SENDER_GUARD", "blok")
+	code, _, errOut := cli(t, "serve", "--listen", "127.0.0.1:0", "--db", sqldbtest.NewURL(t, sqldb.SQLite))
+	if code != exitError || !strings.Contains(errOut, "LEADRUN_LH_SENDER_GUARD") || !strings.Contains(errOut, "warn, block or off") {
+		t.Errorf("exit %d, %q", code, errOut)
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/ingest"
@@ -29,10 +31,41 @@ func (c *MigrateCmd) Run(ctx context.Context, a *app) error {
 
 // ClientsCmd groups the client commands.
 type ClientsCmd struct {
-	Add   ClientsAddCmd   `cmd:"" help:"Add a client."`
-	List  ClientsListCmd  `cmd:"" help:"List clients."`
-	Show  ClientsShowCmd  `cmd:"" help:"Show a client, its lead counts and its rubric summary."`
-	Token ClientsTokenCmd `cmd:"" help:"Make (or rotate) a client's ingest token for the Linked Helper webhook, or revoke it."`
+	Add       ClientsAddCmd       `cmd:"" help:"Add a client."`
+	List      ClientsListCmd      `cmd:"" help:"List clients."`
+	Show      ClientsShowCmd      `cmd:"" help:"Show a client, its lead counts and its rubric summary."`
+	Token     ClientsTokenCmd     `cmd:"" help:"Make (or rotate) a client's ingest token for the Linked Helper webhook, or revoke it."`
+	SetSender ClientsSetSenderCmd `cmd:"" name:"set-sender" help:"Set (or --clear) the Linked Helper account email (my_email) expected to send a client's leads: the sender guard."`
+}
+
+// ClientsSetSenderCmd sets or clears a client's expected Linked Helper sender.
+type ClientsSetSenderCmd struct {
+	ID    string `arg:"" name:"client-id"`
+	Email string `arg:"" optional:"" help:"The Linked Helper account's email, as Linked Helper sends it in my_email (case does not matter)."`
+	Clear bool   `help:"Remove the expected sender: the client's items are no longer checked."`
+}
+
+// Run sets or clears the sender.
+func (c *ClientsSetSenderCmd) Run(ctx context.Context, a *app) error {
+	email := strings.TrimSpace(c.Email)
+	if (email == "" && !c.Clear) || (email != "" && c.Clear) {
+		return leadrun.Errorf(leadrun.EINVALID, "give an EMAIL or --clear (not both)")
+	}
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	cl, err := db.UpdateClient(ctx, c.ID, leadrun.ClientUpdate{LHSenderEmail: &email})
+	if err != nil {
+		return err
+	}
+	if cl.LHSenderEmail == "" {
+		fmt.Fprintf(a.out, "%s: no expected Linked Helper sender; its webhook items are not checked.\n", cl.ID)
+		return nil
+	}
+	fmt.Fprintf(a.out, "%s: Linked Helper items must come from %s (LEADRUN_LH_SENDER_GUARD of serve: warn, block or off).\n",
+		cl.ID, cl.LHSenderEmail)
+	return nil
 }
 
 // ClientsTokenCmd rotates or revokes an ingest token.
@@ -76,6 +109,7 @@ type ClientsAddCmd struct {
 	DailyBudget  int64   `name:"daily-token-budget" help:"AI tokens per UTC day (0 = unlimited)."`
 	MonthBudget  int64   `name:"monthly-token-budget" help:"AI tokens per UTC month (0 = unlimited)."`
 	Status       string  `default:"active" enum:"active,paused,inactive" help:"active, paused or inactive."`
+	LHSender     string  `name:"lh-sender" placeholder:"EMAIL" help:"Linked Helper account email (my_email) expected to send this client's leads (sender guard; default: none)."`
 }
 
 // Run adds the client.
@@ -86,7 +120,7 @@ func (c *ClientsAddCmd) Run(ctx context.Context, a *app) error {
 	}
 	cl := &leadrun.Client{ID: c.ID, Name: c.Name, Stream: c.Stream, ServiceLevel: c.ServiceLevel, ScoreThreshold: c.Threshold,
 		LeadScoringLimit: c.LeadLimit, PostScoringLimit: c.PostLimit, Timezone: c.Timezone, Status: leadrun.ClientStatus(c.Status),
-		DailyTokenBudget: c.DailyBudget, MonthlyTokenBudget: c.MonthBudget}
+		DailyTokenBudget: c.DailyBudget, MonthlyTokenBudget: c.MonthBudget, LHSenderEmail: strings.TrimSpace(c.LHSender)}
 	if err := db.CreateClient(ctx, cl); err != nil {
 		return err
 	}
@@ -153,11 +187,19 @@ func (c *ClientsShowCmd) Run(ctx context.Context, a *app) error {
 	if err != nil && leadrun.ErrorCode(err) != leadrun.ENOTFOUND {
 		return err
 	}
+	mismatches, err := db.FindSenderMismatches(ctx, c.ID)
+	if err != nil {
+		return err
+	}
 	if c.JSON {
-		return writeJSON(a.out, map[string]any{"client": cl, "leads_by_status": counts, "rubric": rubric})
+		if mismatches == nil {
+			mismatches = []leadrun.SenderMismatch{}
+		}
+		return writeJSON(a.out, map[string]any{"client": cl, "leads_by_status": counts, "rubric": rubric, "sender_mismatches": mismatches})
 	}
 	fmt.Fprintf(a.out, "%s (%s): %s, stream %d, service level %d, threshold %g, timezone %s\n",
 		cl.ID, cl.Name, cl.Status, cl.Stream, cl.ServiceLevel, cl.ScoreThreshold, cl.Timezone)
+	printSender(a.out, cl, mismatches)
 	fmt.Fprintf(a.out, "Leads: %d to be scored, %d scored, %d skipped (missing data), %d failed, %d excluded\n",
 		counts[leadrun.StatusToBeScored], counts[leadrun.StatusScored], counts[leadrun.StatusSkippedMissingData],
 		counts[leadrun.StatusFailed], counts[leadrun.StatusExcluded])
@@ -171,6 +213,20 @@ func (c *ClientsShowCmd) Run(ctx context.Context, a *app) error {
 	}
 	fmt.Fprintln(a.out)
 	return nil
+}
+
+// printSender prints the client's expected Linked Helper sender and the items received
+// from other senders.
+func printSender(w io.Writer, cl *leadrun.Client, mismatches []leadrun.SenderMismatch) {
+	sender := "none (items are not checked)"
+	if cl.LHSenderEmail != "" {
+		sender = cl.LHSenderEmail
+	}
+	fmt.Fprintf(w, "Linked Helper sender: %s\n", sender)
+	for _, m := range mismatches {
+		fmt.Fprintf(w, "  from %s: %d items (%d blocked), first %s, last %s\n", m.Sender, m.Items, m.Blocked,
+			m.FirstSeenAt.Format(time.RFC3339), m.LastSeenAt.Format(time.RFC3339))
+	}
 }
 
 // RubricCmd groups the rubric commands.

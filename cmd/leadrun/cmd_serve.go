@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/web"
 )
 
@@ -19,10 +20,22 @@ type ServeCmd struct {
 	Listen        string        `env:"LEADRUN_LISTEN" default:"127.0.0.1:8080" help:"Address to listen on."`
 	ShutdownGrace time.Duration `env:"LEADRUN_SHUTDOWN_GRACE" default:"30s" help:"On SIGTERM, how long requests and in-flight chunks may take to finish."`
 	Schedule      string        `env:"LEADRUN_SCHEDULE" help:"Start runs on a schedule: STREAM=CRON (UTC, 5 fields), separated by ';', e.g. \"1=0 2 * * *;2=30 2 * * *\"."`
+	SenderGuard   string        `name:"lh-sender-guard" env:"LEADRUN_LH_SENDER_GUARD" default:"warn" help:"Linked Helper items whose my_email is not the client's expected sender (clients set-sender): warn (store, count, log), block (drop, count, report in failed) or off."`
+}
+
+// validate checks the settings that kong does not, with messages naming the variables.
+func (c *ServeCmd) validate() error {
+	if !web.ValidSenderGuard(c.SenderGuard) || c.SenderGuard == "" {
+		return leadrun.Errorf(leadrun.EINVALID, "LEADRUN_LH_SENDER_GUARD (--lh-sender-guard) is %q: use warn, block or off", c.SenderGuard)
+	}
+	return nil
 }
 
 // Run serves until SIGINT or SIGTERM.
 func (c *ServeCmd) Run(ctx context.Context, a *app) error {
+	if err := c.validate(); err != nil {
+		return err
+	}
 	// Secrets only from the environment or files (never flags, never defaults).
 	secret, err := secretFromEnv("LEADRUN_WEBHOOK_SECRET")
 	if err != nil {
@@ -44,7 +57,8 @@ func (c *ServeCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.NewServer(a.db, r, web.Config{WebhookSecret: secret, AdminToken: token, Logger: a.log, AICalls: aiCalls})
+	srv, err := web.NewServer(a.db, r, web.Config{WebhookSecret: secret, AdminToken: token, Logger: a.log, AICalls: aiCalls,
+		SenderGuard: c.SenderGuard})
 	if err != nil {
 		return err
 	}
