@@ -10,8 +10,10 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -28,6 +30,7 @@ type BenchCmd struct {
 	Leads       int    `default:"100000" help:"Synthetic leads in total, spread over the clients."`
 	JSON        bool   `name:"json" help:"Print the result as JSON."`
 	CPUProfile  string `help:"Write a CPU profile of the tracked run to this file."`
+	Trace       string `help:"Write an execution trace of the tracked run to this file (go tool trace)."`
 
 	AILatency     time.Duration `name:"ai-latency" help:"AI mode: score through an in-process OpenAI-compatible fake with this latency per call (e.g. 200ms), against the ideal concurrency × chunk ÷ latency."`
 	OriginalLeads int           `default:"400" help:"AI mode: leads for the original platform's design (one chunk at a time, 2 s pause)."`
@@ -52,6 +55,8 @@ type benchResult struct {
 	LoopSeconds     float64 `json:"update_loop_seconds"`
 	LoopLeadsPerSec float64 `json:"update_loop_leads_per_second"`
 	Ratio           float64 `json:"run_to_update_loop_ratio"`
+	RunCPUSeconds   float64 `json:"run_cpu_seconds"`
+	LoopCPUSeconds  float64 `json:"update_loop_cpu_seconds"`
 	PeakRSSMB       float64 `json:"peak_rss_mb"`
 	RunStatus       string  `json:"run_status"`
 }
@@ -98,8 +103,21 @@ func (c *BenchCmd) Run(ctx context.Context, a *app) error {
 			return err
 		}
 	}
+	if c.Trace != "" {
+		f, err := os.Create(c.Trace)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+	}
+	cpu := cpuSeconds()
 	err = c.measureRun(ctx, a, &res)
+	res.RunCPUSeconds = cpuSeconds() - cpu
 	pprof.StopCPUProfile()
+	trace.Stop()
 	if err != nil {
 		return err
 	}
@@ -202,7 +220,7 @@ func (c *BenchCmd) measureLoop(ctx context.Context, db *sqldb.DB, res *benchResu
 	if err := resetScores(ctx, db); err != nil {
 		return err
 	}
-	start := time.Now()
+	start, cpu := time.Now(), cpuSeconds()
 	for i := 0; i < len(ids); i += c.ChunkSize {
 		chunk := ids[i:min(i+c.ChunkSize, len(ids))]
 		if err := db.InTx(ctx, func(tx *sqldb.Tx) error { return updateLoop(ctx, tx, chunk, breakdown) }); err != nil {
@@ -210,6 +228,7 @@ func (c *BenchCmd) measureLoop(ctx context.Context, db *sqldb.DB, res *benchResu
 		}
 	}
 	res.LoopSeconds = time.Since(start).Seconds()
+	res.LoopCPUSeconds = cpuSeconds() - cpu
 	res.LoopLeadsPerSec = float64(len(ids)) / res.LoopSeconds
 	return nil
 }
@@ -281,10 +300,22 @@ func printBench(a *app, r benchResult) {
 	fmt.Fprintf(a.out, "\nleadrun bench — %s, %d CPUs, %d clients, %d leads, chunk %d, %d workers\n", r.Target, r.CPUs,
 		r.Clients, r.Leads, r.ChunkSize, r.Workers)
 	fmt.Fprintf(a.out, "  load sample data        %8.2f s\n", r.LoadSeconds)
-	fmt.Fprintf(a.out, "  tracked run (%s)  %8.2f s  %9.0f leads/s\n", r.RunStatus, r.RunSeconds, r.RunLeadsPerSec)
-	fmt.Fprintf(a.out, "  plain UPDATE loop       %8.2f s  %9.0f leads/s\n", r.LoopSeconds, r.LoopLeadsPerSec)
+	fmt.Fprintf(a.out, "  tracked run (%s)  %8.2f s  %9.0f leads/s  %5.1f µs CPU/lead\n", r.RunStatus, r.RunSeconds,
+		r.RunLeadsPerSec, r.RunCPUSeconds/float64(max(r.Leads, 1))*1e6)
+	fmt.Fprintf(a.out, "  plain UPDATE loop       %8.2f s  %9.0f leads/s  %5.1f µs CPU/lead\n", r.LoopSeconds,
+		r.LoopLeadsPerSec, r.LoopCPUSeconds/float64(max(r.Leads, 1))*1e6)
 	fmt.Fprintf(a.out, "  run ÷ loop              %8.1f %%\n", r.Ratio*100)
 	fmt.Fprintf(a.out, "  peak RSS during run     %8.1f MB\n", r.PeakRSSMB)
+}
+
+// cpuSeconds is the CPU time (user and system) this process used so far: per-lead CPU is
+// steadier than wall-clock rates on a shared machine.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // resetPeakRSS resets the kernel's high-water mark of this process's resident memory.
