@@ -37,8 +37,8 @@ func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 		if err != nil {
 			return nil // stopped mid-call: nothing of this chunk is written
 		}
-		err = r.commitChunk(ctx, ex, func(tx *sqldb.Tx) (sqldb.OpDelta, error) {
-			applied, err := tx.ApplyLeadUpdates(ctx, ex.client.ID, ex.key.RunID, r.cfg.MaxAttempts, updates)
+		err = r.commitChunk(ctx, ex, func(wctx context.Context, tx *sqldb.Tx) (sqldb.OpDelta, error) {
+			applied, err := tx.ApplyLeadUpdates(wctx, ex.client.ID, ex.key.RunID, r.cfg.MaxAttempts, updates)
 			if err != nil {
 				return sqldb.OpDelta{}, err
 			}

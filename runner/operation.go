@@ -156,14 +156,18 @@ func (ex *execution) remaining(n int) int {
 }
 
 // commitChunk writes one chunk in a transaction that survives cancellation (finished work
-// is kept), refusing it if the operation stopped running meanwhile.
-func (r *Runner) commitChunk(ctx context.Context, ex *execution, write func(tx *sqldb.Tx) (sqldb.OpDelta, error)) error {
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+// is kept), refusing it if the operation stopped running meanwhile. The transaction is
+// rolled back if it takes over a minute; its statements get a context that never ends,
+// because the SQLite driver starts a watcher goroutine for every statement whose context
+// can end (two per lead), which cost more than the statements.
+func (r *Runner) commitChunk(ctx context.Context, ex *execution, write func(ctx context.Context, tx *sqldb.Tx) (sqldb.OpDelta, error)) error {
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
+	wctx := context.WithoutCancel(tctx)
 	var delta sqldb.OpDelta
-	err := r.db.InTx(wctx, func(tx *sqldb.Tx) error {
+	err := r.db.InTx(tctx, func(tx *sqldb.Tx) error {
 		var err error
-		if delta, err = write(tx); err != nil {
+		if delta, err = write(wctx, tx); err != nil {
 			return err
 		}
 		ok, err := tx.AddOperationCounts(wctx, ex.key, delta)

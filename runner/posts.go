@@ -52,8 +52,8 @@ func (r *Runner) scorePosts(ctx context.Context, ex *execution) error {
 			}
 			updates, usage = append(updates, u...), addUsage(usage, use)
 		}
-		err = r.commitChunk(ctx, ex, func(tx *sqldb.Tx) (sqldb.OpDelta, error) {
-			applied, err := tx.ApplyPostUpdates(ctx, ex.client.ID, r.cfg.MaxAttempts, updates)
+		err = r.commitChunk(ctx, ex, func(wctx context.Context, tx *sqldb.Tx) (sqldb.OpDelta, error) {
+			applied, err := tx.ApplyPostUpdates(wctx, ex.client.ID, r.cfg.MaxAttempts, updates)
 			if err != nil {
 				return sqldb.OpDelta{}, err
 			}

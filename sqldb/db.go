@@ -61,6 +61,15 @@ type DB struct {
 	// at a time; without this, concurrent writers wait in SQLite's busy handler, which
 	// sleeps for milliseconds. (Other processes still wait there, on busy_timeout.)
 	writer sync.Mutex
+	// writeConn is the one connection of SQLite write transactions (nil on PostgreSQL).
+	// In WAL mode a connection drops its whole page cache whenever another connection
+	// committed since its last transaction; with one writing connection the pages a
+	// run keeps rewriting stay cached.
+	writeConn *sql.DB
+	// stmts holds prepared statements of the hot path by SQL text (*sql.Stmt): a run
+	// executes the same few statements for every chunk, and preparing them again each
+	// time costs more than executing them for a lead.
+	stmts sync.Map
 
 	// Now is the clock. Tests replace it; a transaction stamps it once.
 	Now func() time.Time
@@ -114,7 +123,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		app.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{kind: SQLite, url: "sqlite://" + path, db: app, jobs: jobs, Now: time.Now}, nil
+	writeConn, err := open(1)
+	if err != nil {
+		app.Close()
+		jobs.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &DB{kind: SQLite, url: "sqlite://" + path, db: app, jobs: jobs, writeConn: writeConn, Now: time.Now}, nil
 }
 
 func openPostgres(ctx context.Context, rawURL string, opts Options) (*DB, error) {
@@ -147,9 +162,16 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (*DB, error)
 
 // Close closes every pool.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, s any) bool {
+		s.(*sql.Stmt).Close()
+		return true
+	})
 	err := db.db.Close()
 	if db.jobs != db.db {
 		err = errors.Join(err, db.jobs.Close())
+	}
+	if db.writeConn != nil {
+		err = errors.Join(err, db.writeConn.Close())
 	}
 	if db.listener != nil {
 		db.listener.Close()
@@ -252,21 +274,31 @@ func (db *DB) tsp(t *time.Time) any {
 // Tx is a leadrun transaction. Its Now is stamped once when it begins.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	Now time.Time
+	db   *DB
+	pool *sql.DB // the pool the transaction came from
+	Now  time.Time
+
+	unprepared []string // queries of tx.stmt not yet in db.stmts
 }
 
 // InTx runs fn in a transaction, committing if it returns nil and rolling back otherwise.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	pool := db.db
 	if db.kind == SQLite {
 		db.writer.Lock()
 		defer db.writer.Unlock()
+		pool = db.writeConn
 	}
-	sqlTx, err := db.db.BeginTx(ctx, nil)
+	sqlTx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, db: db, Now: db.Now().UTC()}
+	tx := &Tx{Tx: sqlTx, db: db, pool: pool, Now: db.Now().UTC()}
+	defer func() {
+		if len(tx.unprepared) > 0 { // after the commit: a SQLite write pool has one connection
+			db.prepare(context.WithoutCancel(ctx), pool, tx.unprepared)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -275,6 +307,49 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// stmt returns a prepared statement for query bound to the transaction; the caller
+// closes it. Statements of the hot path are prepared once per pool and reused: a run
+// executes the same few for every chunk, and preparing one costs more than executing it
+// for a lead. The first time, the statement is prepared in the transaction only and
+// cached after it ends: a SQLite write pool has one connection, which the transaction
+// holds until then.
+func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := tx.db.stmts.Load(stmtKey{tx.pool, query}); ok {
+		return tx.StmtContext(ctx, s.(*sql.Stmt)), nil
+	}
+	tx.unprepared = append(tx.unprepared, query)
+	return tx.PrepareContext(ctx, query)
+}
+
+// prepare caches the statements a finished transaction used for the first time.
+func (db *DB) prepare(ctx context.Context, pool *sql.DB, queries []string) {
+	for _, q := range queries {
+		_, _ = db.prepared(ctx, pool, q) // on error, prepared in each transaction instead
+	}
+}
+
+// prepared returns the cached statement of query on pool, preparing it if need be.
+func (db *DB) prepared(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, error) {
+	key := stmtKey{pool, query}
+	if s, ok := db.stmts.Load(key); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := pool.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(key, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+type stmtKey struct {
+	pool  *sql.DB
+	query string
 }
 
 // querier is what *sql.DB and *sql.Tx share, so reads work in and out of transactions.

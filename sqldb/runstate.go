@@ -131,11 +131,15 @@ type OpDelta struct {
 // overwritten) and refreshes its heartbeat. It reports false, writing nothing, when the
 // operation is no longer running: the caller must then roll back the chunk.
 func (tx *Tx) AddOperationCounts(ctx context.Context, k leadrun.OpKey, d OpDelta) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE operations SET examined = examined + $4, scored = scored + $5,
+	counts, err := tx.stmt(ctx, `UPDATE operations SET examined = examined + $4, scored = scored + $5,
 		skipped = skipped + $6, failed = failed + $7, prompt_tokens = prompt_tokens + $8,
 		completion_tokens = completion_tokens + $9, cost_micros = cost_micros + $10, heartbeat_at = $11
-		WHERE run_id = $1 AND client_id = $2 AND operation = $3 AND status = 'running'`,
-		k.RunID, k.ClientID, k.Kind, d.Examined, d.Scored, d.Skipped, d.Failed, d.Usage.PromptTokens,
+		WHERE run_id = $1 AND client_id = $2 AND operation = $3 AND status = 'running'`)
+	if err != nil {
+		return false, err
+	}
+	defer counts.Close()
+	res, err := counts.ExecContext(ctx, k.RunID, k.ClientID, k.Kind, d.Examined, d.Scored, d.Skipped, d.Failed, d.Usage.PromptTokens,
 		d.Usage.CompletionTokens, d.Usage.CostMicros, tx.db.ts(tx.Now))
 	if ok, err := affectedOne(res, err); !ok || err != nil {
 		return ok, err
@@ -145,16 +149,24 @@ func (tx *Tx) AddOperationCounts(ctx context.Context, k leadrun.OpKey, d OpDelta
 			if m[reason] == 0 {
 				continue
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO operation_reasons (run_id, client_id, operation, kind, reason, count)
-				VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (run_id, client_id, operation, kind, reason)
-				DO UPDATE SET count = operation_reasons.count + excluded.count`,
-				k.RunID, k.ClientID, k.Kind, kind, reason, m[reason])
-			if err != nil {
+			if err := tx.addReasonCount(ctx, k, kind, reason, m[reason]); err != nil {
 				return false, err
 			}
 		}
 	}
 	return true, nil
+}
+
+func (tx *Tx) addReasonCount(ctx context.Context, k leadrun.OpKey, kind, reason string, n int64) error {
+	add, err := tx.stmt(ctx, `INSERT INTO operation_reasons (run_id, client_id, operation, kind, reason, count)
+		VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (run_id, client_id, operation, kind, reason)
+		DO UPDATE SET count = operation_reasons.count + excluded.count`)
+	if err != nil {
+		return err
+	}
+	defer add.Close()
+	_, err = add.ExecContext(ctx, k.RunID, k.ClientID, k.Kind, kind, reason, n)
+	return err
 }
 
 func sortedKeys(m map[string]int64) []string {

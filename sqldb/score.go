@@ -24,7 +24,7 @@ type LeadUpdate struct {
 // due (to_be_scored, or failed with attempts left), so nothing is ever scored twice; the
 // result says which applied. Every applied update counts one attempt.
 func (tx *Tx) ApplyLeadUpdates(ctx context.Context, clientID, runID string, maxAttempts int, updates []LeadUpdate) ([]bool, error) {
-	lead, err := tx.PrepareContext(ctx, `UPDATE leads SET scoring_status = $3, score = $4, scored_at = $5,
+	lead, err := tx.stmt(ctx, `UPDATE leads SET scoring_status = $3, score = $4, scored_at = $5,
 		attempts = attempts + 1, last_reason = $6, last_run_id = $7, updated_at = $8
 		WHERE id = $1 AND client_id = $2 AND scoring_status IN ('to_be_scored','failed')
 		AND (scoring_status = 'to_be_scored' OR attempts < $9)`)
@@ -32,7 +32,7 @@ func (tx *Tx) ApplyLeadUpdates(ctx context.Context, clientID, runID string, maxA
 		return nil, err
 	}
 	defer lead.Close()
-	assessment, err := tx.PrepareContext(ctx, `INSERT INTO lead_assessments (lead_id, assessment, breakdown, ai_excluded,
+	assessment, err := tx.stmt(ctx, `INSERT INTO lead_assessments (lead_id, assessment, breakdown, ai_excluded,
 		exclude_details) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (lead_id) DO UPDATE SET assessment = excluded.assessment,
 		breakdown = excluded.breakdown, ai_excluded = excluded.ai_excluded, exclude_details = excluded.exclude_details`)
 	if err != nil {
