@@ -352,6 +352,39 @@ type stmtKey struct {
 	query string
 }
 
+// cached is the main pool with statements prepared once, for queries of the hot path.
+func (db *DB) cached() querier { return cachedPool{db} }
+
+type cachedPool struct{ db *DB }
+
+func (c cachedPool) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	return c.db.prepared(ctx, c.db.db, query)
+}
+
+func (c cachedPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+func (c cachedPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (c cachedPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := c.stmt(ctx, query)
+	if err != nil {
+		return c.db.db.QueryRowContext(ctx, query, args...) // reports the error in Scan
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
 // querier is what *sql.DB and *sql.Tx share, so reads work in and out of transactions.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

@@ -139,10 +139,11 @@ func (db *DB) FindLeads(ctx context.Context, f leadrun.LeadFilter) ([]*leadrun.L
 // afterID: to_be_scored, or failed with attempts left. Only the fields a scorer reads are
 // loaded.
 func (db *DB) DueLeads(ctx context.Context, clientID string, afterID int64, maxAttempts, limit int) ([]*leadrun.Lead, error) {
-	return queryLeads(ctx, db.db, scanScoringLead, `SELECT `+scoringColumns+` FROM leads l
-		JOIN lead_profiles p ON p.lead_id = l.id WHERE l.client_id = $1 AND l.id > $2 AND `+
-		dueLeadCond(3)+` ORDER BY l.id LIMIT $4`, clientID, afterID, maxAttempts, limit)
+	return collect(ctx, db.cached(), scanScoringLead, dueLeadsSQL, clientID, afterID, maxAttempts, limit)
 }
+
+var dueLeadsSQL = `SELECT ` + scoringColumns + ` FROM leads l JOIN lead_profiles p ON p.lead_id = l.id
+	WHERE l.client_id = $1 AND l.id > $2 AND ` + dueLeadCond(3) + ` ORDER BY l.id LIMIT $4`
 
 // dueLeadCond selects leads a run should score; parameter $n is the maximum attempts.
 func dueLeadCond(n int) string {
@@ -191,7 +192,7 @@ func scanLead(s scanner) (*leadrun.Lead, error) {
 		return nil, err
 	}
 	l.LastReason = leadrun.Reason(lastReason)
-	if err := json.Unmarshal([]byte(exp), &l.Experience); err != nil {
+	if l.Experience, err = decodeExperience(exp); err != nil {
 		return nil, fmt.Errorf("lead %d experience: %w", l.ID, err)
 	}
 	if raw.Valid {
@@ -225,7 +226,7 @@ func scanScoringLead(s scanner) (*leadrun.Lead, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(exp), &l.Experience); err != nil {
+	if l.Experience, err = decodeExperience(exp); err != nil {
 		return nil, fmt.Errorf("lead %d experience: %w", l.ID, err)
 	}
 	return &l, nil
