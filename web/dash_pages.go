@@ -256,7 +256,11 @@ func (s *Server) loadRunPage(ctx context.Context, id string) (*runPageData, erro
 	for _, cr := range detail.ClientResults {
 		row := clientRow{ClientResultView: cr, Due: due[cr.ClientID]}
 		var start, end *time.Time
+		finished := true
 		for _, op := range cr.Operations {
+			if op.Status != leadrun.OpSkipped && op.FinishedAt == nil {
+				finished = false
+			}
 			switch op.Kind {
 			case leadrun.OpLeadScoring:
 				row.Lead = op
@@ -269,7 +273,7 @@ func (s *Server) loadRunPage(ctx context.Context, id string) (*runPageData, erro
 			if op.StartedAt != nil && (start == nil || op.StartedAt.Before(*start)) {
 				start = op.StartedAt
 			}
-			if op.FinishedAt != nil && (end == nil || op.FinishedAt.After(*end)) {
+			if op.StartedAt != nil && op.FinishedAt != nil && (end == nil || op.FinishedAt.After(*end)) {
 				end = op.FinishedAt
 			}
 			addReasons(groups, cr, op.FailedBy, true)
@@ -279,8 +283,11 @@ func (s *Server) loadRunPage(ctx context.Context, id string) (*runPageData, erro
 				addReasons(groups, cr, map[string]int64{op.SkipReason: 0}, false)
 			}
 		}
-		if start != nil && end != nil {
+		switch {
+		case start != nil && end != nil && finished:
 			row.Duration = fmtDuration(end.Sub(*start))
+		case start != nil && !finished:
+			row.Duration = fmtDuration(time.Since(*start).Truncate(100*time.Millisecond)) + " so far"
 		}
 		d.Clients = append(d.Clients, row)
 	}

@@ -14,12 +14,6 @@
     });
   }
 
-  // Forms with data-confirm ask first.
-  document.addEventListener("submit", function (ev) {
-    var msg = ev.target.getAttribute("data-confirm");
-    if (msg && !window.confirm(msg)) { ev.preventDefault(); }
-  }, true);
-
   // htmx requests carry the session's CSRF token.
   document.addEventListener("htmx:configRequest", function (ev) {
     var token = document.body.getAttribute("data-csrf");
