@@ -29,7 +29,8 @@ type ClientHealth struct {
 	LastScoredAt *time.Time            // when a lead of the client was last scored
 	TokensToday  int64                 // tokens spent since UTC midnight
 	TokensMonth  int64                 // tokens spent since the first of the UTC month
-	Leads        map[leadrun.ScoringStatus]int64
+	LeadsTotal   int64
+	Leads        map[leadrun.ScoringStatus]int64 // by status: only for a single client's health
 }
 
 // FindClientHealth returns every client's health (or the one client's, when clientID is
@@ -52,58 +53,116 @@ func (db *DB) FindClientHealth(ctx context.Context, clientID string, now time.Ti
 	if clientID != "" && len(out) == 0 {
 		return nil, leadrun.Errorf(leadrun.ENOTFOUND, "client %s not found", clientID)
 	}
+	results := map[string][]*leadrun.ClientResult{} // by run: clients often share their last run
 	for _, h := range out {
-		if err := db.fillClientHealth(ctx, h); err != nil {
+		if err := db.fillLastRun(ctx, h, results); err != nil {
 			return nil, err
 		}
+	}
+	if err := db.fillLeadStats(ctx, byID, clientID); err != nil {
+		return nil, err
 	}
 	return out, db.fillTokens(ctx, byID, now)
 }
 
-func (db *DB) fillClientHealth(ctx context.Context, h *ClientHealth) error {
+func (db *DB) fillLastRun(ctx context.Context, h *ClientHealth, results map[string][]*leadrun.ClientResult) error {
 	id := h.Client.ID
 	var runID string
 	err := db.db.QueryRowContext(ctx, `SELECT run_id FROM client_results WHERE client_id = $1
 		ORDER BY created_at DESC LIMIT 1`, id).Scan(&runID)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	if runID != "" {
-		run, err := scanRun(db.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = $1`, runID))
-		if err != nil {
-			return err
-		}
-		h.LastRun = run
-		results, err := db.FindClientResults(ctx, runID)
-		if err != nil {
-			return err
-		}
-		for _, cr := range results {
-			if cr.ClientID == id {
-				h.LastResult = cr
-			}
-		}
-	}
-	var last any
-	if err := db.db.QueryRowContext(ctx, `SELECT MAX(scored_at) FROM leads WHERE client_id = $1`, id).Scan(&last); err != nil {
+	run, err := scanRun(db.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = $1`, runID))
+	if err != nil {
 		return err
 	}
-	h.LastScoredAt = parseMaybeTime(last)
-	rows, err := db.db.QueryContext(ctx, `SELECT scoring_status, COUNT(*) FROM leads WHERE client_id = $1
-		GROUP BY scoring_status`, id)
+	h.LastRun = run
+	crs, ok := results[runID]
+	if !ok {
+		if crs, err = db.FindClientResults(ctx, runID); err != nil {
+			return err
+		}
+		results[runID] = crs
+	}
+	for _, cr := range crs {
+		if cr.ClientID == id {
+			h.LastResult = cr
+		}
+	}
+	return nil
+}
+
+// fillLeadStats counts leads. For one client it counts by status and reads the exact last
+// scoring time from its leads; for all clients it only counts them (from the index, not
+// the rows) and takes the last scoring time from their latest run that scored a lead, so
+// the overview stays fast however many leads there are.
+func (db *DB) fillLeadStats(ctx context.Context, byID map[string]*ClientHealth, clientID string) error {
+	if clientID == "" {
+		return db.fillLeadTotals(ctx, byID)
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT scoring_status, COUNT(*), MAX(scored_at) FROM leads
+		WHERE client_id = $1 GROUP BY scoring_status`, clientID)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	h := byID[clientID]
 	for rows.Next() {
-		var s leadrun.ScoringStatus
+		var status leadrun.ScoringStatus
 		var n int64
-		if err := rows.Scan(&s, &n); err != nil {
+		var last any
+		if err := rows.Scan(&status, &n, &last); err != nil {
 			return err
 		}
-		h.Leads[s] = n
+		h.Leads[status] = n
+		h.LeadsTotal += n
+		if t := parseMaybeTime(last); t != nil && (h.LastScoredAt == nil || t.After(*h.LastScoredAt)) {
+			h.LastScoredAt = t
+		}
 	}
 	return rows.Err()
+}
+
+func (db *DB) fillLeadTotals(ctx context.Context, byID map[string]*ClientHealth) error {
+	rows, err := db.db.QueryContext(ctx, `SELECT client_id, COUNT(*) FROM leads GROUP BY client_id`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		if h := byID[id]; h != nil {
+			h.LeadsTotal = n
+		}
+	}
+	if err := closeRows(rows); err != nil {
+		return err
+	}
+	for id, h := range byID {
+		var finished, heartbeat any
+		err := db.db.QueryRowContext(ctx, `SELECT o.finished_at, o.heartbeat_at FROM client_results cr
+			JOIN operations o ON o.run_id = cr.run_id AND o.client_id = cr.client_id AND o.operation = 'lead_scoring'
+			WHERE cr.client_id = $1 AND o.scored > 0 ORDER BY cr.created_at DESC LIMIT 1`, id).Scan(&finished, &heartbeat)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		h.LastScoredAt = parseMaybeTime(finished)
+		if h.LastScoredAt == nil {
+			h.LastScoredAt = parseMaybeTime(heartbeat)
+		}
+	}
+	return nil
 }
 
 func (db *DB) fillTokens(ctx context.Context, byID map[string]*ClientHealth, now time.Time) error {

@@ -419,9 +419,7 @@ func healthRow(h *sqldb.ClientHealth, now time.Time, days []sqldb.DayTokens, sin
 	}
 	row.DayPct = int(percentOf(h.TokensToday, c.DailyTokenBudget))
 	row.MonthPct = int(percentOf(h.TokensMonth, c.MonthlyTokenBudget))
-	for _, v := range h.Leads {
-		row.TotalLeads += v
-	}
+	row.TotalLeads = h.LeadsTotal
 	row.ToScore = h.Leads[leadrun.StatusToBeScored]
 	row.Tokens = tokenChart(c.ID, days, since, n, 140, 36)
 	return row

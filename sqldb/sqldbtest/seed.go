@@ -1,0 +1,45 @@
+package sqldbtest
+
+import (
+	"context"
+	"time"
+
+	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/sqldb"
+)
+
+// SeedRuns stores n finished runs on a stream, one minute apart, starting long ago (so
+// their IDs never clash with today's). Each run has a client result for perRun of the
+// clients, taken in turn, with a lead-scoring and a post-scoring operation. It writes
+// rows directly, in one transaction: for benchmarks that need a long history fast.
+func SeedRuns(ctx context.Context, db *sqldb.DB, stream, n int, clients []string, perRun int) error {
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	perRun = min(max(perRun, 1), len(clients))
+	return db.InTx(ctx, func(tx *sqldb.Tx) error {
+		for i := 0; i < n; i++ {
+			when := start.Add(time.Duration(i) * time.Minute)
+			at := db.Stamp(when)
+			id := leadrun.RunID{Day: when, Seq: i + 1, Stream: stream}.String()
+			if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, day, seq, stream, status, status_reason, trigger,
+				created_at, started_at, finished_at, heartbeat_at) VALUES ($1,$2,$3,$4,'completed','seeded','cli',$5,$5,$5,$5)`,
+				id, when.Format("2006-01-02"), i+1, stream, at); err != nil {
+				return err
+			}
+			for k := 0; k < perRun; k++ {
+				client := clients[(i*perRun+k)%len(clients)]
+				if _, err := tx.ExecContext(ctx, `INSERT INTO client_results (run_id, client_id, client_name, created_at)
+					VALUES ($1,$2,$2,$3)`, id, client, at); err != nil {
+					return err
+				}
+				for _, op := range []string{"lead_scoring", "post_scoring"} {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, examined,
+						scored, skipped, failed, prompt_tokens, completion_tokens, started_at, finished_at)
+						VALUES ($1,$2,$3,'succeeded',40,38,1,1,9000,1200,$4,$4)`, id, client, op, at); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	})
+}
