@@ -199,8 +199,7 @@ func scanLead(s scanner) (*leadrun.Lead, error) {
 		l.Raw = json.RawMessage(raw.String)
 	}
 	if breakdown.Valid {
-		l.Breakdown = new(leadrun.Breakdown)
-		if err := json.Unmarshal([]byte(breakdown.String), l.Breakdown); err != nil {
+		if l.Breakdown, err = decodeBreakdown(breakdown.String); err != nil {
 			return nil, fmt.Errorf("lead %d breakdown: %w", l.ID, err)
 		}
 	}

@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 
 	"github.com/leadrun/leadrun"
 )
@@ -70,20 +69,4 @@ func nullFloat(f *float64) sql.NullFloat64 {
 		return sql.NullFloat64{}
 	}
 	return sql.NullFloat64{Float64: *f, Valid: true}
-}
-
-// EncodeBreakdown encodes a breakdown for storage, without the attribute headings and
-// categories: they are the rubric's and are filled back in for display (Rubric.Annotate).
-// Scoring writes one per lead, so its size is the cost of a run.
-func EncodeBreakdown(b *leadrun.Breakdown) ([]byte, error) {
-	if b == nil {
-		return nil, nil
-	}
-	slim := *b
-	slim.Items = make([]leadrun.BreakdownItem, len(b.Items))
-	for i, it := range b.Items {
-		it.Heading, it.Category = "", ""
-		slim.Items[i] = it
-	}
-	return json.Marshal(&slim)
 }
