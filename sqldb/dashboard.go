@@ -29,7 +29,7 @@ type ClientHealth struct {
 	LastScoredAt *time.Time            // when a lead of the client was last scored
 	TokensToday  int64                 // tokens spent since UTC midnight
 	TokensMonth  int64                 // tokens spent since the first of the UTC month
-	LeadsTotal   int64
+	LeadsTotal   int64                           // only for a single client's health
 	Leads        map[leadrun.ScoringStatus]int64 // by status: only for a single client's health
 }
 
@@ -96,13 +96,13 @@ func (db *DB) fillLastRun(ctx context.Context, h *ClientHealth, results map[stri
 	return nil
 }
 
-// fillLeadStats counts leads. For one client it counts by status and reads the exact last
-// scoring time from its leads; for all clients it only counts them (from the index, not
-// the rows) and takes the last scoring time from their latest run that scored a lead, so
-// the overview stays fast however many leads there are.
+// fillLeadStats counts one client's leads by status and reads the exact last scoring time
+// from them. The overview of all clients does not count leads (that reads every lead) and
+// takes the last scoring time from the operations instead (fillLastScored), so it stays
+// fast however many leads there are.
 func (db *DB) fillLeadStats(ctx context.Context, byID map[string]*ClientHealth, clientID string) error {
 	if clientID == "" {
-		return db.fillLeadTotals(ctx, byID)
+		return db.fillLastScored(ctx, byID)
 	}
 	rows, err := db.db.QueryContext(ctx, `SELECT scoring_status, COUNT(*), MAX(scored_at) FROM leads
 		WHERE client_id = $1 GROUP BY scoring_status`, clientID)
@@ -127,39 +127,23 @@ func (db *DB) fillLeadStats(ctx context.Context, byID map[string]*ClientHealth, 
 	return rows.Err()
 }
 
-func (db *DB) fillLeadTotals(ctx context.Context, byID map[string]*ClientHealth) error {
-	rows, err := db.db.QueryContext(ctx, `SELECT client_id, COUNT(*) FROM leads GROUP BY client_id`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id string
-		var n int64
-		if err := rows.Scan(&id, &n); err != nil {
-			rows.Close()
-			return err
-		}
-		if h := byID[id]; h != nil {
-			h.LeadsTotal = n
-		}
-	}
-	if err := closeRows(rows); err != nil {
-		return err
-	}
+// fillLastScored takes each client's last scoring time from its operations: the latest
+// finished lead scoring that scored a lead, or a running one that has (its heartbeat).
+func (db *DB) fillLastScored(ctx context.Context, byID map[string]*ClientHealth) error {
 	for id, h := range byID {
-		var finished, heartbeat any
-		err := db.db.QueryRowContext(ctx, `SELECT o.finished_at, o.heartbeat_at FROM client_results cr
-			JOIN operations o ON o.run_id = cr.run_id AND o.client_id = cr.client_id AND o.operation = 'lead_scoring'
-			WHERE cr.client_id = $1 AND o.scored > 0 ORDER BY cr.created_at DESC LIMIT 1`, id).Scan(&finished, &heartbeat)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
+		var finished, running any
+		err := db.db.QueryRowContext(ctx, `SELECT
+			(SELECT finished_at FROM operations WHERE client_id = $1 AND operation = 'lead_scoring'
+				AND finished_at IS NOT NULL AND scored > 0 ORDER BY finished_at DESC LIMIT 1),
+			(SELECT MAX(heartbeat_at) FROM operations WHERE client_id = $1 AND operation = 'lead_scoring'
+				AND finished_at IS NULL AND scored > 0)`, id).Scan(&finished, &running)
 		if err != nil {
 			return err
 		}
-		h.LastScoredAt = parseMaybeTime(finished)
-		if h.LastScoredAt == nil {
-			h.LastScoredAt = parseMaybeTime(heartbeat)
+		for _, t := range []*time.Time{parseMaybeTime(finished), parseMaybeTime(running)} {
+			if t != nil && (h.LastScoredAt == nil || t.After(*h.LastScoredAt)) {
+				h.LastScoredAt = t
+			}
 		}
 	}
 	return nil
@@ -168,22 +152,28 @@ func (db *DB) fillLeadTotals(ctx context.Context, byID map[string]*ClientHealth)
 func (db *DB) fillTokens(ctx context.Context, byID map[string]*ClientHealth, now time.Time) error {
 	day := now.UTC().Truncate(24 * time.Hour)
 	month := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
-	rows, err := db.db.QueryContext(ctx, `SELECT client_id,
-		COALESCE(SUM(CASE WHEN started_at >= $1 THEN prompt_tokens + completion_tokens ELSE 0 END), 0),
-		COALESCE(SUM(prompt_tokens + completion_tokens), 0)
-		FROM operations WHERE started_at >= $2 GROUP BY client_id`, db.ts(day), db.ts(minTime(day, month)))
+	// The month's operations are few and found by the start-time index; summing them here
+	// keeps the planners from walking every operation in client order to group them.
+	rows, err := db.db.QueryContext(ctx, `SELECT client_id, started_at, prompt_tokens + completion_tokens
+		FROM operations WHERE started_at >= $1`, db.ts(minTime(day, month)))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
-		var today, monthly int64
-		if err := rows.Scan(&id, &today, &monthly); err != nil {
+		var started any
+		var tokens int64
+		if err := rows.Scan(&id, &started, &tokens); err != nil {
 			return err
 		}
-		if h := byID[id]; h != nil {
-			h.TokensToday, h.TokensMonth = today, monthly
+		h := byID[id]
+		if h == nil {
+			continue
+		}
+		h.TokensMonth += tokens
+		if t := parseMaybeTime(started); t != nil && !t.Before(day) {
+			h.TokensToday += tokens
 		}
 	}
 	return rows.Err()
