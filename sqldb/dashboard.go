@@ -223,9 +223,9 @@ type AffectedLead struct {
 }
 
 // AffectedLeads returns up to limit of a client's leads whose last attempt was in the run
-// and ended failed or skipped, in ID order. A lead scored again by a later run is no
-// longer listed under this one.
-func (db *DB) AffectedLeads(ctx context.Context, runID, clientID string, limit int) ([]AffectedLead, error) {
+// and ended failed or skipped for the reason, in ID order. A lead scored again by a later
+// run is no longer listed under this one.
+func (db *DB) AffectedLeads(ctx context.Context, runID, clientID string, reason leadrun.Reason, limit int) ([]AffectedLead, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
@@ -236,8 +236,8 @@ func (db *DB) AffectedLeads(ctx context.Context, runID, clientID string, limit i
 		a.Name, a.Reason, a.UpdatedAt = joinName(first, last), leadrun.Reason(reason), a.UpdatedAt.UTC()
 		return a, err
 	}, `SELECT id, client_id, first_name, last_name, scoring_status, last_reason, attempts, updated_at FROM leads
-		WHERE client_id = $1 AND last_run_id = $2 AND scoring_status IN ('failed', 'skipped_missing_data')
-		ORDER BY id LIMIT $3`, clientID, runID, limit)
+		WHERE client_id = $1 AND last_run_id = $2 AND last_reason = $3 AND scoring_status IN ('failed', 'skipped_missing_data')
+		ORDER BY id LIMIT $4`, clientID, runID, string(reason), limit)
 }
 
 func joinName(first, last string) string {

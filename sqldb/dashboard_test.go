@@ -116,7 +116,10 @@ func TestAffectedLeadsAndSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := db.AffectedLeads(ctx, "SR-X", "A", 10)
+		if none, err := db.AffectedLeads(ctx, "SR-X", "A", leadrun.ReasonAPIError, 10); err != nil || len(none) != 0 {
+			t.Fatalf("affected by another reason: %+v %v", none, err)
+		}
+		got, err := db.AffectedLeads(ctx, "SR-X", "A", leadrun.ReasonTimeout, 10)
 		if err != nil || len(got) != 1 || got[0].ID != leads[0].ID || got[0].Name != "Ann One" || got[0].Reason != leadrun.ReasonTimeout {
 			t.Fatalf("affected: %+v %v", got, err)
 		}

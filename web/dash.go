@@ -67,6 +67,7 @@ func (s *Server) dashRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /runs", s.page(s.handleRunsTrigger))
 	mux.Handle("GET /runs/{id}", s.page(s.handleRunPage))
 	mux.Handle("GET /runs/{id}/live", s.page(s.handleRunLive))
+	mux.Handle("GET /runs/{id}/clients/{client}", s.page(s.handleClientResultPage))
 	mux.Handle("POST /runs/{id}/cancel", s.page(s.handleRunCancelForm))
 	mux.Handle("GET /clients", s.page(s.handleClientsPage))
 	mux.Handle("GET /clients/{id}", s.page(s.handleClientPage))

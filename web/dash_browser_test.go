@@ -195,7 +195,15 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("no top leads for Guy-Wilson: %v", err)
 	}
 	do("open a client result",
-		chromedp.Click(css("#cr-Guy-Wilson a")),
+		chromedp.Click(css("#cr-Guy-Wilson a.client-run")),
+		chromedp.WaitVisible(css("#operations")),
+		shot("client-result"),
+	)
+	if got := text("#client-run-id"); got != runID+"-CGuy-Wilson" {
+		t.Fatalf("client result page shows %q", got)
+	}
+	do("open the client",
+		chromedp.Click(css(`.facts a[href="/clients/Guy-Wilson"]`)),
 		chromedp.WaitVisible(css("#top-leads-table")),
 		shot("client"),
 	)
@@ -287,7 +295,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if loc := location(); !strings.HasPrefix(loc, base+"/login") {
 		t.Fatalf("after logout a run page answered at %s", loc)
 	}
-	for _, name := range []string{"runs", "run-detail-running", "client", "lead", "runs-phone"} {
+	for _, name := range []string{"runs", "run-detail-running", "client-result", "client", "lead", "runs-phone"} {
 		if fi, err := os.Stat(filepath.Join(shots, name+".png")); err != nil || fi.Size() < 10_000 {
 			t.Fatalf("screenshot %s missing or empty: %v", name, err)
 		}

@@ -336,14 +336,11 @@ func (s *Server) fillAffected(ctx context.Context, runID string, g *reasonGroup)
 			g.More = g.More || (c.Count > 0 && len(g.Leads) >= affectedLeadsShown)
 			continue
 		}
-		leads, err := s.db.AffectedLeads(ctx, runID, c.ClientID, affectedLeadsShown+1)
+		leads, err := s.db.AffectedLeads(ctx, runID, c.ClientID, leadrun.Reason(g.Reason), affectedLeadsShown+1-len(g.Leads))
 		if err != nil {
 			return err
 		}
 		for _, l := range leads {
-			if string(l.Reason) != g.Reason {
-				continue
-			}
 			if len(g.Leads) == affectedLeadsShown {
 				g.More = true
 				break
@@ -374,6 +371,65 @@ func (s *Server) handleRunLive(w http.ResponseWriter, r *http.Request, p *dashPa
 	}
 	p.Data = d
 	s.render(w, r, "run_live", p)
+}
+
+// clientResultData is one client's result in a run.
+type clientResultData struct {
+	Run    RunView
+	Row    clientRow
+	Ops    []*leadrun.Operation
+	Errors []reasonGroup
+	Events []*leadrun.RunEvent // the client's, newest first
+	Active bool
+}
+
+// handleClientResultPage shows one client result (SR-…-CClient): its operations, skips and
+// failures with the leads they hit, and the client's part of the progress log.
+func (s *Server) handleClientResultPage(w http.ResponseWriter, r *http.Request, p *dashPage) {
+	d, err := s.loadRunPage(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.dashError(w, r, p, err)
+		return
+	}
+	clientID := r.PathValue("client")
+	out := &clientResultData{Run: d.Detail.Run, Active: d.Active}
+	found := false
+	for _, row := range d.Clients {
+		if row.ClientID == clientID {
+			out.Row, out.Ops, found = row, row.Operations, true
+		}
+	}
+	if !found {
+		s.dashError(w, r, p, leadrun.Errorf(leadrun.ENOTFOUND, "run %s has no result for client %s", d.Detail.Run.RunID, clientID))
+		return
+	}
+	for _, g := range d.Errors {
+		var mine []reasonClient
+		for _, c := range g.Clients {
+			if c.ClientID == clientID {
+				mine = append(mine, c)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		g.Clients, g.Count, g.Leads, g.More = mine, 0, nil, false
+		for _, c := range mine {
+			g.Count += c.Count
+		}
+		if err := s.fillAffected(r.Context(), d.Detail.Run.RunID, &g); err != nil {
+			s.dashError(w, r, p, err)
+			return
+		}
+		out.Errors = append(out.Errors, g)
+	}
+	for _, ev := range d.Events {
+		if ev.ClientID == clientID {
+			out.Events = append(out.Events, ev)
+		}
+	}
+	p.Title, p.Nav, p.Data = out.Row.ClientRunID, "runs", out
+	s.render(w, r, "client_result", p)
 }
 
 func (s *Server) handleRunCancelForm(w http.ResponseWriter, r *http.Request, p *dashPage) {

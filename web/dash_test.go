@@ -344,6 +344,15 @@ func TestDashboardRubricAndExport(t *testing.T) {
 		t.Fatalf("second export repeated %d leads", len(rows)-1)
 	}
 
+	// A client result has its own page; an unknown one is 404.
+	status, body, _ = b.get("/runs/" + run.ID + "/clients/Guy-Wilson")
+	if status != http.StatusOK || !strings.Contains(body, run.ID+"-CGuy-Wilson") || !strings.Contains(body, `id="operations"`) {
+		t.Fatalf("client result page: %d", status)
+	}
+	if status, _, _ = b.get("/runs/" + run.ID + "/clients/Sarah-Chen"); status != http.StatusNotFound {
+		t.Fatalf("result of a client not in the run: %d, want 404", status)
+	}
+
 	// The finished run's page shows its clients and no longer polls.
 	status, body, _ = b.get("/runs/" + run.ID)
 	if status != http.StatusOK || strings.Contains(body, "hx-trigger") || !strings.Contains(body, run.ID+"-CGuy-Wilson") {
