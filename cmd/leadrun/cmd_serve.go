@@ -49,7 +49,7 @@ func (c *ServeCmd) Run(ctx context.Context, a *app) error {
 		fmt.Fprintln(a.errOut, "leadrun serve: LEADRUN_WEBHOOK_SECRET is not set: the cron webhook answers 503.")
 	}
 	if token == "" {
-		fmt.Fprintln(a.errOut, "leadrun serve: LEADRUN_ADMIN_TOKEN is not set: the /api/v1 routes answer 503.")
+		fmt.Fprintln(a.errOut, "leadrun serve: LEADRUN_ADMIN_TOKEN is not set: the /api/v1 routes and the dashboard answer 503.")
 	}
 	aiCalls := web.NewAICalls()
 	a.observeAI = aiCalls.Observe
@@ -71,7 +71,7 @@ func (c *ServeCmd) Run(ctx context.Context, a *app) error {
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
-	fmt.Fprintf(a.errOut, "leadrun serve: http://%s on %s; stop with Ctrl-C or SIGTERM.\n", ln.Addr(), a.db.URL())
+	fmt.Fprintf(a.errOut, "leadrun serve: http://%s on %s (dashboard at /); stop with Ctrl-C or SIGTERM.\n", ln.Addr(), a.db.URL())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

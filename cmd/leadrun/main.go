@@ -48,7 +48,7 @@ type CLI struct {
 	Leads   LeadsCmd   `cmd:"" help:"Import leads (CSV or JSON, deduplicated by profile URL)."`
 	Rescore RescoreCmd `cmd:"" help:"Preview the current rubric on a sample of scored leads (old → new → delta), saving nothing."`
 	Worker  WorkerCmd  `cmd:"" help:"Work queued runs until stopped (SIGINT/SIGTERM)."`
-	Serve   ServeCmd   `cmd:"" help:"Work runs and answer HTTP: the cron webhook, the JSON API, /healthz, /readyz."`
+	Serve   ServeCmd   `cmd:"" help:"Work runs and answer HTTP: the dashboard, the cron webhook, the JSON API, Linked Helper ingestion, /healthz, /readyz, /metrics."`
 	Bench   BenchCmd   `cmd:"" help:"Benchmark end-to-end scoring against a plain UPDATE loop."`
 }
 
