@@ -21,8 +21,12 @@ func TestDecodeExperience(t *testing.T) {
 		{`[{"title":"CEO"},{"company":"B"}]`, true},
 		{`[{"title": "CEO", "company": "B"}, {"end": "2020"}]`, true}, // PostgreSQL-style spacing
 		{`[{"title":"Héad of Ünits 🚀"}]`, true},
-		{`[{"title":"Sales \u0026 Marketing"}]`, false}, // json.Marshal escapes '&'
-		{`[{"title":"say \"hi\""}]`, false},
+		{`[{"title":"Sales \u0026 Marketing"}]`, true}, // json.Marshal escapes '&'
+		{`[{"title":"say \"hi\"","end":"a\\b\/c\b\f\n\r\t"}]`, true},
+		{`[{"title":"\ud83d\ude80 pair, \ud83d lone, \ude80 lone, \ud83d\u0041 bad pair, \u00e9"}]`, true},
+		{`[{"title":"\u12"}]`, false},
+		{`[{"title":"\x"}]`, false},
+		{"[{\"title\":\"tab\tinside\"}]", false}, // a raw control character
 		{`[{"Title":"case-insensitive key"}]`, false},
 		{`[{"title":"x","extra":1}]`, false},
 		{`[{"title":null}]`, false},
@@ -44,10 +48,11 @@ func TestDecodeExperience(t *testing.T) {
 	}
 }
 
-// What json.Marshal writes for any jobs takes the direct path unless it needed escapes.
+// Whatever the direct parser accepts, it decodes as encoding/json does.
 func FuzzDecodeExperience(f *testing.F) {
 	f.Add(`[{"title":"Founder","company":"Acme"}]`)
 	f.Add(`[{"title":"a\"b"}, {}]`)
+	f.Add(`[{"company":"\ud83d\ude80\u0026"}]`)
 	f.Add(`[]`)
 	f.Fuzz(func(t *testing.T, in string) {
 		var want []leadrun.Job
