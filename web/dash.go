@@ -65,6 +65,7 @@ func (s *Server) dashRoutes(mux *http.ServeMux) {
 	}))
 	mux.Handle("GET /runs", s.page(s.handleRunsPage))
 	mux.Handle("POST /runs", s.page(s.handleRunsTrigger))
+	mux.Handle("GET /runs/active", s.page(s.handleActiveRuns))
 	mux.Handle("GET /runs/{id}", s.page(s.handleRunPage))
 	mux.Handle("GET /runs/{id}/live", s.page(s.handleRunLive))
 	mux.Handle("GET /runs/{id}/clients/{client}", s.page(s.handleClientResultPage))

@@ -142,12 +142,42 @@ func (s *Server) renderRuns(w http.ResponseWriter, r *http.Request, p *dashPage,
 			return
 		}
 		data.Charts = append(data.Charts, runCharts(stream, recent))
-		if len(recent) > 0 && !recent[0].Status.Terminal() {
-			data.Active = append(data.Active, NewRunView(recent[0]))
-		}
+	}
+	if data.Active, err = s.activeRuns(ctx); err != nil {
+		s.dashError(w, r, p, err)
+		return
 	}
 	p.Flash = notices[r.URL.Query().Get("notice")]
 	s.render(w, r, "runs", p)
+}
+
+// activeRuns are the queued and running runs, newest first (one per stream at most).
+func (s *Server) activeRuns(ctx context.Context) ([]RunView, error) {
+	var out []RunView
+	for _, st := range []leadrun.RunStatus{leadrun.RunRunning, leadrun.RunQueued} {
+		status := st
+		runs, err := s.db.FindRuns(ctx, leadrun.RunFilter{Status: &status, Limit: 50})
+		if err != nil {
+			return nil, err
+		}
+		for _, run := range runs {
+			out = append(out, NewRunView(run))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out, nil
+}
+
+// handleActiveRuns renders the runs page's "active now" strip, which polls itself, so a
+// run started by cron or the API shows up without a reload.
+func (s *Server) handleActiveRuns(w http.ResponseWriter, r *http.Request, p *dashPage) {
+	active, err := s.activeRuns(r.Context())
+	if err != nil {
+		s.dashError(w, r, p, err)
+		return
+	}
+	p.Data = &runsPageData{Active: active}
+	s.render(w, r, "active_runs", p)
 }
 
 // runCharts draws a stream's recent runs (newest first in runs), oldest on the left.

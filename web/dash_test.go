@@ -269,6 +269,10 @@ func TestDashboardTriggerConflictAndNotFound(t *testing.T) {
 	if status, _, _ := b.post("/runs", url.Values{"stream": {"x"}, "csrf_token": {b.csrf}}); status != http.StatusBadRequest {
 		t.Fatalf("bad stream: %d", status)
 	}
+	status, body, _ = b.get("/runs/active")
+	if status != http.StatusOK || !strings.Contains(body, runID) || strings.Contains(body, "<html") {
+		t.Fatalf("active runs fragment: %d\n%s", status, body)
+	}
 	status, body, _ = b.get("/runs/" + runID)
 	if status != http.StatusOK || !strings.Contains(body, `hx-trigger="every 2s"`) {
 		t.Fatalf("active run page: %d, want live polling", status)
