@@ -12,43 +12,106 @@ import (
 // scoreLeads scores the client's due leads chunk by chunk until none are left, the limit
 // is reached or the context stops it. A lead that fails in this run is not retried in it:
 // the cursor moves past it, and a later run retries it while it has attempts left.
+//
+// Chunks that score fast (the rules scorer) are committed together, up to
+// LeadsPerCommit leads in one transaction, all or nothing with their count increments:
+// each commit rewrites every page it touched (the operation's counters, the B-tree pages
+// shared with the previous chunk's rows), and each adds a count update and an event
+// check. A slow chunk (an AI call) is committed at once, as are chunks of clients with
+// token budgets (checked against committed usage) and chunks separated by a pause.
+// Scored chunks are committed even when the context stops the operation; a chunk whose
+// scorer call was cut short is not.
 func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 	if ex.fatal != nil {
 		return nil
 	}
 	var afterID int64
+	var b leadBatch
 	for ctx.Err() == nil {
-		if afterID > 0 && pause(ctx, r.cfg.ChunkPause) != nil {
-			return nil
+		if afterID > 0 && b.empty() && pause(ctx, r.cfg.ChunkPause) != nil {
+			break
 		}
-		n := ex.remaining(r.cfg.ChunkSize)
-		if n == 0 {
-			return nil
+		n := ex.remaining(r.cfg.ChunkSize+len(b.updates)) - len(b.updates)
+		if n <= 0 {
+			break
 		}
-		if ok, err := r.budgetLeft(ctx, ex); !ok {
-			return ignoreCancel(ctx, err)
+		if b.empty() {
+			if ok, err := r.budgetLeft(ctx, ex); !ok {
+				return ignoreCancel(ctx, err)
+			}
 		}
 		leads, err := r.db.DueLeads(ctx, ex.client.ID, afterID, r.cfg.MaxAttempts, n)
-		if err != nil || len(leads) == 0 {
-			return ignoreCancel(ctx, err)
+		if err != nil {
+			return errors.Join(ignoreCancel(ctx, err), r.commitLeads(ctx, ex, &b))
+		}
+		if len(leads) == 0 {
+			break
 		}
 		afterID = leads[len(leads)-1].ID
+		start := time.Now()
 		updates, usage, err := r.scoreLeadChunk(ctx, ex, leads)
 		if err != nil {
-			return nil // stopped mid-call: nothing of this chunk is written
+			break // stopped mid-call: nothing of this chunk is written
 		}
-		err = r.commitChunk(ctx, ex, func(wctx context.Context, tx *sqldb.Tx) (sqldb.OpDelta, error) {
-			applied, err := tx.ApplyLeadUpdates(wctx, ex.client.ID, ex.key.RunID, r.cfg.MaxAttempts, updates)
-			if err != nil {
-				return sqldb.OpDelta{}, err
-			}
-			return leadDelta(updates, applied, usage), nil
-		})
-		if err != nil {
+		b.add(updates, usage, time.Since(start))
+		if r.batchMore(ex, &b) {
+			continue
+		}
+		if err := r.commitLeads(ctx, ex, &b); err != nil {
 			return err
 		}
 	}
-	return nil
+	return r.commitLeads(ctx, ex, &b)
+}
+
+// LeadsPerCommit is how many leads of fast chunks of the given size share a transaction.
+func LeadsPerCommit(chunkSize int) int {
+	return chunkSize * ((maxBatchLeads + chunkSize - 1) / chunkSize)
+}
+
+const (
+	// maxBatchLeads: chunks are added to a transaction while it holds fewer leads.
+	maxBatchLeads = 200
+	// maxBatchScoring: chunks are added while scoring them took less time in all, so a
+	// slow scorer's chunks are committed one by one.
+	maxBatchScoring = 50 * time.Millisecond
+)
+
+// leadBatch holds scored chunks not yet committed.
+type leadBatch struct {
+	updates []sqldb.LeadUpdate
+	usage   leadrun.Usage
+	scoring time.Duration
+}
+
+func (b *leadBatch) empty() bool { return len(b.updates) == 0 }
+
+func (b *leadBatch) add(updates []sqldb.LeadUpdate, usage leadrun.Usage, took time.Duration) {
+	b.updates = append(b.updates, updates...)
+	b.usage.Add(usage)
+	b.scoring += took
+}
+
+// batchMore reports whether the next chunk may join the batch's transaction.
+func (r *Runner) batchMore(ex *execution, b *leadBatch) bool {
+	return r.cfg.ChunkPause <= 0 && ex.client.DailyTokenBudget == 0 && ex.client.MonthlyTokenBudget == 0 &&
+		len(b.updates) < maxBatchLeads && b.scoring < maxBatchScoring
+}
+
+// commitLeads commits the batch, if any, and empties it.
+func (r *Runner) commitLeads(ctx context.Context, ex *execution, b *leadBatch) error {
+	if b.empty() {
+		return nil
+	}
+	updates, usage := b.updates, b.usage
+	*b = leadBatch{}
+	return r.commitChunk(ctx, ex, func(wctx context.Context, tx *sqldb.Tx) (sqldb.OpDelta, error) {
+		applied, err := tx.ApplyLeadUpdates(wctx, ex.client.ID, ex.key.RunID, r.cfg.MaxAttempts, updates)
+		if err != nil {
+			return sqldb.OpDelta{}, err
+		}
+		return leadDelta(updates, applied, usage), nil
+	})
 }
 
 // pause waits d between chunks, or until ctx ends.

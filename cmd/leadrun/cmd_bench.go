@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/runner"
 	"github.com/leadrun/leadrun/sample"
 	"github.com/leadrun/leadrun/sqldb"
 )
@@ -63,7 +64,7 @@ type benchResult struct {
 
 // Run builds a fresh database, loads synthetic data, scores it in one tracked run with the
 // rules scorer, then replays the same lead updates as a plain loop of UPDATEs in
-// transactions of the same chunk size, and reports both rates and their ratio.
+// transactions of the size the run commits in, and reports both rates and their ratio.
 func (c *BenchCmd) Run(ctx context.Context, a *app) error {
 	if c.Clients < 1 || c.Leads < c.Clients {
 		return leadrun.Errorf(leadrun.EINVALID, "need at least 1 client and 1 lead per client")
@@ -211,7 +212,8 @@ func (c *BenchCmd) measureRun(ctx context.Context, a *app, res *benchResult) err
 }
 
 // measureLoop replays the run's writes as the database's own limit: the same columns of
-// the same leads, in transactions of the same chunk size, with a representative breakdown.
+// the same leads, in transactions of the size the run commits fast chunks in, with a
+// representative breakdown.
 func (c *BenchCmd) measureLoop(ctx context.Context, db *sqldb.DB, res *benchResult) error {
 	ids, breakdown, err := scoredLeadIDs(ctx, db)
 	if err != nil {
@@ -221,8 +223,9 @@ func (c *BenchCmd) measureLoop(ctx context.Context, db *sqldb.DB, res *benchResu
 		return err
 	}
 	start, cpu := time.Now(), cpuSeconds()
-	for i := 0; i < len(ids); i += c.ChunkSize {
-		chunk := ids[i:min(i+c.ChunkSize, len(ids))]
+	perTx := runner.LeadsPerCommit(c.ChunkSize)
+	for i := 0; i < len(ids); i += perTx {
+		chunk := ids[i:min(i+perTx, len(ids))]
 		if err := db.InTx(ctx, func(tx *sqldb.Tx) error { return updateLoop(ctx, tx, chunk, breakdown) }); err != nil {
 			return err
 		}
