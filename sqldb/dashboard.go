@@ -249,3 +249,26 @@ func joinName(first, last string) string {
 	}
 	return first + " " + last
 }
+
+// LeadFailure is one failed scoring attempt of a lead.
+type LeadFailure struct {
+	RunID    string
+	Reason   leadrun.Reason
+	FailedAt time.Time
+}
+
+// LeadFailures returns a client's lead's failed attempts, oldest first.
+func (db *DB) LeadFailures(ctx context.Context, clientID string, leadID int64) ([]LeadFailure, error) {
+	return collect(ctx, db.db, func(s scanner) (LeadFailure, error) {
+		var f LeadFailure
+		var reason string
+		var at any
+		err := s.Scan(&f.RunID, &reason, &at)
+		f.Reason = leadrun.Reason(reason)
+		if t := parseMaybeTime(at); t != nil {
+			f.FailedAt = *t
+		}
+		return f, err
+	}, `SELECT f.run_id, f.reason, f.failed_at FROM lead_failures f JOIN leads l ON l.id = f.lead_id
+		WHERE l.client_id = $1 AND f.lead_id = $2 ORDER BY f.id`, clientID, leadID)
+}

@@ -124,6 +124,17 @@ func TestAffectedLeadsAndSessions(t *testing.T) {
 			t.Fatalf("affected: %+v %v", got, err)
 		}
 
+		history, err := db.LeadFailures(ctx, "A", leads[0].ID)
+		if err != nil || len(history) != 1 || history[0].RunID != "SR-X" || history[0].Reason != leadrun.ReasonTimeout || history[0].FailedAt.IsZero() {
+			t.Fatalf("failure history: %+v %v", history, err)
+		}
+		if none, err := db.LeadFailures(ctx, "B", leads[0].ID); err != nil || len(none) != 0 {
+			t.Fatalf("another client sees the lead's history: %+v %v", none, err)
+		}
+		if none, err := db.LeadFailures(ctx, "A", leads[1].ID); err != nil || len(none) != 0 {
+			t.Fatalf("a scored lead has failures: %+v %v", none, err)
+		}
+
 		s, err := db.CreateSession(ctx, time.Hour)
 		if err != nil {
 			t.Fatal(err)

@@ -21,7 +21,8 @@ type LeadUpdate struct {
 
 // ApplyLeadUpdates writes a chunk's outcomes. Each update applies only if the lead is still
 // due (to_be_scored, or failed with attempts left), so nothing is ever scored twice; the
-// result says which applied. Every applied update counts one attempt.
+// result says which applied. Every applied update counts one attempt; a failed one is also
+// kept in the lead's failure history.
 func (tx *Tx) ApplyLeadUpdates(ctx context.Context, clientID, runID string, maxAttempts int, updates []LeadUpdate) ([]bool, error) {
 	lead, err := tx.stmt(ctx, `UPDATE leads SET scoring_status = $3, score = $4, scored_at = $5,
 		attempts = attempts + 1, last_reason = $6, last_run_id = $7, updated_at = $8
@@ -38,6 +39,12 @@ func (tx *Tx) ApplyLeadUpdates(ctx context.Context, clientID, runID string, maxA
 		return nil, err
 	}
 	defer assessment.Close()
+	var failure *sql.Stmt // prepared on the first failed lead: most chunks have none
+	defer func() {
+		if failure != nil {
+			failure.Close()
+		}
+	}()
 	applied := make([]bool, len(updates))
 	now := tx.db.ts(tx.Now)
 	for i, u := range updates {
@@ -52,6 +59,17 @@ func (tx *Tx) ApplyLeadUpdates(ctx context.Context, clientID, runID string, maxA
 				return nil, err
 			}
 			continue
+		}
+		if u.Status == leadrun.StatusFailed {
+			if failure == nil {
+				if failure, err = tx.stmt(ctx, `INSERT INTO lead_failures (lead_id, run_id, reason, failed_at)
+					VALUES ($1, $2, $3, $4)`); err != nil {
+					return nil, err
+				}
+			}
+			if _, err := failure.ExecContext(ctx, u.LeadID, runID, string(u.Reason), now); err != nil {
+				return nil, err
+			}
 		}
 		var breakdown any
 		if u.Breakdown != nil {

@@ -695,6 +695,16 @@ type leadPageData struct {
 	TopPost *leadrun.Post
 	Posts   int
 	Rows    []breakdownRow
+	History []attempt
+}
+
+// attempt is one line of a lead's attempt history.
+type attempt struct {
+	N      int
+	RunID  string
+	Status leadrun.ScoringStatus
+	Reason leadrun.Reason
+	At     *time.Time
 }
 
 // breakdownRow is one attribute of a lead's score, with bar widths in percent of the
@@ -746,12 +756,36 @@ func (s *Server) handleLeadPage(w http.ResponseWriter, r *http.Request, p *dashP
 			d.TopPost = post
 		}
 	}
+	failures, err := s.db.LeadFailures(ctx, clientID, leadID)
+	if err != nil {
+		s.dashError(w, r, p, err)
+		return
+	}
+	d.History = leadHistory(d.Lead, failures)
 	name := joinName(d.Lead.FirstName, d.Lead.LastName)
 	if name == "" {
 		name = fmt.Sprintf("Lead %d", leadID)
 	}
 	p.Title, p.Nav, p.Data = name, "clients", d
 	s.render(w, r, "lead", p)
+}
+
+// leadHistory lists a lead's attempts: each failure, then its final outcome when that is
+// not a failure (a scored or skipped lead is not tried again).
+func leadHistory(l *leadrun.Lead, failures []sqldb.LeadFailure) []attempt {
+	var out []attempt
+	for i, f := range failures {
+		at := f.FailedAt
+		out = append(out, attempt{N: i + 1, RunID: f.RunID, Status: leadrun.StatusFailed, Reason: f.Reason, At: &at})
+	}
+	if l.Attempts > len(failures) && l.ScoringStatus != leadrun.StatusFailed && l.ScoringStatus != leadrun.StatusToBeScored {
+		at := l.ScoredAt
+		if at == nil {
+			at = &l.UpdatedAt
+		}
+		out = append(out, attempt{N: l.Attempts, RunID: l.LastRunID, Status: l.ScoringStatus, Reason: l.LastReason, At: at})
+	}
+	return out
 }
 
 func abs(n int) int {

@@ -348,6 +348,13 @@ func TestDashboardRubricAndExport(t *testing.T) {
 		t.Fatalf("second export repeated %d leads", len(rows)-1)
 	}
 
+	// A scored lead's page shows its attempt and the run that scored it.
+	scoredLead := want[0]
+	status, body, _ = b.get("/clients/Dean-Hobin/leads/" + strconv.FormatInt(scoredLead.ID, 10))
+	if status != http.StatusOK || !strings.Contains(body, `id="attempts"`) || !strings.Contains(body, "/runs/"+run.ID) {
+		t.Fatalf("lead page: %d, want its attempt in %s", status, run.ID)
+	}
+
 	// A client result has its own page; an unknown one is 404.
 	status, body, _ = b.get("/runs/" + run.ID + "/clients/Guy-Wilson")
 	if status != http.StatusOK || !strings.Contains(body, run.ID+"-CGuy-Wilson") || !strings.Contains(body, `id="operations"`) {
