@@ -24,11 +24,11 @@ func (db *DB) Streams(ctx context.Context) ([]int, error) {
 // ClientHealth is a client's state at a glance.
 type ClientHealth struct {
 	Client       *leadrun.Client
-	LastResult   *leadrun.ClientResult // the client's latest run result; nil before its first run
-	LastRun      *leadrun.Run          // that run (without totals)
-	LastScoredAt *time.Time            // when a lead of the client was last scored
-	TokensToday  int64                 // tokens spent since UTC midnight
-	TokensMonth  int64                 // tokens spent since the first of the UTC month
+	LastResult   *leadrun.ClientResult           // the client's latest run result; nil before its first run
+	LastRun      *leadrun.Run                    // that run (without totals)
+	LastScoredAt *time.Time                      // when a lead of the client was last scored
+	TokensToday  int64                           // tokens spent since UTC midnight
+	TokensMonth  int64                           // tokens spent since the first of the UTC month
 	LeadsTotal   int64                           // only for a single client's health
 	Leads        map[leadrun.ScoringStatus]int64 // by status: only for a single client's health
 }
@@ -233,21 +233,12 @@ func (db *DB) AffectedLeads(ctx context.Context, runID, clientID string, reason 
 		var a AffectedLead
 		var first, last, reason string
 		err := s.Scan(&a.ID, &a.ClientID, &first, &last, &a.Status, &reason, &a.Attempts, &a.UpdatedAt)
-		a.Name, a.Reason, a.UpdatedAt = joinName(first, last), leadrun.Reason(reason), a.UpdatedAt.UTC()
+		a.Name = (&leadrun.Lead{FirstName: first, LastName: last}).FullName()
+		a.Reason, a.UpdatedAt = leadrun.Reason(reason), a.UpdatedAt.UTC()
 		return a, err
 	}, `SELECT id, client_id, first_name, last_name, scoring_status, last_reason, attempts, updated_at FROM leads
 		WHERE client_id = $1 AND last_run_id = $2 AND last_reason = $3 AND scoring_status IN ('failed', 'skipped_missing_data')
 		ORDER BY id LIMIT $4`, clientID, runID, string(reason), limit)
-}
-
-func joinName(first, last string) string {
-	switch {
-	case first == "":
-		return last
-	case last == "":
-		return first
-	}
-	return first + " " + last
 }
 
 // LeadFailure is one failed scoring attempt of a lead.

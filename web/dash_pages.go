@@ -762,7 +762,7 @@ func (s *Server) handleLeadPage(w http.ResponseWriter, r *http.Request, p *dashP
 		return
 	}
 	d.History = leadHistory(d.Lead, failures)
-	name := joinName(d.Lead.FirstName, d.Lead.LastName)
+	name := d.Lead.FullName()
 	if name == "" {
 		name = fmt.Sprintf("Lead %d", leadID)
 	}
@@ -793,10 +793,6 @@ func abs(n int) int {
 		return -n
 	}
 	return n
-}
-
-func joinName(first, last string) string {
-	return strings.TrimSpace(first + " " + last)
 }
 
 func validScoringStatus(s leadrun.ScoringStatus) bool {
