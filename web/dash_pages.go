@@ -270,7 +270,9 @@ type reasonClient struct {
 
 const affectedLeadsShown = 20
 
-func (s *Server) loadRunPage(ctx context.Context, id string) (*runPageData, error) {
+// loadRunPage reads a run's page; with onlyClient set, only that client's result, skips,
+// failures and events.
+func (s *Server) loadRunPage(ctx context.Context, id, onlyClient string) (*runPageData, error) {
 	detail, err := LoadRunDetail(ctx, s.db, id)
 	if err != nil {
 		return nil, err
@@ -284,6 +286,9 @@ func (s *Server) loadRunPage(ctx context.Context, id string) (*runPageData, erro
 	}
 	groups := map[string]*reasonGroup{}
 	for _, cr := range detail.ClientResults {
+		if onlyClient != "" && cr.ClientID != onlyClient {
+			continue
+		}
 		row := clientRow{ClientResultView: cr, Due: due[cr.ClientID]}
 		var start, end *time.Time
 		finished := true
@@ -338,7 +343,9 @@ func (s *Server) loadRunPage(ctx context.Context, id string) (*runPageData, erro
 		return a.Reason < b.Reason
 	})
 	for i := len(detail.Events) - 1; i >= 0; i-- {
-		d.Events = append(d.Events, detail.Events[i])
+		if ev := detail.Events[i]; onlyClient == "" || ev.ClientID == onlyClient {
+			d.Events = append(d.Events, ev)
+		}
 	}
 	if hb := detail.Run.HeartbeatAt; hb != nil && d.Active {
 		d.Heartbeat = ago(hb, time.Now())
@@ -382,7 +389,7 @@ func (s *Server) fillAffected(ctx context.Context, runID string, g *reasonGroup)
 }
 
 func (s *Server) handleRunPage(w http.ResponseWriter, r *http.Request, p *dashPage) {
-	d, err := s.loadRunPage(r.Context(), r.PathValue("id"))
+	d, err := s.loadRunPage(r.Context(), r.PathValue("id"), "")
 	if err != nil {
 		s.dashError(w, r, p, err)
 		return
@@ -394,7 +401,7 @@ func (s *Server) handleRunPage(w http.ResponseWriter, r *http.Request, p *dashPa
 // handleRunLive renders the live part of a run page, which htmx swaps in every few
 // seconds while the run is active; once it ends, the fragment stops asking.
 func (s *Server) handleRunLive(w http.ResponseWriter, r *http.Request, p *dashPage) {
-	d, err := s.loadRunPage(r.Context(), r.PathValue("id"))
+	d, err := s.loadRunPage(r.Context(), r.PathValue("id"), "")
 	if err != nil {
 		s.dashError(w, r, p, err)
 		return
@@ -416,48 +423,17 @@ type clientResultData struct {
 // handleClientResultPage shows one client result (SR-…-CClient): its operations, skips and
 // failures with the leads they hit, and the client's part of the progress log.
 func (s *Server) handleClientResultPage(w http.ResponseWriter, r *http.Request, p *dashPage) {
-	d, err := s.loadRunPage(r.Context(), r.PathValue("id"))
+	clientID := r.PathValue("client")
+	d, err := s.loadRunPage(r.Context(), r.PathValue("id"), clientID)
+	if err == nil && len(d.Clients) == 0 {
+		err = leadrun.Errorf(leadrun.ENOTFOUND, "run %s has no result for client %s", d.Detail.Run.RunID, clientID)
+	}
 	if err != nil {
 		s.dashError(w, r, p, err)
 		return
 	}
-	clientID := r.PathValue("client")
-	out := &clientResultData{Run: d.Detail.Run, Active: d.Active}
-	found := false
-	for _, row := range d.Clients {
-		if row.ClientID == clientID {
-			out.Row, out.Ops, found = row, row.Operations, true
-		}
-	}
-	if !found {
-		s.dashError(w, r, p, leadrun.Errorf(leadrun.ENOTFOUND, "run %s has no result for client %s", d.Detail.Run.RunID, clientID))
-		return
-	}
-	for _, g := range d.Errors {
-		var mine []reasonClient
-		for _, c := range g.Clients {
-			if c.ClientID == clientID {
-				mine = append(mine, c)
-			}
-		}
-		if len(mine) == 0 {
-			continue
-		}
-		g.Clients, g.Count, g.Leads, g.More = mine, 0, nil, false
-		for _, c := range mine {
-			g.Count += c.Count
-		}
-		if err := s.fillAffected(r.Context(), d.Detail.Run.RunID, &g); err != nil {
-			s.dashError(w, r, p, err)
-			return
-		}
-		out.Errors = append(out.Errors, g)
-	}
-	for _, ev := range d.Events {
-		if ev.ClientID == clientID {
-			out.Events = append(out.Events, ev)
-		}
-	}
+	out := &clientResultData{Run: d.Detail.Run, Row: d.Clients[0], Ops: d.Clients[0].Operations, Errors: d.Errors,
+		Events: d.Events, Active: d.Active}
 	p.Title, p.Nav, p.Data = out.Row.ClientRunID, "runs", out
 	s.render(w, r, "client_result", p)
 }
@@ -469,7 +445,7 @@ func (s *Server) handleRunCancelForm(w http.ResponseWriter, r *http.Request, p *
 			s.dashError(w, r, p, err)
 			return
 		}
-		d, lerr := s.loadRunPage(r.Context(), id)
+		d, lerr := s.loadRunPage(r.Context(), id, "")
 		if lerr != nil {
 			s.dashError(w, r, p, lerr)
 			return
