@@ -89,16 +89,17 @@ func (s *Server) handleRunList(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	if f.BeforeID != nil {
-		if _, err := s.db.FindRunByID(r.Context(), *f.BeforeID); err != nil {
-			s.Error(w, r, leadrun.Errorf(leadrun.EINVALID, "cursor before=%s is not a run", *f.BeforeID))
-			return
-		}
-	}
 	runs, err := s.db.FindRuns(r.Context(), f)
 	if err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	// An unknown cursor selects nothing: only an empty page needs to tell it from the end.
+	if f.BeforeID != nil && len(runs) == 0 {
+		if _, err := s.db.FindRunByID(r.Context(), *f.BeforeID); err != nil {
+			s.Error(w, r, leadrun.Errorf(leadrun.EINVALID, "cursor before=%s is not a run", *f.BeforeID))
+			return
+		}
 	}
 	out := struct {
 		Runs       []RunView `json:"runs"`
