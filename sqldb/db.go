@@ -70,6 +70,8 @@ type DB struct {
 	// executes the same few statements for every chunk, and preparing them again each
 	// time costs more than executing them for a lead.
 	stmts sync.Map
+	// totals caches the totals of finished runs (see finishedTotals).
+	totals finishedTotals
 
 	// Now is the clock. Tests replace it; a transaction stamps it once.
 	Now func() time.Time

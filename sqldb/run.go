@@ -185,12 +185,19 @@ func (db *DB) fillTotals(ctx context.Context, runs []*leadrun.Run) error {
 	if len(runs) == 0 {
 		return nil
 	}
-	ids := make([]string, len(runs))
+	var ids []string
 	byRun := make(map[string]*leadrun.Run, len(runs))
-	for i, r := range runs {
-		ids[i] = r.ID
+	for _, r := range runs {
+		if t, ok := db.totals.get(r.ID); ok && r.Status.Terminal() {
+			r.Totals = t
+			continue
+		}
+		ids = append(ids, r.ID)
 		r.Totals = leadrun.Totals{}
 		byRun[r.ID] = r
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	// The run IDs also restrict operations directly, so that PostgreSQL reads them by index
 	// even before it has statistics (without: a hash join over every operation).
@@ -205,11 +212,20 @@ func (db *DB) fillTotals(ctx context.Context, runs []*leadrun.Run) error {
 		return err
 	}
 	defer rows.Close()
-	return sumClientResults(rows, func(cr *leadrun.ClientResult) {
+	err = sumClientResults(rows, func(cr *leadrun.ClientResult) {
 		if run := byRun[cr.RunID]; run != nil {
 			run.Totals.Add(cr.Totals())
 		}
 	})
+	if err != nil {
+		return err
+	}
+	for _, r := range byRun {
+		if r.Status.Terminal() {
+			db.totals.put(r.ID, r.Totals)
+		}
+	}
+	return nil
 }
 
 // padIDs repeats the last ID up to the next of a few list lengths, so that IN lists take
