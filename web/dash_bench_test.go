@@ -54,7 +54,7 @@ func benchPages(b *testing.B, db *sqldb.DB) {
 			b.Fatal(err)
 		}
 	}
-	if err := sqldbtest.SeedRuns(ctx, db, 1, 10000, ids, 2); err != nil {
+	if err := db.SeedFinishedRuns(ctx, 1, 10000, ids, 2); err != nil {
 		b.Fatal(err)
 	}
 	r, err := runner.New(db, rules.New(rules.Options{}), slog.New(slog.DiscardHandler), runner.Config{})

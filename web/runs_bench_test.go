@@ -20,7 +20,7 @@ import (
 )
 
 // seedStart is when the first seeded run was created; run i (from 0) is i minutes later.
-var seedStart = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+var seedStart = sqldb.SeedStart
 
 // BenchmarkRunList is the cost of one GET /api/v1/runs through the whole handler, on each
 // backend: with 10,000 runs of 2 client results stored, the first page (20 runs with
@@ -84,8 +84,8 @@ func mustSeededHandler(b *testing.B, kind sqldb.Kind, n, clients int) http.Handl
 	return s.Handler()
 }
 
-// MustSeedRuns stores n finished runs of stream 9, one a minute from seedStart, each with
-// a client result of clients Seed-0, Seed-1, … with two operations each.
+// MustSeedRuns stores n finished runs of stream 9 (sqldb.DB.SeedFinishedRuns), each with a
+// client result of clients Seed-0, Seed-1, … with two operations each.
 func MustSeedRuns(tb testing.TB, db *sqldb.DB, n, clients int) {
 	tb.Helper()
 	ctx := context.Background()
@@ -96,32 +96,7 @@ func MustSeedRuns(tb testing.TB, db *sqldb.DB, n, clients int) {
 			tb.Fatal(err)
 		}
 	}
-	err := db.InTx(ctx, func(tx *sqldb.Tx) error {
-		for i := range n {
-			t := seedStart.Add(time.Duration(i) * time.Minute)
-			at := db.Stamp(t)
-			id := leadrun.RunID{Day: t, Seq: i + 1, Stream: 9}.String()
-			if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, day, seq, stream, status, status_reason, trigger,
-				created_at, started_at, finished_at, heartbeat_at) VALUES ($1,$2,$3,9,'completed','seeded','cli',$4,$4,$4,$4)`,
-				id, t.Format("2006-01-02"), i+1, at); err != nil {
-				return err
-			}
-			for _, client := range ids {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO client_results (run_id, client_id, client_name, created_at)
-					VALUES ($1,$2,$2,$3)`, id, client, at); err != nil {
-					return err
-				}
-				for _, op := range []string{"lead_scoring", "post_scoring"} {
-					if _, err := tx.ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, examined,
-						scored, skipped, failed, started_at, finished_at) VALUES ($1,$2,$3,'succeeded',40,38,1,1,$4,$4)`,
-						id, client, op, at); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		return nil
-	})
+	err := db.SeedFinishedRuns(ctx, 9, n, ids, len(ids))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -449,31 +449,5 @@ func seedRuns(ctx context.Context, db *sqldb.DB, n int) error {
 	if err := db.CreateClient(ctx, &leadrun.Client{ID: "Seed-B", Stream: 9}); err != nil {
 		return err
 	}
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) // long past: no clash with today's run IDs
-	return db.InTx(ctx, func(tx *sqldb.Tx) error {
-		for i := 0; i < n; i++ {
-			at := db.Stamp(start.Add(time.Duration(i) * time.Minute))
-			day := start.Add(time.Duration(i) * time.Minute).UTC()
-			id := leadrun.RunID{Day: day, Seq: i + 1, Stream: 9}.String()
-			if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, day, seq, stream, status, status_reason, trigger,
-				created_at, started_at, finished_at, heartbeat_at) VALUES ($1,$2,$3,9,'completed','seeded','cli',$4,$4,$4,$4)`,
-				id, day.Format("2006-01-02"), i+1, at); err != nil {
-				return err
-			}
-			for _, client := range []string{"Seed-A", "Seed-B"} {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO client_results (run_id, client_id, client_name, created_at)
-					VALUES ($1,$2,$2,$3)`, id, client, at); err != nil {
-					return err
-				}
-				for _, op := range []string{"lead_scoring", "post_scoring"} {
-					if _, err := tx.ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, examined,
-						scored, skipped, failed, started_at, finished_at) VALUES ($1,$2,$3,'succeeded',40,38,1,1,$4,$4)`,
-						id, client, op, at); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		return nil
-	})
+	return db.SeedFinishedRuns(ctx, 9, n, []string{"Seed-A", "Seed-B"}, 2)
 }

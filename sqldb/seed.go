@@ -1,23 +1,25 @@
-package sqldbtest
+package sqldb
 
 import (
 	"context"
 	"time"
 
 	"github.com/leadrun/leadrun"
-	"github.com/leadrun/leadrun/sqldb"
 )
 
-// SeedRuns stores n finished runs on a stream, one minute apart, starting long ago (so
-// their IDs never clash with today's). Each run has a client result for perRun of the
-// clients, taken in turn, with a lead-scoring and a post-scoring operation. It writes
-// rows directly, in one transaction: for benchmarks that need a long history fast.
-func SeedRuns(ctx context.Context, db *sqldb.DB, stream, n int, clients []string, perRun int) error {
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+// SeedStart is when the first run of SeedFinishedRuns was created.
+var SeedStart = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// SeedFinishedRuns stores n finished runs on a stream, one a minute from SeedStart (long
+// ago, so their IDs never clash with today's). Each run has a client result for perRun of
+// the clients (which must exist), taken in turn, with a lead-scoring and a post-scoring
+// operation. It writes the rows directly, in one transaction: for benchmarks that need a
+// long history fast, never for real runs.
+func (db *DB) SeedFinishedRuns(ctx context.Context, stream, n int, clients []string, perRun int) error {
 	perRun = min(max(perRun, 1), len(clients))
-	return db.InTx(ctx, func(tx *sqldb.Tx) error {
+	return db.InTx(ctx, func(tx *Tx) error {
 		for i := 0; i < n; i++ {
-			when := start.Add(time.Duration(i) * time.Minute)
+			when := SeedStart.Add(time.Duration(i) * time.Minute)
 			at := db.Stamp(when)
 			id := leadrun.RunID{Day: when, Seq: i + 1, Stream: stream}.String()
 			if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, day, seq, stream, status, status_reason, trigger,
