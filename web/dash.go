@@ -156,12 +156,22 @@ type loginData struct {
 	LoginCSRF string
 }
 
-func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
+// loginPage starts a login answer; without an admin token it answers 503 itself and
+// returns nil.
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) *dashPage {
 	securityHeaders(w.Header())
 	p := &dashPage{Title: "Log in"}
 	if s.cfg.AdminToken == "" {
 		p.Error, p.Status = dashboardNoToken, http.StatusServiceUnavailable
 		s.render(w, r, "login", p)
+		return nil
+	}
+	return p
+}
+
+func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
+	p := s.loginPage(w, r)
+	if p == nil {
 		return
 	}
 	if sess, _ := s.session(r); sess != nil {
@@ -184,11 +194,8 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, p *dashPage
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	securityHeaders(w.Header())
-	p := &dashPage{Title: "Log in"}
-	if s.cfg.AdminToken == "" {
-		p.Error, p.Status = dashboardNoToken, http.StatusServiceUnavailable
-		s.render(w, r, "login", p)
+	p := s.loginPage(w, r)
+	if p == nil {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
