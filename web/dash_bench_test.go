@@ -95,6 +95,7 @@ func benchPages(b *testing.B, db *sqldb.DB) {
 	pages := []string{
 		"/runs",
 		"/runs?stream=1&status=completed",
+		"/runs?status=failed",
 		"/runs/" + run.ID,
 		"/clients",
 		"/clients/" + ids[0],
