@@ -108,6 +108,29 @@ func (r *Runner) checkQuietClients(ctx context.Context) error {
 	return r.db.ClearConditions(ctx, "quiet:", keep)
 }
 
+// SenderAlertEvery is how often the same wrong Linked Helper sender of a client is alerted
+// (the original platform's 6 hours).
+const SenderAlertEvery = 6 * time.Hour
+
+// AlertSenderMismatch alerts, at most once per client and sender every SenderAlertEvery
+// (across processes: the condition is in the database), that a client's Linked Helper
+// webhook received items from another sender than the one it expects.
+func (r *Runner) AlertSenderMismatch(ctx context.Context, c *leadrun.Client, m leadrun.SenderMismatch, mode string) error {
+	if r.cfg.AlertWebhookURL == "" {
+		return nil
+	}
+	msg := fmt.Sprintf("client %s received %d Linked Helper item(s) from %s, not from its expected sender %s (guard %s: %d blocked). Check that campaign's webhook URL.",
+		c.ID, m.Items, m.Sender, leadrun.NormalizeSender(c.LHSenderEmail), mode, m.Blocked)
+	return r.db.InTx(ctx, func(tx *sqldb.Tx) error {
+		raised, err := tx.RaiseConditionEvery(ctx, "lh_sender:"+c.ID+":"+m.Sender, SenderAlertEvery)
+		if err != nil || !raised {
+			return err
+		}
+		_, err = r.jobs.InsertTx(ctx, tx.Tx, alertArgs{ClientID: c.ID, Message: msg}, &river.InsertOpts{MaxAttempts: 10})
+		return err
+	})
+}
+
 // enqueueAlert adds the alert job for a run that ended badly, if alerts are configured.
 func (r *Runner) enqueueAlert(ctx context.Context, tx *sqldb.Tx, runID string, status leadrun.RunStatus) error {
 	if r.cfg.AlertWebhookURL == "" || status == leadrun.RunCompleted || status == leadrun.RunCancelled {

@@ -49,6 +49,16 @@ func (tx *Tx) RaiseCondition(ctx context.Context, key string) (bool, error) {
 	return affectedOne(res, err)
 }
 
+// RaiseConditionEvery records a condition that may be alerted again once every period: it
+// reports true when the key was not raised within the period before now.
+func (tx *Tx) RaiseConditionEvery(ctx context.Context, key string, period time.Duration) (bool, error) {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM alert_conditions WHERE key = $1 AND raised_at < $2`,
+		key, tx.db.ts(tx.Now.Add(-period))); err != nil {
+		return false, err
+	}
+	return tx.RaiseCondition(ctx, key)
+}
+
 // ClearConditions removes the raised conditions with the prefix that are not in keep.
 func (db *DB) ClearConditions(ctx context.Context, prefix string, keep map[string]bool) error {
 	keys, err := collect(ctx, db.db, scanString, `SELECT key FROM alert_conditions WHERE key LIKE $1`, prefix+"%")

@@ -69,6 +69,11 @@ func (s *Server) handleLinkedHelper(w http.ResponseWriter, r *http.Request) {
 	if err := s.db.RecordSenderMismatches(r.Context(), clientID, guard.mismatches()); err != nil {
 		s.log.Error("record linked helper sender mismatches", "client_id", clientID, "error", err)
 	}
+	for _, m := range guard.mismatches() {
+		if err := s.runner.AlertSenderMismatch(r.Context(), client, m, guard.mode); err != nil {
+			s.log.Error("alert linked helper sender mismatch", "client_id", clientID, "error", err)
+		}
+	}
 	writeBatchResult(w, res, batch)
 }
 

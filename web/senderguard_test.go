@@ -1,12 +1,17 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/leadrun/leadrun/runner"
+	"github.com/leadrun/leadrun/scoring/rules"
 	"github.com/leadrun/leadrun/sqldb"
 	"github.com/leadrun/leadrun/sqldb/sqldbtest"
 	"github.com/leadrun/leadrun/web"
@@ -205,5 +210,41 @@ func TestSenderEmailValidated(t *testing.T) {
 	}
 	if status, _ := e.do(t, "POST", "/api/v1/clients", bearer, `{"client_id":"Bad-Client","lh_sender_email":"nope"}`); status != 400 {
 		t.Errorf("create with a bad sender: %d, want 400", status)
+	}
+}
+
+// A wrong sender reaches the alert webhook once (per client and sender every 6 hours), not
+// once per request.
+func TestSenderGuardAlerts(t *testing.T) {
+	alerts := make(chan map[string]any, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		alerts <- body
+	}))
+	t.Cleanup(hook.Close)
+	db := sqldbtest.MustOpen(t, sqldb.SQLite)
+	e := &sgEnv{env: mustServeWith(t, db, web.Config{AdminToken: token}, rules.New(rules.Options{}),
+		runner.Config{AlertWebhookURL: hook.URL}, true)}
+	if status, body := e.do(t, "PATCH", "/api/v1/clients/Guy-Wilson", bearer, `{"lh_sender_email":"guy@example.com"}`); status != 200 {
+		t.Fatalf("set sender: %d %v", status, body)
+	}
+	_, guy := e.do(t, "POST", "/api/v1/clients/Guy-Wilson/ingest-token", bearer, "")
+	e.guyToken = fmt.Sprint(guy["ingest_token"])
+	e.post(t, "Guy-Wilson", e.guyToken)
+	select {
+	case body := <-alerts:
+		if text := fmt.Sprint(body["text"]); body["client_id"] != "Guy-Wilson" || !strings.Contains(text, "dean@example.com") ||
+			!strings.Contains(text, "guy@example.com") || strings.Contains(text, e.guyToken) {
+			t.Fatalf("alert: %v", body)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no alert for a wrong sender")
+	}
+	e.post(t, "Guy-Wilson", e.guyToken)
+	select {
+	case body := <-alerts:
+		t.Fatalf("alerted again for the same sender: %v", body)
+	case <-time.After(time.Second):
 	}
 }
