@@ -241,6 +241,12 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("rubric error says %q", got)
 	}
 
+	// The clients overview lists every client's health.
+	do("clients overview", chromedp.Navigate(base+"/clients"), chromedp.WaitVisible(css("#clients-table")), shot("clients"))
+	if got := text("#clients-table"); !strings.Contains(got, "Guy Wilson") || !strings.Contains(got, runID) {
+		t.Fatalf("clients overview lacks Guy Wilson's last run %s:\n%s", runID, got)
+	}
+
 	// A lead's page shows its breakdown.
 	do("open a lead",
 		chromedp.Navigate(fmt.Sprintf("%s/clients/Guy-Wilson/leads/%d", base, want[0].ID)),
@@ -295,7 +301,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if loc := location(); !strings.HasPrefix(loc, base+"/login") {
 		t.Fatalf("after logout a run page answered at %s", loc)
 	}
-	for _, name := range []string{"runs", "run-detail-running", "client-result", "client", "lead", "runs-phone"} {
+	for _, name := range []string{"runs", "run-detail-running", "client-result", "clients", "client", "lead", "runs-phone"} {
 		if fi, err := os.Stat(filepath.Join(shots, name+".png")); err != nil || fi.Size() < 10_000 {
 			t.Fatalf("screenshot %s missing or empty: %v", name, err)
 		}
