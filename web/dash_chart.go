@@ -81,15 +81,29 @@ func shortNum(v float64) string {
 	return fmt.Sprintf("%.1f", v)
 }
 
-// frame lays out the plot area and the grid for values up to max.
-func frame(c *chart, max float64, unit func(float64) string) (plotW, plotH, top float64) {
-	plotW = float64(c.W) - chartLeft - chartRight
-	plotH = float64(c.H) - chartTop - chartBottom
-	for i := 0; i <= 4; i++ {
-		v := max * float64(i) / 4
-		c.Grid = append(c.Grid, chartLabel{X: chartLeft - 6, Y: chartTop + plotH - plotH*float64(i)/4, Text: unit(v)})
+// plot is the layout of a chart's plot area: the rounded maximum, the area's height and
+// top, the width of a slot, and the x of slot i's centre.
+type plot struct {
+	max, h, top, step float64
+	x                 func(i int) float64
+}
+
+// newPlot lays out the plot area and the grid for values up to max, or marks the chart
+// empty (ok false) when there is nothing to draw.
+func newPlot(c *chart, slots []chartSlot, max float64, unit func(float64) string, empty string) (p plot, ok bool) {
+	if len(slots) == 0 || max == 0 {
+		c.Empty = empty
+		return p, false
 	}
-	return plotW, plotH, chartTop
+	p.max = niceMax(max)
+	w := float64(c.W) - chartLeft - chartRight
+	p.h, p.top = float64(c.H)-chartTop-chartBottom, chartTop
+	for i := 0; i <= 4; i++ {
+		c.Grid = append(c.Grid, chartLabel{X: chartLeft - 6, Y: p.top + p.h - p.h*float64(i)/4, Text: unit(p.max * float64(i) / 4)})
+	}
+	p.step = w / float64(len(slots))
+	p.x = func(i int) float64 { return chartLeft + p.step*float64(i) + p.step/2 }
+	return p, true
 }
 
 // xLabels labels the first, middle and last slot.
@@ -115,15 +129,12 @@ func stackedBars(title string, w, h int, legend []chartLegend, slots []chartSlot
 		}
 		max = math.Max(max, sum)
 	}
-	if len(slots) == 0 || max == 0 {
-		c.Empty = empty
+	pl, ok := newPlot(&c, slots, max, shortNum, empty)
+	if !ok {
 		return c
 	}
-	max = niceMax(max)
-	plotW, plotH, top := frame(&c, max, shortNum)
-	step := plotW / float64(len(slots))
-	barW := math.Max(1, math.Min(step*0.75, 36))
-	x := func(i int) float64 { return chartLeft + step*float64(i) + step/2 }
+	max, plotH, top, x := pl.max, pl.h, pl.top, pl.x
+	barW := math.Max(1, math.Min(pl.step*0.75, 36))
 	for i, s := range slots {
 		base := top + plotH
 		for k, v := range s.Values {
@@ -146,14 +157,11 @@ func line(title string, w, h int, slots []chartSlot, unit func(float64) string, 
 	for _, s := range slots {
 		max = math.Max(max, s.Values[0])
 	}
-	if len(slots) == 0 || max == 0 {
-		c.Empty = empty
+	pl, ok := newPlot(&c, slots, max, unit, empty)
+	if !ok {
 		return c
 	}
-	max = niceMax(max)
-	plotW, plotH, top := frame(&c, max, unit)
-	step := plotW / float64(len(slots))
-	x := func(i int) float64 { return chartLeft + step*float64(i) + step/2 }
+	max, plotH, top, x := pl.max, pl.h, pl.top, pl.x
 	var pts []string
 	for i, s := range slots {
 		y := top + plotH - plotH*s.Values[0]/max

@@ -34,15 +34,14 @@ type runsFilter struct {
 }
 
 type runsPageData struct {
-	Filter     runsFilter
-	Streams    []int
-	Statuses   []leadrun.RunStatus
-	Runs       []RunView
-	NextQuery  string // the query of the next (older) page; empty on the last page
-	Charts     []streamCharts
-	Active     []RunView // the active run of each stream
-	Busy       *leadrun.StreamBusyError
-	StartedRun string
+	Filter    runsFilter
+	Streams   []int
+	Statuses  []leadrun.RunStatus
+	Runs      []RunView
+	NextQuery string // the query of the next (older) page; empty on the last page
+	Charts    []streamCharts
+	Active    []RunView // the active run of each stream
+	Busy      *leadrun.StreamBusyError
 }
 
 type streamCharts struct {
@@ -465,7 +464,6 @@ type clientHealthRow struct {
 	DayPct     int // share of the daily token budget spent (0 when unlimited)
 	MonthPct   int
 	TotalLeads int64
-	ToScore    int64 // leads waiting to be scored
 	Tokens     chart // tokens per day, last 14 days
 }
 
@@ -482,7 +480,6 @@ func healthRow(h *sqldb.ClientHealth, now time.Time, days []sqldb.DayTokens, sin
 	row.DayPct = int(percentOf(h.TokensToday, c.DailyTokenBudget))
 	row.MonthPct = int(percentOf(h.TokensMonth, c.MonthlyTokenBudget))
 	row.TotalLeads = h.LeadsTotal
-	row.ToScore = h.Leads[leadrun.StatusToBeScored]
 	row.Tokens = tokenChart(c.ID, days, since, n, 140, 36)
 	return row
 }
