@@ -71,6 +71,7 @@ type Runner struct {
 	jobs   *river.Client[*sql.Tx]
 
 	schedules map[int]cron.Schedule
+	hooks     []Hook
 	active    activeOps
 	draining  atomic.Bool
 	working   atomic.Bool // Start succeeded and Shutdown has not begun
