@@ -2,7 +2,9 @@ package leadrun
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // OperationKind names an operation of a client result.
@@ -59,7 +61,9 @@ type Operation struct {
 	Status       OpStatus         `json:"status"`
 	SkipReason   string           `json:"skip_reason,omitempty"`
 	LastError    string           `json:"last_error,omitempty"`
-	Limit        int              `json:"limit"` // 0 = no limit
+	Limit        int              `json:"limit"`               // 0 = no limit
+	Due          int64            `json:"due"`                 // items due when the run was planned
+	WorkerID     string           `json:"worker_id,omitempty"` // the worker process executing it, last
 	Examined     int64            `json:"examined"`
 	Scored       int64            `json:"scored"`
 	Skipped      int64            `json:"skipped"`
@@ -194,13 +198,16 @@ func (c *ClientResult) Totals() Totals {
 // DeriveRunStatus decides a finished run's status and reason from its client results.
 func DeriveRunStatus(results []*ClientResult) (RunStatus, string) {
 	var t Totals
+	abandoned := 0
 	for _, c := range results {
 		t.Add(c.Totals())
-	}
-	for _, c := range results {
 		if c.Status() == OpAbandoned {
-			return RunAbandoned, fmt.Sprintf("client %s was abandoned: its worker stopped heartbeating", c.ClientID)
+			abandoned++
 		}
+	}
+	if abandoned > 0 {
+		return RunAbandoned, fmt.Sprintf("%d of %d clients abandoned: %s; %d succeeded, %d with errors, %d failed",
+			abandoned, t.ClientsTotal, opErrors(results, OpAbandoned), t.ClientsSucceeded, t.ClientsWithErrors, t.ClientsFailed)
 	}
 	switch {
 	case t.ClientsTotal == 0:
@@ -212,11 +219,55 @@ func DeriveRunStatus(results []*ClientResult) (RunStatus, string) {
 	case t.ClientsFailed == 0 && t.ClientsWithErrors == 0:
 		return RunCompleted, fmt.Sprintf("%d clients succeeded, %d had nothing due", t.ClientsSucceeded, t.ClientsSkipped)
 	case t.ClientsSucceeded+t.ClientsWithErrors == 0:
-		return RunFailed, fmt.Sprintf("all %d clients with work failed", t.ClientsFailed)
+		return RunFailed, withCause(fmt.Sprintf("all %d clients with work failed", t.ClientsFailed), opErrors(results, OpFailed))
 	default:
-		return RunCompletedWithErrors, fmt.Sprintf("%d clients succeeded, %d with errors, %d failed, %d skipped",
-			t.ClientsSucceeded, t.ClientsWithErrors, t.ClientsFailed, t.ClientsSkipped)
+		return RunCompletedWithErrors, withCause(fmt.Sprintf("%d clients succeeded, %d with errors, %d failed, %d skipped",
+			t.ClientsSucceeded, t.ClientsWithErrors, t.ClientsFailed, t.ClientsSkipped), opErrors(results, OpFailed))
 	}
+}
+
+func withCause(s, cause string) string {
+	if cause == "" {
+		return s
+	}
+	return s + ": " + cause
+}
+
+// opErrors lists the distinct last errors of the operations with the given status (at
+// most two, the first ones by client), so a run's reason names what happened.
+func opErrors(results []*ClientResult, status OpStatus) string {
+	var msgs []string
+	seen := map[string]bool{}
+	more := 0
+	for _, c := range results {
+		for _, o := range c.Operations {
+			if o.Status != status || o.LastError == "" || seen[o.LastError] {
+				continue
+			}
+			seen[o.LastError] = true
+			if len(msgs) == 2 {
+				more++
+				continue
+			}
+			msgs = append(msgs, truncate(o.LastError, 200))
+		}
+	}
+	s := strings.Join(msgs, "; ")
+	if more > 0 {
+		s += fmt.Sprintf(" (and %d more)", more)
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // EventLevel is the severity of a run event.

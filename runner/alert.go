@@ -97,7 +97,7 @@ func (r *Runner) checkQuietClients(ctx context.Context) error {
 			if err != nil || !raised {
 				return err
 			}
-			_, err = r.jobs.InsertTx(ctx, tx.Tx, alertArgs{ClientID: q.ClientID, Message: msg},
+			_, err = tx.InsertJob(ctx, r.jobs, alertArgs{ClientID: q.ClientID, Message: msg},
 				&river.InsertOpts{MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}})
 			return err
 		})
@@ -126,7 +126,7 @@ func (r *Runner) AlertSenderMismatch(ctx context.Context, c *leadrun.Client, m l
 		if err != nil || !raised {
 			return err
 		}
-		_, err = r.jobs.InsertTx(ctx, tx.Tx, alertArgs{ClientID: c.ID, Message: msg}, &river.InsertOpts{MaxAttempts: 10})
+		_, err = tx.InsertJob(ctx, r.jobs, alertArgs{ClientID: c.ID, Message: msg}, &river.InsertOpts{MaxAttempts: 10})
 		return err
 	})
 }
@@ -136,7 +136,7 @@ func (r *Runner) enqueueAlert(ctx context.Context, tx *sqldb.Tx, runID string, s
 	if r.cfg.AlertWebhookURL == "" || status == leadrun.RunCompleted || status == leadrun.RunCancelled {
 		return nil
 	}
-	_, err := r.jobs.InsertTx(ctx, tx.Tx, alertArgs{RunID: runID}, &river.InsertOpts{MaxAttempts: 10,
+	_, err := tx.InsertJob(ctx, r.jobs, alertArgs{RunID: runID}, &river.InsertOpts{MaxAttempts: 10,
 		UniqueOpts: river.UniqueOpts{ByArgs: true}})
 	return err
 }

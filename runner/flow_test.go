@@ -180,7 +180,7 @@ func TestCancelStopsWork(t *testing.T) {
 			return got.Totals.LeadsExamined >= 20
 		})
 		start := time.Now()
-		if _, err := r.Cancel(ctx, run.ID, "operator asked"); err != nil {
+		if _, err := r.Cancel(ctx, run.ID, "operator asked", "test"); err != nil {
 			t.Fatal(err)
 		}
 		calls := scorer.calls.Load()
@@ -196,7 +196,7 @@ func TestCancelStopsWork(t *testing.T) {
 		if done := counts[leadrun.StatusScored] + counts[leadrun.StatusSkippedMissingData]; done != got.Totals.LeadsExamined || done < 20 || done == 400 {
 			t.Errorf("leads done %d, run examined %d", done, got.Totals.LeadsExamined)
 		}
-		if _, err := r.Cancel(ctx, run.ID, "again"); leadrun.ErrorCode(err) != leadrun.ECONFLICT {
+		if _, err := r.Cancel(ctx, run.ID, "again", "test"); leadrun.ErrorCode(err) != leadrun.ECONFLICT {
 			t.Errorf("second cancel: %v, want conflict", err)
 		}
 		// The next run finishes the rest.
@@ -221,7 +221,7 @@ func TestReaperAbandonsStaleRun(t *testing.T) {
 			}
 			runID = run.ID
 			c, _ := db.FindClientByID(ctx, "A")
-			if err := tx.StartRun(ctx, run.ID); err != nil {
+			if _, err := tx.StartRun(ctx, run.ID, 1); err != nil {
 				return err
 			}
 			if err := tx.CreateClientResult(ctx, run.ID, c); err != nil {
@@ -231,7 +231,7 @@ func TestReaperAbandonsStaleRun(t *testing.T) {
 			if err := tx.CreateOperation(ctx, op); err != nil {
 				return err
 			}
-			_, err = tx.StartOperation(ctx, op.Key())
+			_, err = tx.StartOperation(ctx, op.Key(), "w-dead")
 			return err
 		})
 		if err != nil {

@@ -22,13 +22,9 @@ import (
 // Scored chunks are committed even when the context stops the operation; a chunk whose
 // scorer call was cut short is not.
 func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
-	if ex.fatal != nil {
-		return nil
-	}
-	var afterID int64
 	var b leadBatch
 	for ctx.Err() == nil {
-		if afterID > 0 && b.empty() && pause(ctx, r.cfg.ChunkPause) != nil {
+		if ex.cursor > 0 && b.empty() && pause(ctx, r.cfg.ChunkPause) != nil {
 			break
 		}
 		n := ex.remaining(r.cfg.ChunkSize+len(b.updates)) - len(b.updates)
@@ -40,19 +36,19 @@ func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 				return ignoreCancel(ctx, err)
 			}
 		}
-		leads, err := r.db.DueLeads(ctx, ex.client.ID, afterID, r.cfg.MaxAttempts, n)
+		leads, err := r.db.DueLeads(ctx, ex.client.ID, ex.cursor, r.cfg.MaxAttempts, n)
 		if err != nil {
 			return errors.Join(ignoreCancel(ctx, err), r.commitLeads(ctx, ex, &b))
 		}
 		if len(leads) == 0 {
 			break
 		}
-		afterID = leads[len(leads)-1].ID
 		start := time.Now()
 		updates, usage, err := r.scoreLeadChunk(ctx, ex, leads)
 		if err != nil {
 			break // stopped mid-call: nothing of this chunk is written
 		}
+		ex.cursor = leads[len(leads)-1].ID
 		b.add(updates, usage, time.Since(start))
 		if r.batchMore(ex, &b) {
 			continue

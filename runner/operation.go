@@ -48,14 +48,31 @@ type execution struct {
 	log     *slog.Logger
 	started time.Time
 	// examined counts items examined by this operation across attempts, for its limit.
-	examined  int64
-	lastEvent time.Time
-	fatal     error  // set when the operation cannot go on (e.g. no rubric)
-	overspent string // set when the client's token budget stopped the operation
+	examined int64
+	// cursor is the last lead ID the operation went past: a lead that failed in this run is
+	// not retried in it, also when the work resumes after a database outage.
+	cursor       int64
+	lastEvent    time.Time
+	lastProgress time.Time
+	ended        *opEnd // set when the operation cannot or need not go on
 }
 
-// budgetLeft checks the client's token budgets before a chunk; when one is spent it
-// records why and reports false, and the operation ends skipped with its leads still due.
+// fail ends the operation failed with the error's message.
+func (ex *execution) fail(err error) {
+	msg := leadrun.ErrorMessage(err)
+	if leadrun.ErrorCode(err) == leadrun.EINTERNAL {
+		msg = err.Error()
+	}
+	ex.ended = &opEnd{status: leadrun.OpFailed, message: msg}
+}
+
+// skip ends the operation skipped with a reason; what it committed stays counted.
+func (ex *execution) skip(reason, detail string) {
+	ex.ended = &opEnd{status: leadrun.OpSkipped, skipReason: reason, message: detail}
+}
+
+// budgetLeft checks the client's token budgets before a chunk; when one is spent the
+// operation ends skipped (budget_exceeded) with its leads still due.
 func (r *Runner) budgetLeft(ctx context.Context, ex *execution) (bool, error) {
 	c := ex.client
 	if c.DailyTokenBudget == 0 && c.MonthlyTokenBudget == 0 {
@@ -68,60 +85,99 @@ func (r *Runner) budgetLeft(ctx context.Context, ex *execution) (bool, error) {
 	}
 	why, over := c.BudgetExceeded(today, thisMonth)
 	if over {
-		ex.overspent = why
+		ex.skip(leadrun.SkipBudgetExceeded, why)
 	}
 	return !over, nil
 }
 
-// Work executes the operation.
+// Work executes the operation. Transient database errors are waited out in the job (the
+// operation keeps its heartbeat and its place); shutdown hands the operation over at once.
 func (w *operationWorker) Work(ctx context.Context, job *river.Job[operationArgs]) error {
 	r := w.r
 	key := job.Args.key()
-	ex, err := r.beginOperation(ctx, key)
+	if r.draining.Load() {
+		return river.JobSnooze(0) // picked up while shutting down: straight back to the queue
+	}
+	var ex *execution
+	err := r.retryTransient(ctx, func() error {
+		var err error
+		ex, err = r.beginOperation(ctx, key)
+		return err
+	})
 	if err != nil || ex == nil {
-		return err // nil ex: the operation is already finished (cancelled, abandoned, done)
+		return ignoreCancel(ctx, err) // nil ex: the operation is finished (cancelled, abandoned, done)
 	}
 	opCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r.active.add(key, cancel)
 	defer r.active.remove(key)
 
-	if key.Kind == leadrun.OpPostScoring {
-		err = r.scorePosts(opCtx, ex)
-	} else {
-		err = r.scoreLeads(opCtx, ex)
-	}
+	err = r.retryTransient(opCtx, func() error { return r.execute(opCtx, ex) })
 	cause := context.Cause(opCtx)
 	switch {
-	case err != nil && !errors.Is(err, errStopped) && opCtx.Err() == nil:
-		return err // a storage error: River retries; committed chunks stay
 	case errors.Is(cause, errStopped) || errors.Is(err, errStopped):
 		ex.log.Info("operation stopped", "reason", "no longer running")
 		return nil
 	case errors.Is(cause, errDraining):
-		return r.handOver(ctx, ex)
+		return r.handOver(ctx, job, ex)
 	case errors.Is(cause, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		ex.fatal = fmt.Errorf("timed out after %s", r.cfg.OperationTimeout)
+		ex.ended = &opEnd{status: leadrun.OpFailed, message: fmt.Sprintf("timed out after %s (the operation time limit)",
+			r.cfg.OperationTimeout)}
 	case ctx.Err() != nil:
 		return ctx.Err()
+	case err != nil:
+		ex.fail(err) // not a passing database failure: report it, do not loop
 	}
 	return r.finishOperation(ctx, job, ex)
 }
 
-// beginOperation marks the operation running and loads what it needs. It returns nil when
-// there is nothing to do.
+// execute scores the operation's due items.
+func (r *Runner) execute(ctx context.Context, ex *execution) error {
+	if ex.ended != nil {
+		return nil
+	}
+	if ex.key.Kind == leadrun.OpPostScoring {
+		return r.scorePosts(ctx, ex)
+	}
+	return r.scoreLeads(ctx, ex)
+}
+
+// retryTransient runs fn until it succeeds, fails with an error that is not a passing
+// database failure, or ctx ends; between tries it waits with back-off (250 ms to 5 s).
+func (r *Runner) retryTransient(ctx context.Context, fn func() error) error {
+	wait := 250 * time.Millisecond
+	for {
+		err := fn()
+		if !sqldb.IsTransient(err) || ctx.Err() != nil {
+			if err == nil {
+				r.health.observe(r.log, nil)
+			}
+			return err
+		}
+		r.health.observe(r.log, err)
+		if pause(ctx, wait) != nil {
+			return err
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// beginOperation marks the operation running on this worker and loads what it needs. It
+// returns nil when there is nothing to do.
 func (r *Runner) beginOperation(ctx context.Context, key leadrun.OpKey) (*execution, error) {
 	ex := &execution{key: key, started: time.Now(),
 		log: r.log.With("run_id", key.RunID, "client_id", key.ClientID, "operation", string(key.Kind))}
 	err := r.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		started, err := tx.StartOperation(ctx, key)
+		op, err := tx.FindOperation(ctx, key)
+		if err != nil {
+			return err
+		}
+		started, err := r.startOperation(ctx, tx, key, op.Examined)
 		if err != nil || !started {
 			ex = nil
 			return err
 		}
-		if ex.op, err = tx.FindOperation(ctx, key); err != nil {
-			return err
-		}
+		ex.op = op
 		clients, err := tx.FindClients(ctx, leadrun.ClientFilter{IDs: []string{key.ClientID}})
 		if err != nil || len(clients) == 0 {
 			return fmt.Errorf("client %s: %v", key.ClientID, err)
@@ -129,21 +185,15 @@ func (r *Runner) beginOperation(ctx context.Context, key leadrun.OpKey) (*execut
 		ex.client = clients[0]
 		ex.examined = ex.op.Examined
 		if ex.rubric, err = tx.FindRubric(ctx, key.ClientID); err != nil {
-			ex.fatal = err
+			ex.fail(err)
 		}
-		msg := opTitle(key.Kind) + ": started"
-		if ex.op.Examined > 0 {
-			msg = fmt.Sprintf("%s: resumed (%d already examined)", opTitle(key.Kind), ex.op.Examined)
-		}
-		return tx.AddEvent(ctx, leadrun.RunEvent{RunID: key.RunID, ClientID: key.ClientID, Operation: key.Kind, Message: msg})
+		return nil
 	})
-	if err != nil {
+	if err != nil || ex == nil {
 		return nil, err
 	}
-	if ex != nil {
-		ex.lastEvent = time.Now()
-		ex.log.Info("operation started", "already_examined", ex.op.Examined)
-	}
+	ex.lastEvent, ex.lastProgress = time.Now(), time.Now()
+	ex.log.Info("operation started", "already_examined", ex.op.Examined, "worker", r.workerID)
 	return ex, nil
 }
 
@@ -155,29 +205,42 @@ func (ex *execution) remaining(n int) int {
 	return int(min(int64(n), max(0, int64(ex.op.Limit)-ex.examined)))
 }
 
+// commitGrace is how long a chunk that was scored may still take to commit once its
+// operation is stopped (cancel, time limit, shutdown): finished work is kept, but a
+// statement stuck behind a lock cannot hold the operation.
+const commitGrace = 10 * time.Second
+
 // commitChunk writes one chunk in a transaction that survives cancellation (finished work
-// is kept), refusing it if the operation stopped running meanwhile. The transaction is
-// rolled back if it takes over a minute; its statements get a context that never ends,
-// because the SQLite driver starts a watcher goroutine for every statement whose context
-// can end (two per lead), which cost more than the statements.
+// is kept) for at most commitGrace after it, refusing it if the operation stopped running
+// meanwhile; a passing database failure is retried (the writes are guarded, so a retry
+// never counts twice). Statements get a context that never ends, because the SQLite
+// driver starts a watcher goroutine for every statement whose context can end (two per
+// lead); the transaction's own context bounds them.
 func (r *Runner) commitChunk(ctx context.Context, ex *execution, write func(ctx context.Context, tx *sqldb.Tx) (sqldb.OpDelta, error)) error {
 	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(commitGrace, cancel)
+		context.AfterFunc(tctx, func() { t.Stop() })
+	})
+	defer stop()
 	wctx := context.WithoutCancel(tctx)
 	var delta sqldb.OpDelta
-	err := r.db.InTx(tctx, func(tx *sqldb.Tx) error {
-		var err error
-		if delta, err = write(wctx, tx); err != nil {
-			return err
-		}
-		ok, err := tx.AddOperationCounts(wctx, ex.key, delta)
-		if err == nil && !ok {
-			err = errStopped
-		}
-		if err != nil {
-			return err
-		}
-		return r.chunkEvents(wctx, tx, ex, delta)
+	err := r.retryTransient(tctx, func() error {
+		return r.db.InTx(tctx, func(tx *sqldb.Tx) error {
+			var err error
+			if delta, err = write(wctx, tx); err != nil {
+				return err
+			}
+			ok, err := tx.AddOperationCounts(wctx, ex.key, delta)
+			if err == nil && !ok {
+				err = errStopped
+			}
+			if err != nil {
+				return err
+			}
+			return r.chunkEvents(wctx, tx, ex, delta)
+		})
 	})
 	if err == nil {
 		ex.examined += delta.Examined
@@ -185,12 +248,19 @@ func (r *Runner) commitChunk(ctx context.Context, ex *execution, write func(ctx 
 	return err
 }
 
-// chunkEvents records failures at once and progress at most every 10 seconds.
+// chunkEvents records failures at once, progress in the log at most every 10 seconds,
+// and a progress lifecycle event at most every 3 seconds.
 func (r *Runner) chunkEvents(ctx context.Context, tx *sqldb.Tx, ex *execution, d sqldb.OpDelta) error {
 	ev := leadrun.RunEvent{RunID: ex.key.RunID, ClientID: ex.key.ClientID, Operation: ex.key.Kind}
 	for reason, n := range d.FailedBy {
 		ev.Level, ev.Message = leadrun.LevelWarn, fmt.Sprintf("%s: %d failed (%s)", opTitle(ex.key.Kind), n, reason)
 		if err := tx.AddEvent(ctx, ev); err != nil {
+			return err
+		}
+	}
+	if time.Since(ex.lastProgress) >= 3*time.Second {
+		ex.lastProgress = time.Now()
+		if err := r.progress(ctx, tx, ex.key, ex.examined+d.Examined); err != nil {
 			return err
 		}
 	}
@@ -202,74 +272,64 @@ func (r *Runner) chunkEvents(ctx context.Context, tx *sqldb.Tx, ex *execution, d
 	return tx.AddEvent(ctx, ev)
 }
 
-// handOver puts an operation interrupted by shutdown back in the queue.
-func (r *Runner) handOver(ctx context.Context, ex *execution) error {
-	err := r.db.InTx(context.WithoutCancel(ctx), func(tx *sqldb.Tx) error {
-		if err := tx.RequeueOperation(ctx, ex.key); err != nil {
+// handOver puts an operation interrupted by shutdown back in the queue and its job back
+// to available at once (a snooze spends no attempt), so another worker resumes it.
+func (r *Runner) handOver(ctx context.Context, job *river.Job[operationArgs], ex *execution) error {
+	wctx := context.WithoutCancel(ctx)
+	err := r.retryTransient(wctx, func() error {
+		return r.db.InTx(wctx, func(tx *sqldb.Tx) error {
+			_, err := r.requeueOperation(wctx, tx, ex.key, "worker shutting down")
 			return err
-		}
-		return tx.AddEvent(ctx, leadrun.RunEvent{RunID: ex.key.RunID, ClientID: ex.key.ClientID, Operation: ex.key.Kind,
-			Message: opTitle(ex.key.Kind) + ": paused, worker shutting down; it resumes on the next worker"})
+		})
 	})
 	if err != nil {
 		return err
 	}
 	ex.log.Info("operation handed over on shutdown")
-	return river.JobSnooze(time.Second)
+	return river.JobSnooze(0)
 }
 
 // finishOperation gives the operation its terminal status, finalizes the run if it was
 // the last one, and completes the job, all in one transaction.
 func (r *Runner) finishOperation(ctx context.Context, job *river.Job[operationArgs], ex *execution) error {
-	wctx := context.WithoutCancel(ctx)
-	return r.db.InTx(wctx, func(tx *sqldb.Tx) error {
-		op, err := tx.FindOperation(wctx, ex.key)
-		if err != nil {
-			return err
-		}
-		status, lastErr := op.FinalStatus(), ""
-		if ex.fatal != nil {
-			status, lastErr = leadrun.OpFailed, leadrun.ErrorMessage(ex.fatal)
-			if leadrun.ErrorCode(ex.fatal) == leadrun.EINTERNAL {
-				lastErr = ex.fatal.Error()
-			}
-		}
-		var finished bool
-		if ex.overspent != "" {
-			status, lastErr = leadrun.OpSkipped, ex.overspent
-			finished, err = tx.SkipOperation(wctx, ex.key, leadrun.SkipBudgetExceeded, ex.overspent)
-		} else {
-			finished, err = tx.FinishOperation(wctx, ex.key, status, lastErr)
-		}
-		if err != nil {
-			return err
-		}
-		if finished {
-			if err := r.operationFinishedEvent(wctx, tx, ex, op, status, lastErr); err != nil {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	return r.retryTransient(wctx, func() error {
+		return r.db.InTx(wctx, func(tx *sqldb.Tx) error {
+			op, err := tx.FindOperation(wctx, ex.key)
+			if err != nil {
 				return err
 			}
-			if _, err := r.finalizeTx(wctx, tx, ex.key.RunID); err != nil {
+			end := r.operationEnd(ex, op)
+			if _, err := r.endOperation(wctx, tx, ex.key, end, ""); err != nil {
 				return err
 			}
-		}
-		return completeTx(wctx, r.db.Kind(), tx.Tx, job)
+			return sqldb.CompleteJob(wctx, tx, job)
+		})
 	})
 }
 
-func (r *Runner) operationFinishedEvent(ctx context.Context, tx *sqldb.Tx, ex *execution, op *leadrun.Operation, status leadrun.OpStatus, lastErr string) error {
-	elapsed := time.Since(ex.started).Round(time.Millisecond)
-	msg := fmt.Sprintf("%s: %s (%d/%d scored, %d skipped, %d failed, %s, %d tokens)", opTitle(ex.key.Kind), status,
-		op.Scored, op.Examined, op.Skipped, op.Failed, elapsed, op.PromptTokens+op.CompTokens)
-	level := leadrun.LevelInfo
-	if lastErr != "" {
-		msg += ": " + lastErr
-		level = leadrun.LevelError
-	} else if status != leadrun.OpSucceeded {
-		level = leadrun.LevelWarn
+// operationEnd is how an operation that ran ends: as it was stopped, or from its counts.
+func (r *Runner) operationEnd(ex *execution, op *leadrun.Operation) opEnd {
+	end := opEnd{from: op.Status, status: op.FinalStatus()}
+	if ex.ended != nil {
+		end.status, end.skipReason, end.message = ex.ended.status, ex.ended.skipReason, ex.ended.message
 	}
-	ex.log.Info("operation finished", "status", status, "examined", op.Examined, "scored", op.Scored,
+	elapsed := time.Since(ex.started).Round(time.Millisecond)
+	end.line = fmt.Sprintf("%s: %s (%d/%d scored, %d skipped, %d failed, %s, %d tokens)", opTitle(ex.key.Kind), end.status,
+		op.Scored, op.Examined, op.Skipped, op.Failed, elapsed, op.PromptTokens+op.CompTokens)
+	end.level = leadrun.LevelInfo
+	switch {
+	case end.message != "" && end.status == leadrun.OpFailed:
+		end.line += ": " + end.message
+		end.level = leadrun.LevelError
+	case end.message != "":
+		end.line += ": " + end.message
+		end.level = leadrun.LevelWarn
+	case end.status != leadrun.OpSucceeded:
+		end.level = leadrun.LevelWarn
+	}
+	ex.log.Info("operation finished", "status", end.status, "examined", op.Examined, "scored", op.Scored,
 		"skipped", op.Skipped, "failed", op.Failed, "elapsed", elapsed)
-	return tx.AddEvent(ctx, leadrun.RunEvent{RunID: ex.key.RunID, ClientID: ex.key.ClientID, Operation: ex.key.Kind,
-		Level: level, Message: msg, Counts: map[string]int64{"examined": op.Examined, "scored": op.Scored,
-			"skipped": op.Skipped, "failed": op.Failed}})
+	return end
 }

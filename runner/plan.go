@@ -44,7 +44,7 @@ func (w *planWorker) Work(ctx context.Context, job *river.Job[planArgs]) error {
 				return err
 			}
 		}
-		return completeTx(ctx, r.db.Kind(), tx.Tx, job)
+		return sqldb.CompleteJob(ctx, tx, job)
 	})
 	if err != nil && job.Attempt >= job.MaxAttempts {
 		r.failRun(ctx, job.Args.RunID, "planning failed: "+err.Error())
@@ -76,20 +76,14 @@ func (r *Runner) plan(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run) error
 				InsertOpts: &river.InsertOpts{MaxAttempts: 5}})
 		}
 	}
-	if err := tx.StartRun(ctx, run.ID); err != nil {
-		return err
-	}
-	msg := fmt.Sprintf("Run started: %d active clients on stream %d, %d operations queued", len(clients), run.Stream, len(jobs))
-	if err := tx.AddEvent(ctx, leadrun.RunEvent{RunID: run.ID, Message: msg}); err != nil {
+	if err := r.startRun(ctx, tx, run, len(clients), len(jobs)); err != nil {
 		return err
 	}
 	r.log.Info("run planned", "run_id", run.ID, "stream", run.Stream, "clients", len(clients), "operations", len(jobs))
 	if len(jobs) == 0 {
-		_, err := r.finalizeTx(ctx, tx, run.ID)
-		return err
+		return r.finalizeRun(ctx, tx, run.ID)
 	}
-	_, err = r.jobs.InsertManyTx(ctx, tx.Tx, jobs)
-	return err
+	return tx.InsertJobs(ctx, r.jobs, jobs)
 }
 
 // noteUnmatchedFilter records clients named in the filter that are not active clients of
@@ -154,6 +148,7 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 	case postsDue == 0:
 		post.Status, post.SkipReason = leadrun.OpSkipped, leadrun.SkipNoPostsToScore
 	}
+	lead.Due, post.Due = leadsDue, postsDue
 	var queued []leadrun.OperationKind
 	for _, op := range []*leadrun.Operation{lead, post} {
 		if err := tx.CreateOperation(ctx, op); err != nil {
@@ -165,14 +160,7 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 		} else {
 			queued = append(queued, op.Kind)
 		}
-		ev := leadrun.RunEvent{RunID: run.ID, ClientID: c.ID, Operation: op.Kind, Message: msg}
-		if op.Status != leadrun.OpSkipped {
-			ev.Counts = map[string]int64{"due": leadsDue}
-			if op.Kind == leadrun.OpPostScoring {
-				ev.Counts["due"] = postsDue
-			}
-		}
-		if err := tx.AddEvent(ctx, ev); err != nil {
+		if err := note(ctx, tx, op.Key(), leadrun.LevelInfo, msg); err != nil {
 			return nil, err
 		}
 	}
@@ -204,20 +192,4 @@ func firstPositive(vals ...int) int {
 		}
 	}
 	return 0
-}
-
-// failRun ends a run failed when it cannot be planned, so its stream is released.
-func (r *Runner) failRun(ctx context.Context, runID, reason string) {
-	err := r.db.InTx(context.WithoutCancel(ctx), func(tx *sqldb.Tx) error {
-		if done, err := tx.FinishRun(ctx, runID, leadrun.RunFailed, reason); err != nil || !done {
-			return err
-		}
-		if err := r.enqueueAlert(ctx, tx, runID, leadrun.RunFailed); err != nil {
-			return err
-		}
-		return tx.AddEvent(ctx, leadrun.RunEvent{RunID: runID, Level: leadrun.LevelError, Message: "Run failed: " + reason})
-	})
-	if err != nil {
-		r.log.Error("could not mark run failed", "run_id", runID, "error", err)
-	}
 }

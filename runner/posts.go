@@ -14,23 +14,18 @@ const postLeadsPerChunk = 10
 // scorePosts scores the due posts of the client's leads, one scorer call per lead, and
 // records each lead's top post.
 func (r *Runner) scorePosts(ctx context.Context, ex *execution) error {
-	if ex.fatal != nil {
-		return nil
-	}
 	if ex.rubric.Post == nil {
-		ex.fatal = leadrun.Errorf(leadrun.EINVALID, "client %s has no post rubric", ex.client.ID)
+		ex.fail(leadrun.Errorf(leadrun.EINVALID, "client %s has no post rubric", ex.client.ID))
 		return nil
 	}
-	var afterID int64
 	for ctx.Err() == nil && ex.remaining(1) > 0 {
 		if ok, err := r.budgetLeft(ctx, ex); !ok {
 			return ignoreCancel(ctx, err)
 		}
-		leads, err := r.db.DuePostLeads(ctx, ex.client.ID, afterID, r.cfg.MaxAttempts, postLeadsPerChunk)
+		leads, err := r.db.DuePostLeads(ctx, ex.client.ID, ex.cursor, r.cfg.MaxAttempts, postLeadsPerChunk)
 		if err != nil || len(leads) == 0 {
 			return ignoreCancel(ctx, err)
 		}
-		afterID = leads[len(leads)-1].ID
 		var updates []sqldb.PostUpdate
 		var usage leadrun.Usage
 		budget := ex.remaining(1 << 30)
@@ -52,6 +47,7 @@ func (r *Runner) scorePosts(ctx context.Context, ex *execution) error {
 			}
 			updates, usage = append(updates, u...), addUsage(usage, use)
 		}
+		last := leads[len(leads)-1].ID
 		err = r.commitChunk(ctx, ex, func(wctx context.Context, tx *sqldb.Tx) (sqldb.OpDelta, error) {
 			applied, err := tx.ApplyPostUpdates(wctx, ex.client.ID, r.cfg.MaxAttempts, updates)
 			if err != nil {
@@ -62,6 +58,7 @@ func (r *Runner) scorePosts(ctx context.Context, ex *execution) error {
 		if err != nil {
 			return err
 		}
+		ex.cursor = last
 	}
 	return nil
 }

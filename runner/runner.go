@@ -6,17 +6,17 @@ package runner
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/robfig/cron/v3"
 
@@ -72,6 +72,8 @@ type Runner struct {
 
 	schedules map[int]cron.Schedule
 	hooks     []Hook
+	workerID  string // this process, as the job engine and the workers table know it
+	health    dbHealth
 	active    activeOps
 	draining  atomic.Bool
 	working   atomic.Bool // Start succeeded and Shutdown has not begun
@@ -83,7 +85,8 @@ type Runner struct {
 // work jobs too.
 func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (*Runner, error) {
 	cfg.setDefaults()
-	r := &Runner{db: db, scorer: scorer, log: logger, cfg: cfg, schedules: map[int]cron.Schedule{}}
+	r := &Runner{db: db, scorer: scorer, log: logger, cfg: cfg, schedules: map[int]cron.Schedule{}, workerID: newWorkerID()}
+	r.health.now = time.Now
 	for stream, expr := range cfg.Schedules {
 		sched, err := cron.ParseStandard(expr)
 		if err != nil {
@@ -97,6 +100,7 @@ func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (
 	river.AddWorker(workers, &operationWorker{r: r})
 	river.AddWorker(workers, &alertWorker{r: r})
 	client, err := river.NewClient(db.JobDriver(), &river.Config{
+		ID:                   r.workerID,
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
 		Logger:               quietLogger(logger),
@@ -125,9 +129,15 @@ func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= f.min && f.Handler.Enabled(ctx, l)
 }
 
-// Start makes this process work runs: the job engine, the heartbeat and the reaper.
+// Start makes this process work runs: the job engine, the heartbeat and the reaper. The
+// job engine does not get ctx's cancellation: ending ctx would hard-stop running jobs,
+// each spending an attempt with nothing recorded. Shutdown stops it gracefully.
 func (r *Runner) Start(ctx context.Context) error {
-	if err := r.jobs.Start(ctx); err != nil {
+	host, _ := os.Hostname()
+	if err := r.db.RegisterWorker(ctx, r.workerID, host, os.Getpid(), r.scorer.Name()); err != nil {
+		return fmt.Errorf("register worker: %w", err)
+	}
+	if err := r.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start job engine: %w", err)
 	}
 	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -151,11 +161,32 @@ func (r *Runner) Shutdown(ctx context.Context) error {
 	r.working.Store(false)
 	r.active.cancelAll(errDraining)
 	err := r.jobs.Stop(ctx)
+	if err != nil {
+		// Past the grace period: whatever still runs is cut off; its operations stay
+		// running without a heartbeat and are handed on by the reaper of a live worker.
+		r.log.Warn("shutdown grace period over; stopping what still runs", "error", err)
+		hard, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = r.jobs.StopAndCancel(hard)
+	}
 	if r.stop != nil {
 		r.stop()
 		r.loops.Wait()
+		if serr := r.db.StopWorker(context.WithoutCancel(ctx), r.workerID); serr != nil {
+			r.log.Warn("could not record the worker's stop", "error", serr)
+		}
 	}
 	return err
+}
+
+// WorkerID is this process's name in the workers table, the job engine and the log.
+func (r *Runner) WorkerID() string { return r.workerID }
+
+func newWorkerID() string {
+	host, _ := os.Hostname()
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
 }
 
 // Working reports whether this process is working jobs (started and not shutting down).
@@ -167,20 +198,7 @@ func (r *Runner) Trigger(ctx context.Context, req leadrun.TriggerRequest) (*lead
 	var run *leadrun.Run
 	err := r.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		var err error
-		if run, err = tx.CreateRun(ctx, req); err != nil {
-			return err
-		}
-		msg := fmt.Sprintf("Run queued by %s", req.Trigger)
-		if req.RequestedBy != "" {
-			msg += " (" + req.RequestedBy + ")"
-		}
-		if err := tx.AddEvent(ctx, leadrun.RunEvent{RunID: run.ID, Message: msg}); err != nil {
-			return err
-		}
-		_, err = r.jobs.InsertTx(ctx, tx.Tx, planArgs{RunID: run.ID}, &river.InsertOpts{
-			MaxAttempts: 5,
-			UniqueOpts:  river.UniqueOpts{ByArgs: true, ByState: activeJobStates},
-		})
+		run, err = r.queueRun(ctx, tx, req)
 		return err
 	})
 	if err != nil {
@@ -193,18 +211,21 @@ func (r *Runner) Trigger(ctx context.Context, req leadrun.TriggerRequest) (*lead
 var activeJobStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
 	rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}
 
-// Cancel cancels an active run; workers stop its operations within a heartbeat.
-func (r *Runner) Cancel(ctx context.Context, runID, reason string) (*leadrun.Run, error) {
+// Cancel cancels an active run; workers stop its operations within a heartbeat. by says
+// who asked (e.g. "api", "dashboard", "cli root@host"), for the record.
+func (r *Runner) Cancel(ctx context.Context, runID, reason, by string) (*leadrun.Run, error) {
 	if reason == "" {
 		reason = "cancelled on request"
 	}
-	run, err := r.db.CancelRun(ctx, runID, reason)
-	if err != nil {
+	if by == "" {
+		by = "unknown"
+	}
+	if err := r.cancelRun(ctx, runID, reason, by); err != nil {
 		return nil, err
 	}
 	r.active.cancelRun(runID, errStopped)
-	r.log.Info("run cancelled", "run_id", runID, "reason", reason)
-	return run, nil
+	r.log.Info("run cancelled", "run_id", runID, "reason", reason, "by", by)
+	return r.db.FindRunByID(ctx, runID)
 }
 
 // Wait polls a run until it is terminal or ctx ends, calling progress (if not nil) with
@@ -229,18 +250,6 @@ func (r *Runner) Wait(ctx context.Context, runID string, every time.Duration, pr
 		case <-ticker.C:
 		}
 	}
-}
-
-// completeTx marks a job completed inside tx, atomically with the run-tracking writes.
-// River needs the concrete driver type, which depends on the backend.
-func completeTx[T river.JobArgs](ctx context.Context, kind sqldb.Kind, tx *sql.Tx, job *river.Job[T]) error {
-	var err error
-	if kind == sqldb.SQLite {
-		_, err = river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
-	} else {
-		_, err = river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
-	}
-	return err
 }
 
 var (

@@ -6,19 +6,24 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -138,10 +143,20 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (*DB, error)
 	if opts.MaxConns == 0 {
 		opts.MaxConns = 20
 	}
-	db, err := sql.Open("pgx", rawURL)
+	connCfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", redactURL(rawURL), err)
 	}
+	// Every statement is bounded: a lock held elsewhere or a statement that never returns
+	// ends in an error (retried as transient) instead of holding an operation past its
+	// time limit or a cancel. The URL may set other values (?lock_timeout=30s).
+	for param, value := range map[string]string{"lock_timeout": "10s", "statement_timeout": "5min",
+		"idle_in_transaction_session_timeout": "5min"} {
+		if _, set := connCfg.RuntimeParams[param]; !set {
+			connCfg.RuntimeParams[param] = value
+		}
+	}
+	db := stdlib.OpenDB(*connCfg)
 	db.SetMaxOpenConns(opts.MaxConns)
 	db.SetMaxIdleConns(opts.MaxConns)
 	if err := db.PingContext(ctx); err != nil {
@@ -477,3 +492,45 @@ func (tx *Tx) Stamp() any { return tx.db.ts(tx.Now) }
 
 // Stamp converts a time to the backend's stored form, for hand-written SQL (benchmarks).
 func (db *DB) Stamp(t time.Time) any { return db.ts(t) }
+
+// IsTransient reports whether err is a database failure that passes by itself: a lost or
+// refused connection, a server shutting down, a lock or statement timeout, a deadlock or
+// serialization failure, a busy SQLite file. Work that meets one waits and retries; any
+// other error is a fault to report.
+func IsTransient(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
+			strings.HasPrefix(pgErr.Code, "57P"),         // admin/crash shutdown, cannot connect now
+			pgErr.Code == "40001", pgErr.Code == "40P01", // serialization failure, deadlock
+			pgErr.Code == "55P03", pgErr.Code == "57014", // lock_not_available (lock_timeout), query_canceled (statement_timeout)
+			pgErr.Code == "53300": // too many connections
+			return true
+		}
+		return false
+	}
+	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
+		return true
+	}
+	var sqliteErr *sqlite.Error
+	if errors.As(err, &sqliteErr) {
+		code := sqliteErr.Code() & 0xff
+		return code == 5 || code == 6 // SQLITE_BUSY, SQLITE_LOCKED
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "connection reset") ||
+		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "conn closed")
+}

@@ -112,18 +112,6 @@ func (db *DB) FindActiveRun(ctx context.Context, stream int) (*leadrun.Run, erro
 	return r, db.fillTotals(ctx, []*leadrun.Run{r})
 }
 
-// LockRun reads a run and, on PostgreSQL, locks its row until the transaction ends, so
-// that deciding "every operation is finished" and finalizing happen exactly once.
-// (SQLite transactions are already exclusive.)
-func (tx *Tx) LockRun(ctx context.Context, id string) (*leadrun.Run, error) {
-	q := `SELECT ` + runColumns + ` FROM runs WHERE id = $1`
-	if tx.db.kind == Postgres {
-		q += ` FOR UPDATE`
-	}
-	r, err := scanRun(tx.QueryRowContext(ctx, q, id))
-	return r, mapError(err, "run "+id)
-}
-
 // FindRunByID returns a run with its totals.
 func (db *DB) FindRunByID(ctx context.Context, id string) (*leadrun.Run, error) {
 	r, err := scanRun(db.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = $1`, id))
@@ -334,8 +322,8 @@ func (db *DB) clientResults(ctx context.Context, q querier, runIDs []string, rea
 	return out, nil
 }
 
-const opColumns = `run_id, client_id, operation, status, skip_reason, last_error, item_limit, examined, scored,
-	skipped, failed, prompt_tokens, completion_tokens, cost_micros, started_at, finished_at`
+const opColumns = `run_id, client_id, operation, status, skip_reason, last_error, item_limit, due, worker_id,
+	examined, scored, skipped, failed, prompt_tokens, completion_tokens, cost_micros, started_at, finished_at`
 
 func (db *DB) operations(ctx context.Context, q querier, in string, args []any) ([]*leadrun.Operation, error) {
 	return collect(ctx, q, scanOperation, `SELECT `+opColumns+` FROM operations WHERE run_id IN (`+in+`)
@@ -346,7 +334,7 @@ func scanOperation(s scanner) (*leadrun.Operation, error) {
 	var op leadrun.Operation
 	var started, finished sql.NullTime
 	err := s.Scan(&op.RunID, &op.ClientID, &op.Kind, &op.Status, &op.SkipReason, &op.LastError, &op.Limit,
-		&op.Examined, &op.Scored, &op.Skipped, &op.Failed, &op.PromptTokens, &op.CompTokens, &op.CostMicros,
+		&op.Due, &op.WorkerID, &op.Examined, &op.Scored, &op.Skipped, &op.Failed, &op.PromptTokens, &op.CompTokens, &op.CostMicros,
 		&started, &finished)
 	op.StartedAt, op.FinishedAt = timePtr(started), timePtr(finished)
 	return &op, err

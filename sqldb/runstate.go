@@ -3,95 +3,11 @@ package sqldb
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"time"
 
 	"github.com/leadrun/leadrun"
 )
-
-// StartRun moves a queued run to running.
-func (tx *Tx) StartRun(ctx context.Context, id string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE runs SET status = 'running', started_at = $2, heartbeat_at = $2
-		WHERE id = $1 AND status = 'queued'`, id, tx.db.ts(tx.Now))
-	return err
-}
-
-// FinishRun gives an active run its terminal status. It reports false when the run was
-// already finished, so finalization happens exactly once.
-func (tx *Tx) FinishRun(ctx context.Context, id string, status leadrun.RunStatus, reason string) (bool, error) {
-	if !status.Terminal() {
-		return false, fmt.Errorf("finish run %s: %s is not a terminal status", id, status)
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE runs SET status = $2, status_reason = $3, finished_at = $4
-		WHERE id = $1 AND status IN ('queued','running')`, id, status, reason, tx.db.ts(tx.Now))
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
-}
-
-// CreateClientResult stores the (run, client) record.
-func (tx *Tx) CreateClientResult(ctx context.Context, runID string, c *leadrun.Client) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO client_results (run_id, client_id, client_name, created_at)
-		VALUES ($1,$2,$3,$4)`, runID, c.ID, c.Name, tx.db.ts(tx.Now))
-	return mapError(err, "client result "+leadrun.ClientRunID(runID, c.ID))
-}
-
-// CreateOperation stores an operation row, queued or already skipped.
-func (tx *Tx) CreateOperation(ctx context.Context, op *leadrun.Operation) error {
-	var finished any
-	if op.Status.Terminal() {
-		finished = tx.db.ts(tx.Now)
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, skip_reason, item_limit, finished_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7)`, op.RunID, op.ClientID, op.Kind, op.Status, op.SkipReason, op.Limit, finished)
-	return mapError(err, "operation "+op.Key().String())
-}
-
-// FindOperation reads one operation in the transaction.
-func (tx *Tx) FindOperation(ctx context.Context, k leadrun.OpKey) (*leadrun.Operation, error) {
-	op, err := scanOperation(tx.QueryRowContext(ctx, `SELECT `+opColumns+` FROM operations
-		WHERE run_id = $1 AND client_id = $2 AND operation = $3`, k.RunID, k.ClientID, k.Kind))
-	return op, mapError(err, "operation "+k.String())
-}
-
-// StartOperation marks a queued (or interrupted running) operation running. It reports
-// false when the operation is already terminal.
-func (tx *Tx) StartOperation(ctx context.Context, k leadrun.OpKey) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE operations SET status = 'running', started_at = COALESCE(started_at, $4),
-		heartbeat_at = $4 WHERE run_id = $1 AND client_id = $2 AND operation = $3 AND status IN ('queued','running')`,
-		k.RunID, k.ClientID, k.Kind, tx.db.ts(tx.Now))
-	return affectedOne(res, err)
-}
-
-// RequeueOperation puts a running operation back to queued (a worker shutting down hands
-// it over; the counts it committed stay).
-func (tx *Tx) RequeueOperation(ctx context.Context, k leadrun.OpKey) error {
-	_, err := tx.ExecContext(ctx, `UPDATE operations SET status = 'queued' WHERE run_id = $1 AND client_id = $2
-		AND operation = $3 AND status = 'running'`, k.RunID, k.ClientID, k.Kind)
-	return err
-}
-
-// FinishOperation gives a running or queued operation its terminal status. It reports
-// false when it was already terminal (cancelled or abandoned meanwhile).
-func (tx *Tx) FinishOperation(ctx context.Context, k leadrun.OpKey, status leadrun.OpStatus, lastError string) (bool, error) {
-	return tx.finishOperation(ctx, k, status, "", lastError)
-}
-
-// SkipOperation ends a running operation skipped with a reason (e.g. budget_exceeded);
-// what it committed before stays counted.
-func (tx *Tx) SkipOperation(ctx context.Context, k leadrun.OpKey, reason, detail string) (bool, error) {
-	return tx.finishOperation(ctx, k, leadrun.OpSkipped, reason, detail)
-}
-
-func (tx *Tx) finishOperation(ctx context.Context, k leadrun.OpKey, status leadrun.OpStatus, skipReason, lastError string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE operations SET status = $4, skip_reason = $5, last_error = $6, finished_at = $7
-		WHERE run_id = $1 AND client_id = $2 AND operation = $3 AND status IN ('queued','running')`,
-		k.RunID, k.ClientID, k.Kind, status, skipReason, lastError, tx.db.ts(tx.Now))
-	return affectedOne(res, err)
-}
 
 // TokensUsed sums the tokens a client's operations spent since each of the two times
 // (an operation counts from when it started).
@@ -176,14 +92,6 @@ func sortedKeys(m map[string]int64) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func affectedOne(res interface{ RowsAffected() (int64, error) }, err error) (bool, error) {
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
 }
 
 // AddEvent appends a line to a run's progress log.

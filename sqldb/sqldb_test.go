@@ -71,7 +71,10 @@ func TestRunIDsConcurrent(t *testing.T) {
 		}
 		// The next day starts again at 001.
 		db.Now = func() time.Time { return fixed.Add(24 * time.Hour) }
-		if _, err := db.CancelRun(ctx, stored.ID, "test"); err != nil {
+		if err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+			_, err := tx.FinishRun(ctx, stored.ID, leadrun.RunCancelled, "test")
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 		next, err := createRun(ctx, db, stored.Stream)

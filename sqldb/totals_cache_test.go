@@ -30,7 +30,7 @@ func TestRunTotalsWhileRunningAndFinished(t *testing.T) {
 			}
 		}
 		inTx(func(tx *sqldb.Tx) error {
-			if err := tx.StartRun(ctx, run.ID); err != nil {
+			if _, err := tx.StartRun(ctx, run.ID, 1); err != nil {
 				return err
 			}
 			if err := tx.CreateClientResult(ctx, run.ID, client); err != nil {
@@ -40,7 +40,7 @@ func TestRunTotalsWhileRunningAndFinished(t *testing.T) {
 				Status: leadrun.OpQueued}); err != nil {
 				return err
 			}
-			_, err := tx.StartOperation(ctx, key)
+			_, err := tx.StartOperation(ctx, key, "w1")
 			return err
 		})
 		scored := func() int64 {
@@ -61,7 +61,7 @@ func TestRunTotalsWhileRunningAndFinished(t *testing.T) {
 			}
 		}
 		inTx(func(tx *sqldb.Tx) error {
-			if _, err := tx.FinishOperation(ctx, key, leadrun.OpSucceeded, ""); err != nil {
+			if _, err := tx.FinishOperation(ctx, key, leadrun.OpSucceeded, "", ""); err != nil {
 				return err
 			}
 			_, err := tx.FinishRun(ctx, run.ID, leadrun.RunCompleted, "")

@@ -277,18 +277,12 @@ func (s *Server) loadRunPage(ctx context.Context, id, onlyClient string) (*runPa
 		return nil, err
 	}
 	d := &runPageData{Detail: detail, Active: !detail.Run.Status.Terminal()}
-	due := map[string]int64{}
-	for _, ev := range detail.Events {
-		if ev.Operation == leadrun.OpLeadScoring && ev.Counts["due"] > 0 {
-			due[ev.ClientID] = ev.Counts["due"]
-		}
-	}
 	groups := map[string]*reasonGroup{}
 	for _, cr := range detail.ClientResults {
 		if onlyClient != "" && cr.ClientID != onlyClient {
 			continue
 		}
-		row := clientRow{ClientResultView: cr, Due: due[cr.ClientID]}
+		row := clientRow{ClientResultView: cr}
 		var start, end *time.Time
 		finished := true
 		for _, op := range cr.Operations {
@@ -298,6 +292,9 @@ func (s *Server) loadRunPage(ctx context.Context, id, onlyClient string) (*runPa
 			switch op.Kind {
 			case leadrun.OpLeadScoring:
 				row.Lead = op
+				if op.Status != leadrun.OpSkipped {
+					row.Due = op.Due // stored when the run was planned
+				}
 				if op.Limit > 0 && int64(op.Limit) < row.Due {
 					row.Due = int64(op.Limit)
 				}
@@ -439,7 +436,7 @@ func (s *Server) handleClientResultPage(w http.ResponseWriter, r *http.Request, 
 
 func (s *Server) handleRunCancelForm(w http.ResponseWriter, r *http.Request, p *dashPage) {
 	id := r.PathValue("id")
-	if _, err := s.runner.Cancel(r.Context(), id, "cancelled from the dashboard"); err != nil {
+	if _, err := s.runner.Cancel(r.Context(), id, "cancelled from the dashboard", "dashboard"); err != nil {
 		if leadrun.ErrorCode(err) == leadrun.EINTERNAL || leadrun.ErrorCode(err) == leadrun.ENOTFOUND {
 			s.dashError(w, r, p, err)
 			return

@@ -193,7 +193,7 @@ func (s *Server) handleRunEvents(w http.ResponseWriter, r *http.Request) {
 
 // handleRunCancel cancels an active run.
 func (s *Server) handleRunCancel(w http.ResponseWriter, r *http.Request) {
-	run, err := s.runner.Cancel(r.Context(), r.PathValue("id"), "cancelled through the API")
+	run, err := s.runner.Cancel(r.Context(), r.PathValue("id"), "cancelled through the API", "api")
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -82,7 +83,7 @@ func workUntilDone(ctx context.Context, a *app, r *runner.Runner, run *leadrun.R
 	final, err := r.Wait(ctx, run.ID, 200*time.Millisecond, p.update)
 	p.done()
 	if err != nil && ctx.Err() != nil {
-		cancelled, cerr := r.Cancel(context.Background(), run.ID, "interrupted at the terminal")
+		cancelled, cerr := r.Cancel(context.Background(), run.ID, "interrupted at the terminal", cliUser())
 		if cerr == nil {
 			return cancelled, nil
 		}
@@ -188,11 +189,11 @@ type RunsCancelCmd struct {
 
 // Run cancels the run.
 func (c *RunsCancelCmd) Run(ctx context.Context, a *app) error {
-	db, err := a.open(ctx)
+	r, err := a.newRunner(ctx, RunnerFlags{})
 	if err != nil {
 		return err
 	}
-	run, err := db.CancelRun(ctx, c.RunID, c.Reason)
+	run, err := r.Cancel(ctx, c.RunID, c.Reason, cliUser())
 	if err != nil {
 		return err
 	}
@@ -204,4 +205,14 @@ func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// cliUser names who ran a command, for the record: "cli user@host".
+func cliUser() string {
+	host, _ := os.Hostname()
+	name := os.Getenv("USER")
+	if name == "" {
+		name = "unknown"
+	}
+	return "cli " + name + "@" + host
 }

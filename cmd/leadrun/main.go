@@ -29,10 +29,11 @@ import (
 
 // Exit codes, documented in the README.
 const (
-	exitError      = 1 // anything that went wrong
-	exitUsage      = 2 // bad flags or arguments (kong)
-	exitStreamBusy = 3 // the stream already has an active run
-	exitRunFailed  = 4 // --wait: the run ended failed, cancelled or abandoned
+	exitError       = 1   // anything that went wrong
+	exitUsage       = 2   // bad flags or arguments (kong)
+	exitStreamBusy  = 3   // the stream already has an active run
+	exitRunFailed   = 4   // --wait: the run ended failed, cancelled or abandoned
+	exitInterrupted = 130 // a second SIGINT/SIGTERM: stopped without waiting
 )
 
 // CLI is the command line. Every flag has a LEADRUN_… environment variable.
@@ -230,7 +231,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "leadrun:", err)
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := gracefulContext(stderr)
 	defer stop()
 	a := &app{Globals: cli.Globals, out: stdout, errOut: stderr, log: newLogger(stderr, cli.LogFormat, cli.LogLevel)}
 	defer func() {
@@ -269,4 +270,32 @@ type runEndedError struct{ run *leadrun.Run }
 
 func (e *runEndedError) Error() string {
 	return fmt.Sprintf("run %s ended %s: %s", e.run.ID, e.run.Status, e.run.StatusReason)
+}
+
+// gracefulContext ends on the first SIGINT or SIGTERM (work stops gracefully: in-flight
+// chunks commit, operations are handed over); a second signal exits at once.
+func gracefulContext(stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-sigs:
+			fmt.Fprintln(stderr, "leadrun: second signal: exiting now without waiting")
+			os.Exit(exitInterrupted)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }

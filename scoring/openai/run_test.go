@@ -172,7 +172,7 @@ func TestCancelStopsInFlightAICalls(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		start := time.Now()
-		if _, err := r.Cancel(context.Background(), run.ID, "operator asked"); err != nil {
+		if _, err := r.Cancel(context.Background(), run.ID, "operator asked", "test"); err != nil {
 			t.Fatal(err)
 		}
 		var once sync.Once
