@@ -98,6 +98,9 @@ func (w *operationWorker) Work(ctx context.Context, job *river.Job[operationArgs
 	if r.draining.Load() {
 		return river.JobSnooze(0) // picked up while shutting down: straight back to the queue
 	}
+	if err := r.at(ctx, "operation"); err != nil {
+		return err
+	}
 	var ex *execution
 	err := r.retryTransient(ctx, func() error {
 		var err error
@@ -244,6 +247,7 @@ func (r *Runner) commitChunk(ctx context.Context, ex *execution, write func(ctx 
 	})
 	if err == nil {
 		ex.examined += delta.Examined
+		err = r.at(ctx, "chunk")
 	}
 	return err
 }

@@ -34,6 +34,9 @@ func (w *planWorker) Timeout(*river.Job[planArgs]) time.Duration { return 5 * ti
 // Work plans the run.
 func (w *planWorker) Work(ctx context.Context, job *river.Job[planArgs]) error {
 	r := w.r
+	if err := r.at(ctx, "plan"); err != nil {
+		return err
+	}
 	err := r.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		run, err := tx.LockRun(ctx, job.Args.RunID)
 		if err != nil {

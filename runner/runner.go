@@ -74,6 +74,9 @@ type Runner struct {
 	hooks     []Hook
 	workerID  string // this process, as the job engine and the workers table know it
 	health    dbHealth
+	// failpoint, set only by tests (export_test.go), is called at named steps so that a
+	// test can stop a worker there as a crash would.
+	failpoint func(ctx context.Context, step string) error
 	active    activeOps
 	draining  atomic.Bool
 	working   atomic.Bool // Start succeeded and Shutdown has not begun
@@ -258,3 +261,11 @@ var (
 	// errStopped stops an operation that is no longer running (cancelled or abandoned).
 	errStopped = errors.New("operation no longer running")
 )
+
+// at calls the test failpoint of a step, if any.
+func (r *Runner) at(ctx context.Context, step string) error {
+	if r.failpoint == nil {
+		return nil
+	}
+	return r.failpoint(ctx, step)
+}
