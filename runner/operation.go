@@ -293,8 +293,11 @@ func (r *Runner) handOver(ctx context.Context, job *river.Job[operationArgs], ex
 	return river.JobSnooze(0)
 }
 
-// finishOperation gives the operation its terminal status, finalizes the run if it was
-// the last one, and completes the job, all in one transaction.
+// finishOperation gives the operation its terminal status and finalizes the run if it was
+// the last one, in one transaction. The job engine then completes the job with others in
+// a batch: a job whose operation is already terminal does nothing if it runs again, so
+// the job's completion need not be in this transaction (doing it there cost more than
+// the rest of an operation's bookkeeping on SQLite).
 func (r *Runner) finishOperation(ctx context.Context, job *river.Job[operationArgs], ex *execution) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
@@ -305,10 +308,8 @@ func (r *Runner) finishOperation(ctx context.Context, job *river.Job[operationAr
 				return err
 			}
 			end := r.operationEnd(ex, op)
-			if _, err := r.endOperation(wctx, tx, ex.key, end, ""); err != nil {
-				return err
-			}
-			return sqldb.CompleteJob(wctx, tx, job)
+			_, err = r.endOperation(wctx, tx, ex.key, end, "")
+			return err
 		})
 	})
 }

@@ -21,8 +21,9 @@ type planArgs struct {
 func (planArgs) Kind() string { return "plan_run" }
 
 // planWorker creates a run's client results and operations, all before any work starts,
-// and enqueues one job per operation with due work, in one transaction with the job's
-// completion: a crash leaves either nothing or the whole plan.
+// and enqueues one job per operation with due work, in one transaction: a crash leaves
+// either nothing or the whole plan (a planning job that runs again finds the run no
+// longer queued and does nothing).
 type planWorker struct {
 	river.WorkerDefaults[planArgs]
 	r *Runner
@@ -47,7 +48,7 @@ func (w *planWorker) Work(ctx context.Context, job *river.Job[planArgs]) error {
 				return err
 			}
 		}
-		return sqldb.CompleteJob(ctx, tx, job)
+		return nil
 	})
 	if err != nil && job.Attempt >= job.MaxAttempts {
 		r.failRun(ctx, job.Args.RunID, "planning failed: "+err.Error())

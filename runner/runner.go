@@ -231,24 +231,34 @@ func (r *Runner) Cancel(ctx context.Context, runID, reason, by string) (*leadrun
 	return r.db.FindRunByID(ctx, runID)
 }
 
-// Wait polls a run until it is terminal or ctx ends, calling progress (if not nil) with
-// each reading.
+// Wait polls a run until it is terminal or ctx ends, calling progress (if not nil) with a
+// reading at most once a second. Each poll reads the run's status only: a run's totals
+// are summed over its operations, which costs in proportion to its clients.
 func (r *Runner) Wait(ctx context.Context, runID string, every time.Duration, progress func(*leadrun.Run)) (*leadrun.Run, error) {
 	ticker := time.NewTicker(every)
 	defer ticker.Stop()
+	var reported time.Time
 	for {
-		run, err := r.db.FindRunByID(ctx, runID)
+		status, err := r.db.FindRunStatus(ctx, runID)
 		if err != nil {
 			return nil, err
 		}
-		if progress != nil {
-			progress(run)
-		}
-		if run.Status.Terminal() {
-			return run, nil
+		if status.Terminal() || (progress != nil && time.Since(reported) >= time.Second) {
+			run, err := r.db.FindRunByID(ctx, runID)
+			if err != nil {
+				return nil, err
+			}
+			if progress != nil {
+				progress(run)
+				reported = time.Now()
+			}
+			if run.Status.Terminal() {
+				return run, nil
+			}
 		}
 		select {
 		case <-ctx.Done():
+			run, _ := r.db.FindRunByID(context.WithoutCancel(ctx), runID)
 			return run, ctx.Err()
 		case <-ticker.C:
 		}

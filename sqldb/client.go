@@ -141,10 +141,10 @@ func findRubric(ctx context.Context, q querier, clientID string) (*leadrun.Rubri
 
 // FindClients is DB.FindClients inside the transaction.
 func (tx *Tx) FindClients(ctx context.Context, f leadrun.ClientFilter) ([]*leadrun.Client, error) {
-	return findClients(ctx, tx, f)
+	return findClients(ctx, tx.cached(), f)
 }
 
 // FindRubric is DB.FindRubric inside the transaction.
 func (tx *Tx) FindRubric(ctx context.Context, clientID string) (*leadrun.Rubric, error) {
-	return findRubric(ctx, tx, clientID)
+	return findRubric(ctx, tx.cached(), clientID)
 }

@@ -402,6 +402,37 @@ func (c cachedPool) QueryRowContext(ctx context.Context, query string, args ...a
 	return s.QueryRowContext(ctx, args...)
 }
 
+// cached returns the transaction as a querier whose statements are prepared once per pool
+// and reused (see stmt): for statements that every operation or client runs.
+func (tx *Tx) cached() querier { return cachedTx{tx} }
+
+type cachedTx struct{ tx *Tx }
+
+// The statements are bound to the transaction, which closes them when it ends.
+func (c cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := c.tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+func (c cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := c.tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (c cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := c.tx.stmt(ctx, query)
+	if err != nil {
+		return c.tx.QueryRowContext(ctx, query, args...) // reports the error in Scan
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
 // querier is what *sql.DB and *sql.Tx share, so reads work in and out of transactions.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

@@ -30,13 +30,13 @@ func (tx *Tx) LockRun(ctx context.Context, id string) (*leadrun.Run, error) {
 	if tx.db.kind == Postgres {
 		q += ` FOR NO KEY UPDATE`
 	}
-	r, err := scanRun(tx.QueryRowContext(ctx, q, id))
+	r, err := scanRun(tx.cached().QueryRowContext(ctx, q, id))
 	return r, mapError(err, "run "+id)
 }
 
 // StartRun moves a queued run to running with the number of operations it queued.
 func (tx *Tx) StartRun(ctx context.Context, id string, opsQueued int) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE runs SET status = 'running', started_at = $2, heartbeat_at = $2,
+	res, err := tx.cached().ExecContext(ctx, `UPDATE runs SET status = 'running', started_at = $2, heartbeat_at = $2,
 		ops_pending = $3 WHERE id = $1 AND status = 'queued'`, id, tx.db.ts(tx.Now), opsQueued)
 	return affectedOne(res, err)
 }
@@ -66,7 +66,7 @@ func (tx *Tx) OperationsDone(ctx context.Context, runID string, n int) (left int
 
 // CreateClientResult stores the (run, client) record.
 func (tx *Tx) CreateClientResult(ctx context.Context, runID string, c *leadrun.Client) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO client_results (run_id, client_id, client_name, created_at)
+	_, err := tx.cached().ExecContext(ctx, `INSERT INTO client_results (run_id, client_id, client_name, created_at)
 		VALUES ($1,$2,$3,$4)`, runID, c.ID, c.Name, tx.db.ts(tx.Now))
 	return mapError(err, "client result "+leadrun.ClientRunID(runID, c.ID))
 }
@@ -77,7 +77,7 @@ func (tx *Tx) CreateOperation(ctx context.Context, op *leadrun.Operation) error 
 	if op.Status.Terminal() {
 		finished = tx.db.ts(tx.Now)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, skip_reason, item_limit,
+	_, err := tx.cached().ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, skip_reason, item_limit,
 		due, finished_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, op.RunID, op.ClientID, op.Kind, op.Status, op.SkipReason,
 		op.Limit, op.Due, finished)
 	return mapError(err, "operation "+op.Key().String())
@@ -85,7 +85,7 @@ func (tx *Tx) CreateOperation(ctx context.Context, op *leadrun.Operation) error 
 
 // FindOperation reads one operation in the transaction.
 func (tx *Tx) FindOperation(ctx context.Context, k leadrun.OpKey) (*leadrun.Operation, error) {
-	op, err := scanOperation(tx.QueryRowContext(ctx, `SELECT `+opColumns+` FROM operations
+	op, err := scanOperation(tx.cached().QueryRowContext(ctx, `SELECT `+opColumns+` FROM operations
 		WHERE run_id = $1 AND client_id = $2 AND operation = $3`, k.RunID, k.ClientID, k.Kind))
 	return op, mapError(err, "operation "+k.String())
 }
@@ -94,7 +94,7 @@ func (tx *Tx) FindOperation(ctx context.Context, k leadrun.OpKey) (*leadrun.Oper
 // worker was already running). It reports false when the operation is terminal or runs
 // on another worker.
 func (tx *Tx) StartOperation(ctx context.Context, k leadrun.OpKey, worker string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE operations SET status = 'running', started_at = COALESCE(started_at, $4),
+	res, err := tx.cached().ExecContext(ctx, `UPDATE operations SET status = 'running', started_at = COALESCE(started_at, $4),
 		heartbeat_at = $4, worker_id = $5 WHERE run_id = $1 AND client_id = $2 AND operation = $3
 		AND (status = 'queued' OR (status = 'running' AND worker_id = $5))`,
 		k.RunID, k.ClientID, k.Kind, tx.db.ts(tx.Now), worker)
@@ -116,7 +116,7 @@ func (tx *Tx) FinishOperation(ctx context.Context, k leadrun.OpKey, status leadr
 	if !status.Terminal() {
 		return false, fmt.Errorf("finish operation %s: %s is not a terminal status", k, status)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE operations SET status = $4, skip_reason = $5, last_error = $6, finished_at = $7
+	res, err := tx.cached().ExecContext(ctx, `UPDATE operations SET status = $4, skip_reason = $5, last_error = $6, finished_at = $7
 		WHERE run_id = $1 AND client_id = $2 AND operation = $3 AND status IN ('queued','running')`,
 		k.RunID, k.ClientID, k.Kind, status, skipReason, lastError, tx.db.ts(tx.Now))
 	return affectedOne(res, err)
@@ -220,6 +220,6 @@ func affectedOne(res interface{ RowsAffected() (int64, error) }, err error) (boo
 
 // ClientOperations reads the operations of one client result in the transaction.
 func (tx *Tx) ClientOperations(ctx context.Context, runID, clientID string) ([]*leadrun.Operation, error) {
-	return collect(ctx, tx, scanOperation, `SELECT `+opColumns+` FROM operations WHERE run_id = $1 AND client_id = $2
+	return collect(ctx, tx.cached(), scanOperation, `SELECT `+opColumns+` FROM operations WHERE run_id = $1 AND client_id = $2
 		ORDER BY operation`, runID, clientID)
 }

@@ -96,7 +96,7 @@ func (db *DB) CountDue(ctx context.Context, clientID string, maxAttempts int) (l
 
 // CountDue counts a client's due leads and due posts inside the transaction.
 func (tx *Tx) CountDue(ctx context.Context, clientID string, maxAttempts int) (leads, posts int64, err error) {
-	return countDue(ctx, tx, clientID, maxAttempts)
+	return countDue(ctx, tx.cached(), clientID, maxAttempts)
 }
 
 func countDue(ctx context.Context, q querier, clientID string, maxAttempts int) (leads, posts int64, err error) {

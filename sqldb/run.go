@@ -414,3 +414,10 @@ func timePtr(t sql.NullTime) *time.Time {
 	u := t.Time.UTC()
 	return &u
 }
+
+// FindRunStatus reads only a run's status: cheap enough to poll.
+func (db *DB) FindRunStatus(ctx context.Context, id string) (leadrun.RunStatus, error) {
+	var status leadrun.RunStatus
+	err := db.cached().QueryRowContext(ctx, `SELECT status FROM runs WHERE id = $1`, id).Scan(&status)
+	return status, mapError(err, "run "+id)
+}

@@ -17,7 +17,7 @@ func (db *DB) TokensUsed(ctx context.Context, clientID string, sinceA, sinceB ti
 
 // TokensUsed is DB.TokensUsed inside the transaction.
 func (tx *Tx) TokensUsed(ctx context.Context, clientID string, sinceA, sinceB time.Time) (a, b int64, err error) {
-	return tokensUsed(ctx, tx, tx.db, clientID, sinceA, sinceB)
+	return tokensUsed(ctx, tx.cached(), tx.db, clientID, sinceA, sinceB)
 }
 
 func tokensUsed(ctx context.Context, q querier, db *DB, clientID string, sinceA, sinceB time.Time) (a, b int64, err error) {
@@ -96,7 +96,7 @@ func sortedKeys(m map[string]int64) []string {
 
 // AddEvent appends a line to a run's progress log.
 func (tx *Tx) AddEvent(ctx context.Context, ev leadrun.RunEvent) error {
-	return addEvent(ctx, tx, tx.db, tx.Now, ev)
+	return addEvent(ctx, tx.cached(), tx.db, tx.Now, ev)
 }
 
 // AddEvent appends a line to a run's progress log outside any transaction.
