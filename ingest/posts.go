@@ -84,6 +84,9 @@ func postFromJSON(raw json.RawMessage, clientID string) (*PostInput, error) {
 	if p.Post.PostURL == "" {
 		return nil, invalidf("post_url is required")
 	}
+	if _, err := p.Post.CleanText(); err != nil {
+		return nil, err
+	}
 	if s := strings.TrimSpace(rec.PostedAt); s != "" {
 		t, err := parsePostedAt(s)
 		if err != nil {

@@ -206,13 +206,19 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, p, next)
 		return
 	}
+	ip := clientIP(r)
+	if wait := s.logins.wait(ip); wait > 0 {
+		s.refuseThrottled(w, r, p, next, wait)
+		return
+	}
 	if !secretMatches(r.PostFormValue("token"), s.cfg.AdminToken) {
-		s.log.Warn("dashboard login refused", "remote", r.RemoteAddr)
-		time.Sleep(250 * time.Millisecond) // slows guessing; the token's entropy does the rest
+		wait := s.logins.fail(ip)
+		s.log.Warn("dashboard login refused", "remote", ip, "retry_after_seconds", int(wait.Seconds()))
 		p.Error, p.Status = "Wrong admin token.", http.StatusUnauthorized
 		s.renderLogin(w, r, p, next)
 		return
 	}
+	s.logins.succeed(ip)
 	sess, err := s.db.CreateSession(r.Context(), sessionTTL)
 	if err != nil {
 		s.dashError(w, r, p, err)
@@ -224,6 +230,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
+// refuseThrottled answers 429 with Retry-After while a login back-off lasts.
+func (s *Server) refuseThrottled(w http.ResponseWriter, r *http.Request, p *dashPage, next string, wait time.Duration) {
+	w.Header().Set("Retry-After", retryAfter(wait))
+	p.Error = "Too many failed logins: wait " + retryAfter(wait) + " seconds before trying again."
+	p.Status = http.StatusTooManyRequests
+	s.renderLogin(w, r, p, next)
+}
+
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, p *dashPage) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if err := s.db.DeleteSession(r.Context(), c.Value); err != nil {
@@ -233,14 +247,6 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, p *dashPag
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: isHTTPS(r), MaxAge: -1})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// safeNext keeps a post-login redirect on this site: a local path, never "//host".
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/runs"
-	}
-	return next
 }
 
 func isHTTPS(r *http.Request) bool {

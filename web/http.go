@@ -28,8 +28,9 @@ type Config struct {
 	AdminToken    string // Authorization: Bearer token of /api/v1
 	MaxBodyBytes  int64
 	Logger        *slog.Logger
-	AICalls       *AICalls // AI call latencies to serve on /metrics (optional)
-	SenderGuard   string   // Linked Helper sender guard: SenderGuardWarn ("" too), SenderGuardBlock or SenderGuardOff
+	AICalls       *AICalls         // AI call latencies to serve on /metrics (optional)
+	SenderGuard   string           // Linked Helper sender guard: SenderGuardWarn ("" too), SenderGuardBlock or SenderGuardOff
+	Now           func() time.Time // the clock of the login throttle (time.Now when nil)
 }
 
 // Server answers HTTP requests.
@@ -39,6 +40,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics http.Handler
+	logins  *loginThrottle
 }
 
 // NewServer builds a Server on a database and a runner.
@@ -52,11 +54,12 @@ func NewServer(db *sqldb.DB, r *runner.Runner, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db, cfg.AICalls)}, nil
+	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db, cfg.AICalls),
+		logins: newLoginThrottle(cfg.Now)}, nil
 }
 
 // Handler is the server's full handler, with request logging.
-func (s *Server) Handler() http.Handler { return s.logRequests(s.routes()) }
+func (s *Server) Handler() http.Handler { return s.logRequests(s.strictQuery(s.routes())) }
 
 // route is one line of the route table.
 type route struct {
@@ -118,6 +121,7 @@ var statusOf = map[string]int{
 	leadrun.ENOTFOUND:     http.StatusNotFound,
 	leadrun.ECONFLICT:     http.StatusConflict,
 	leadrun.EINTERNAL:     http.StatusInternalServerError,
+	leadrun.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 }
 
 // Error writes err as {"error": {"code", "message"}} with its status. Internal errors are

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/leadrun/leadrun"
+)
+
+// strictQuery refuses a request whose query string does not parse: Go's URL parser drops
+// a pair it cannot read (a ";" in "?status=failed;", a bad "%" escape) and the handler
+// would then answer as if the filter had not been given. 400 names the parameter.
+func (s *Server) strictQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			s.Error(w, r, leadrun.Errorf(leadrun.EINVALID, "malformed query parameter %s: use name=value pairs separated by '&', with '%%' escapes (%%3B for ';')",
+				badQueryPair(r.URL.RawQuery)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// badQueryPair returns the first pair of a raw query that does not parse, quoted and cut short.
+func badQueryPair(raw string) string {
+	for _, pair := range strings.Split(raw, "&") {
+		if _, err := url.ParseQuery(pair); err != nil {
+			return strconv.Quote(leadrun.Truncate(pair, 100))
+		}
+	}
+	return strconv.Quote(leadrun.Truncate(raw, 100))
+}
+
+// queryInt reads an optional whole-number parameter within lo…hi (def when absent);
+// anything else is an EINVALID error naming the parameter and the range.
+func queryInt(q url.Values, name string, def, lo, hi int) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		if _, given := q[name]; !given {
+			return def, nil
+		}
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, leadrun.Errorf(leadrun.EINVALID, "%s must be a whole number from %d to %d, got %q", name, lo, hi, leadrun.Truncate(v, 40))
+	}
+	return n, nil
+}
+
+// queryBool reads an optional true/false parameter (false when absent).
+func queryBool(q url.Values, name string) (bool, error) {
+	switch v := q.Get(name); v {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	default:
+		return false, leadrun.Errorf(leadrun.EINVALID, "%s must be true or false, got %q", name, leadrun.Truncate(v, 40))
+	}
+}
