@@ -200,8 +200,10 @@ type Assessment struct {
 }
 
 // CheckAssessment validates an assessment against the rubric: every attribute ID exists and
-// is active, positives lie within 0…max_points and negatives within penalty…0.
+// is active, positives lie within 0…max_points and negatives within penalty…0. It also
+// repairs and bounds the answer's text (CleanAssessment), since scorers relay AI output.
 func (r *Rubric) CheckAssessment(a *Assessment) error {
+	CleanAssessment(a)
 	for id, pts := range a.Points {
 		attr, ok := r.Attribute(id)
 		if !ok || !attr.IsActive() {
