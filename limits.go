@@ -41,6 +41,10 @@ func cleanField(notes *[]string, field string, s *string, max int) error {
 	return checkLen(field, *s, max)
 }
 
+// CheckLength refuses text longer than max bytes with an EINVALID error naming the field,
+// its length and the limit.
+func CheckLength(field, s string, max int) error { return checkLen(field, s, max) }
+
 // checkLen refuses text longer than max bytes, saying by how much.
 func checkLen(field, s string, max int) error {
 	if len(s) > max {

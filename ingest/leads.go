@@ -162,8 +162,8 @@ func leadFromJSON(raw json.RawMessage, clientID string, check SenderCheck) (*lea
 	if err := dec.Decode(&obj); err != nil || obj == nil {
 		return nil, invalidf("item is %s, want an object", jsonKind(raw))
 	}
-	if sender := LinkedHelperSender(obj); len(sender) > leadrun.MaxEmailLen {
-		return nil, invalidf("my_email is %d bytes long, over the limit of %d", len(sender), leadrun.MaxEmailLen)
+	if err := leadrun.CheckLength("my_email", LinkedHelperSender(obj), leadrun.MaxEmailLen); err != nil {
+		return nil, err
 	}
 	if check != nil {
 		if err := check(LinkedHelperSender(obj)); err != nil {
