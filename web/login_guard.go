@@ -107,6 +107,9 @@ func backoff(n int) time.Duration {
 // forgetOld drops quiet IPs, and the oldest when too many are tracked, so a flood of
 // addresses cannot grow the map without bound.
 func (t *loginThrottle) forgetOld(now time.Time) {
+	if len(t.ips) < loginMaxTracked {
+		return
+	}
 	for ip, f := range t.ips {
 		if now.Sub(f.last) > loginForgetAfter && now.After(f.until) {
 			delete(t.ips, ip)
