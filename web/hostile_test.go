@@ -141,6 +141,12 @@ func hostileCases(lhToken, knownURL string) []hostileCase {
 		// Defect 9: query parameters and numbers are validated strictly.
 		{name: "status=failed;", method: "GET", path: "/api/v1/runs?status=failed;", status: 400, says: `status=failed;`},
 		{name: "bad escape", method: "GET", path: "/api/v1/clients/Guy-Wilson/leads?status=%zz", status: 400, says: "malformed query parameter"},
+		{name: "NUL in a query value", method: "GET", path: "/api/v1/runs?client=%00", status: 400, says: `query parameter \"client\"`},
+		{name: "invalid UTF-8 in a query value", method: "GET", path: "/api/v1/runs?before=%ff", status: 400, says: "valid UTF-8"},
+		{name: "invalid UTF-8 in the path", method: "GET", path: "/api/v1/clients/%ff", status: 400, says: "the path"},
+		{name: "NUL in the LH client", method: "POST", path: "/lh-webhook/upsertLeadOnly?client=a%00&token=x", header: map[string]string{},
+			body: `[]`, status: 400, says: "client", refused: true},
+		{name: "over-long query value", method: "GET", path: "/api/v1/runs?client=" + strings.Repeat("c", 5000), status: 400, says: "at most 4096 bytes"},
 		{name: "dashboard status=failed;", method: "GET", path: "/runs?status=failed;", header: map[string]string{}, status: 400, says: "status=failed;"},
 		{name: "top-leads limit=-1", method: "GET", path: "/api/v1/clients/Guy-Wilson/top-leads?limit=-1", status: 400, says: "limit must be a whole number from 1 to 5000"},
 		{name: "top-leads limit=abc", method: "GET", path: "/api/v1/clients/Guy-Wilson/top-leads?limit=abc", status: 400, says: "limit"},

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/leadrun/leadrun"
 )
@@ -12,15 +13,40 @@ import (
 // strictQuery refuses a request whose query string does not parse: Go's URL parser drops
 // a pair it cannot read (a ";" in "?status=failed;", a bad "%" escape) and the handler
 // would then answer as if the filter had not been given. 400 names the parameter.
+// It also refuses a path or query value that is not valid UTF-8, holds a NUL byte or is
+// over maxQueryValue bytes: such text would reach the stores (PostgreSQL refuses it with
+// an error that would become a 500).
 func (s *Server) strictQuery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
 			s.Error(w, r, leadrun.Errorf(leadrun.EINVALID, "malformed query parameter %s: use name=value pairs separated by '&', with '%%' escapes (%%3B for ';')",
 				badQueryPair(r.URL.RawQuery)))
 			return
 		}
+		if !cleanText(r.URL.Path, maxQueryValue) {
+			s.Error(w, r, leadrun.Errorf(leadrun.EINVALID, "the path must be valid UTF-8 without NUL bytes, at most %d bytes", maxQueryValue))
+			return
+		}
+		for name, values := range q {
+			for _, v := range values {
+				if !cleanText(name, 100) || !cleanText(v, maxQueryValue) {
+					s.Error(w, r, leadrun.Errorf(leadrun.EINVALID, "query parameter %s must be valid UTF-8 without NUL bytes, at most %d bytes",
+						strconv.Quote(leadrun.Truncate(strings.ToValidUTF8(name, "?"), 100)), maxQueryValue))
+					return
+				}
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// maxQueryValue bounds a path and each query value.
+const maxQueryValue = 4096
+
+// cleanText reports whether s is valid UTF-8 without NUL and at most max bytes.
+func cleanText(s string, max int) bool {
+	return len(s) <= max && utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 // badQueryPair returns the first pair of a raw query that does not parse, quoted and cut short.
