@@ -29,6 +29,7 @@ const (
 	MaxAttributes     = 100       // attributes of a rubric, criteria of a post rubric
 	MaxPoints         = 1_000     // |max_points|, |penalty|, |max_score| of a rubric
 	MaxReasonLen      = 4 << 10   // an AI answer's reason per attribute, summary, exclusion details
+	MaxClientFilter   = 1_000     // clients named in one run's client filter
 )
 
 // cleanField repairs *s in place (CleanText) and checks its length. A repair is noted in
