@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -201,4 +202,58 @@ func FuzzDecodeRubric(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkRubricAliasBomb measures what refusing a 150 KB rubric whose aliases expand to
+// about 200 MB costs (docs/BENCHMARKS.md, "Hostile input").
+func BenchmarkRubricAliasBomb(b *testing.B) {
+	bomb := aliasBomb(20_000)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(bomb)))
+	for b.Loop() {
+		if _, err := DecodeRubric(strings.NewReader(bomb), FormatYAML); leadrun.ErrorCode(err) != leadrun.ETOOLARGE {
+			b.Fatal(err)
+		}
+	}
+}
+
+// stringBomb is the shape: a 100 KB string used copies times through an alias, in
+// a rubric that is otherwise valid. yaml.v3's own alias-ratio guard counts aliases, not
+// bytes, so it lets this one through: before the decoded size was bounded, 231 KB sent
+// stored a 164 MB rubric.
+func stringBomb(copies int) string {
+	var b strings.Builder
+	b.WriteString("preamble: &s " + strings.Repeat("s", 100<<10) + "\nattributes:\n")
+	for i := range copies {
+		fmt.Fprintf(&b, "  - {id: A%d, category: positive, heading: *s, instructions: I, max_points: 1}\n", i)
+	}
+	return b.String()
+}
+
+// The 208 KB rubric that stored 205 MB is refused with a bounded allocation.
+func TestRubricStringBomb(t *testing.T) {
+	bomb := stringBomb(1_600) // ≈ 220 KB sent, ≈ 160 MB decoded
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := DecodeRubric(strings.NewReader(bomb), FormatYAML)
+	runtime.ReadMemStats(&after)
+	if leadrun.ErrorCode(err) != leadrun.ETOOLARGE {
+		t.Fatalf("string bomb: %v, want too_large", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+		t.Errorf("refusing the bomb allocated %d MB; want < 32 MB", alloc>>20)
+	}
+}
+
+// BenchmarkRubricStringBomb: the cost of refusing the kind of bomb.
+func BenchmarkRubricStringBomb(b *testing.B) {
+	bomb := stringBomb(1_600)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(bomb)))
+	for b.Loop() {
+		if _, err := DecodeRubric(strings.NewReader(bomb), FormatYAML); leadrun.ErrorCode(err) != leadrun.ETOOLARGE {
+			b.Fatal(err)
+		}
+	}
 }

@@ -128,6 +128,8 @@ func hostileCases(lhToken, knownURL string) []hostileCase {
 		// Defect 2 and 6: rubric decoding is bounded, points are whole and within ±1,000.
 		{name: "rubric alias bomb", method: "PUT", path: rubric, header: yamlType, body: rubricAliasBomb(20_000),
 			status: 413, says: "aliases", refused: true},
+		{name: "rubric string bomb (the issue's)", method: "PUT", path: rubric, header: yamlType, body: rubricStringBomb(1_600),
+			status: 413, says: "aliases", refused: true},
 		{name: "rubric over 1 MiB", method: "PUT", path: rubric, body: `{"preamble":"` + strings.Repeat("p", 3<<20) + `"}`,
 			status: 413, says: "larger than 1048576 bytes", refused: true},
 		{name: "max_points 5.5 (YAML)", method: "PUT", path: rubric, header: yamlType,
@@ -164,6 +166,17 @@ func rubricAliasBomb(copies int) string {
 	return "preamble: &w " + strings.Repeat("x", 200) + "\nattributes:\n" +
 		"  - &a {id: A, category: positive, heading: H, instructions: I, max_points: 10, signals: [" + strings.Repeat("*w, ", 49) + "*w]}\n" +
 		strings.Repeat("  - *a\n", copies)
+}
+
+// rubricStringBomb: a valid rubric whose 1,600 headings alias one 100 KB string (231 KB
+// sent; before the fix it was stored as 164 MB).
+func rubricStringBomb(copies int) string {
+	var b strings.Builder
+	b.WriteString("preamble: &s " + strings.Repeat("s", 100<<10) + "\nattributes:\n")
+	for i := range copies {
+		fmt.Fprintf(&b, "  - {id: A%d, category: positive, heading: *s, instructions: I, max_points: 1}\n", i)
+	}
+	return b.String()
 }
 
 // send makes one request and reads the whole answer.
