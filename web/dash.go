@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/sqldb"
 )
 
@@ -261,7 +262,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *
 	}
 	var buf bytes.Buffer
 	if err := pageTemplates.ExecuteTemplate(&buf, name, p); err != nil {
-		s.log.Error("dashboard template", "template", name, "path", r.URL.Path, "error", err)
+		s.log.Error("dashboard template", "template", name, "path", leadrun.Truncate(r.URL.Path, 512), "error", err)
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 		return
 	}

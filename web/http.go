@@ -138,7 +138,7 @@ func (s *Server) describe(r *http.Request, err error) (int, string, string) {
 	}
 	code := leadrun.ErrorCode(err)
 	if code == leadrun.EINTERNAL {
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
+		s.log.Error("internal error", "method", r.Method, "path", leadrun.Truncate(r.URL.Path, 512), "error", err)
 	}
 	return statusOf[code], code, leadrun.ErrorMessage(err)
 }
@@ -202,7 +202,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+		s.log.Info("request", "method", r.Method, "path", leadrun.Truncate(r.URL.Path, 512), "status", rec.status,
 			"duration_ms", time.Since(start).Milliseconds())
 	})
 }
