@@ -115,8 +115,15 @@ func (s *Server) handlePostIngest(w http.ResponseWriter, r *http.Request) {
 		failed = append(failed, ingest.ItemError{Index: original[u.Index], Reason: u.Reason})
 	}
 	sort.Slice(failed, func(i, j int) bool { return failed[i].Index < failed[j].Index })
+	repaired := []ingest.ItemNote{}
+	for i, p := range posts {
+		if len(p.Repairs) > 0 {
+			repaired = append(repaired, ingest.ItemNote{Index: original[i], Note: strings.Join(p.Repairs, "; ")})
+		}
+	}
 	writeJSON(w, http.StatusOK, struct {
 		sqldb.UpsertResult
-		Failed []ingest.ItemError `json:"failed"`
-	}{res, failed})
+		Failed   []ingest.ItemError `json:"failed"`
+		Repaired []ingest.ItemNote  `json:"repaired"`
+	}{res, failed, repaired})
 }

@@ -112,7 +112,10 @@ func hostileCases(lhToken, knownURL string) []hostileCase {
 		{name: "posts: NUL repaired, over-long refused", method: "POST", path: "/api/v1/clients/Guy-Wilson/posts",
 			body: `[{"profile_url":"` + knownURL + `","post_url":"https://linkedin.com/feed/1","content":"a\u0000 long enough post"},` +
 				`{"profile_url":"` + knownURL + `","post_url":"https://linkedin.com/feed/2","content":"` + strings.Repeat("p", 60<<10) + `"}]`,
-			status: 200, says: "content is 61,440 bytes long"},
+			status: 200, says: "content is 61,440 bytes long", check: func(t *testing.T, db *sqldb.DB, a map[string]any) {
+				expectItems(t, a, "failed", map[int]string{1: "content is 61,440 bytes long"})
+				expectItems(t, a, "repaired", map[int]string{0: "content: NUL"})
+			}},
 		// Defect 10: only LinkedIn http(s) URLs.
 		{name: "javascript: profile URL", method: "POST", path: lh, header: map[string]string{},
 			body:   `[{"profileUrl":"javascript://linkedin.com/in/x%0aalert(1)"},{"profileUrl":"https://evil.example/in/x"},{"profileUrl":"https://linkedin.com/in/fine"}]`,
@@ -149,6 +152,8 @@ func hostileCases(lhToken, knownURL string) []hostileCase {
 		{name: "NUL in the LH client", method: "POST", path: "/lh-webhook/upsertLeadOnly?client=a%00&token=x", header: map[string]string{},
 			body: `[]`, status: 400, says: "client", refused: true},
 		{name: "over-long query value", method: "GET", path: "/api/v1/runs?client=" + strings.Repeat("c", 5000), status: 400, says: "at most 4096 bytes"},
+		{name: "misspelt filter", method: "GET", path: "/api/v1/runs?stauts=failed", status: 400, says: `unknown query parameter \"stauts\"`},
+		{name: "parameter on a route without any", method: "GET", path: "/api/v1/clients/Guy-Wilson?x=1", status: 400, says: "takes no query parameters"},
 		{name: "dashboard status=failed;", method: "GET", path: "/runs?status=failed;", header: map[string]string{}, status: 400, says: "status=failed;"},
 		{name: "top-leads limit=-1", method: "GET", path: "/api/v1/clients/Guy-Wilson/top-leads?limit=-1", status: 400, says: "limit must be a whole number from 1 to 5000"},
 		{name: "top-leads limit=abc", method: "GET", path: "/api/v1/clients/Guy-Wilson/top-leads?limit=abc", status: 400, says: "limit"},

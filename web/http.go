@@ -107,6 +107,9 @@ func (s *Server) routes() *http.ServeMux {
 		if rt.admin {
 			h = s.admin(rt.handler)
 		}
+		if rt.method == http.MethodGet {
+			h = knownParams(rt.pattern, h)
+		}
 		mux.Handle(rt.method+" "+rt.pattern, h)
 	}
 	s.dashRoutes(mux)

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -85,4 +87,42 @@ func queryBool(q url.Values, name string) (bool, error) {
 	default:
 		return false, leadrun.Errorf(leadrun.EINVALID, "%s must be true or false, got %q", name, leadrun.Truncate(v, 40))
 	}
+}
+
+// queryParams lists the query parameters each GET route of the API reads; any other name
+// is refused with 400 naming it, so a misspelt filter (?stauts=failed) is not silently
+// ignored. Routes not listed read none.
+var queryParams = map[string][]string{
+	"/api/v1/runs":                         {"limit", "stream", "status", "since", "until", "client", "before"},
+	"/api/v1/runs/{id}/events":             {"after"},
+	"/api/v1/clients":                      {"stream", "status"},
+	"/api/v1/clients/{id}/leads":           {"limit", "after", "status", "min_score"},
+	"/api/v1/clients/{id}/top-leads":       {"limit", "format", "mark"},
+	"/api/v1/runs/{id}":                    nil,
+	"/api/v1/clients/{id}":                 nil,
+	"/api/v1/clients/{id}/rubric":          nil,
+	"/api/v1/clients/{id}/leads/{lead_id}": nil,
+}
+
+// knownParams refuses a GET request to an API route that names a query parameter the
+// route does not read.
+func knownParams(pattern string, next http.Handler) http.Handler {
+	allowed, listed := queryParams[pattern]
+	if !listed {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for name := range r.URL.Query() {
+			if !slices.Contains(allowed, name) {
+				msg := "takes no query parameters"
+				if len(allowed) > 0 {
+					msg = "takes " + strings.Join(allowed, ", ")
+				}
+				writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]string{"code": leadrun.EINVALID,
+					"message": fmt.Sprintf("unknown query parameter %s: %s %s", strconv.Quote(leadrun.Truncate(name, 100)), pattern, msg)}})
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
