@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -34,7 +35,7 @@ func checkRubricYAML(data []byte) error {
 			"rubric YAML expands to more than %d bytes through its aliases (*name): write the values out or shorten the rubric", MaxRubricBytes)
 	}
 	if problems := pointProblems(&root, nil); len(problems) > 0 {
-		return invalidf("rubric YAML: %s", joinProblems(problems))
+		return invalidf("rubric YAML: %s", strings.Join(problems, "; "))
 	}
 	return nil
 }
@@ -105,17 +106,6 @@ func pointProblems(n *yaml.Node, seen map[*yaml.Node]bool) []string {
 	}
 	for _, c := range children {
 		out = append(out, pointProblems(c, seen)...)
-	}
-	return out
-}
-
-func joinProblems(p []string) string {
-	out := ""
-	for i, s := range p {
-		if i > 0 {
-			out += "; "
-		}
-		out += s
 	}
 	return out
 }
