@@ -76,6 +76,10 @@ func (c *Client) Validate() error {
 		return Errorf(EINVALID, "client_id %q must be 1-64 letters, digits, '-' or '_'", c.ID)
 	case c.Name == "":
 		return Errorf(EINVALID, "client %s: name is required", c.ID)
+	case checkText("name", c.Name, MaxNameLen) != nil:
+		return Errorf(EINVALID, "client %s: %s", c.ID, ErrorMessage(checkText("name", c.Name, MaxNameLen)))
+	case checkText("timezone", c.Timezone, MaxNameLen) != nil:
+		return Errorf(EINVALID, "client %s: %s", c.ID, ErrorMessage(checkText("timezone", c.Timezone, MaxNameLen)))
 	case c.Status != ClientActive && c.Status != ClientPaused && c.Status != ClientInactive:
 		return Errorf(EINVALID, "client %s: status %q must be active, paused or inactive", c.ID, c.Status)
 	case c.ServiceLevel != ServiceLeadScoring && c.ServiceLevel != ServicePostScoring:

@@ -17,6 +17,7 @@ const (
 	ENOTFOUND     = "not_found"
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
+	ETOOLARGE     = "too_large" // an input over a documented size limit (HTTP 413)
 )
 
 // Error is a domain error whose message is safe to show to the person who caused it.

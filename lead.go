@@ -50,6 +50,9 @@ type Lead struct {
 	Experience       []Job           `json:"experience"`
 	ConnectionStatus string          `json:"connection_status"`
 	Raw              json.RawMessage `json:"raw,omitempty"`
+	// Repairs lists what Validate repaired in the lead's text on the way in (NUL bytes,
+	// invalid UTF-8), for the item's result. It is never stored.
+	Repairs []string `json:"-"`
 
 	ScoringStatus  ScoringStatus `json:"scoring_status"`
 	Score          *float64      `json:"score"`
@@ -111,10 +114,15 @@ func (l *Lead) ScorerExperience() []Job {
 	return l.Experience
 }
 
-// Validate checks a lead before it is stored.
+// Validate checks a lead before it is stored. It is the lead's text boundary too: NUL
+// bytes and invalid UTF-8 are repaired (noted in Repairs), text over its limit (limits.go)
+// and profile URLs that are not http(s) LinkedIn URLs are refused.
 func (l *Lead) Validate() error {
 	if !ValidClientID(l.ClientID) {
 		return Errorf(EINVALID, "lead: invalid client_id %q", l.ClientID)
+	}
+	if err := l.cleanText(); err != nil {
+		return err
 	}
 	key, err := ProfileKey(l.ProfileURL)
 	if err != nil {
@@ -132,7 +140,9 @@ func (l *Lead) Validate() error {
 }
 
 // ProfileKey canonicalises a LinkedIn URL into the dedupe key of a lead: lower-cased, with
-// scheme, "www.", query, fragment and trailing slashes removed.
+// scheme, "www.", query, fragment and trailing slashes removed. Only http(s) URLs (or URLs
+// without a scheme) on linkedin.com or its subdomains are profile URLs: anything else
+// (javascript:, data:, another site) is EINVALID.
 func ProfileKey(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
@@ -145,7 +155,13 @@ func ProfileKey(raw string) (string, error) {
 	if err != nil || u.Host == "" {
 		return "", Errorf(EINVALID, "profile URL %q is not a URL", raw)
 	}
+	if scheme := strings.ToLower(u.Scheme); scheme != "http" && scheme != "https" {
+		return "", Errorf(EINVALID, "profile URL %q must start with https:// (or http://)", raw)
+	}
 	host := strings.TrimPrefix(strings.ToLower(u.Host), "www.")
+	if host != "linkedin.com" && !strings.HasSuffix(host, ".linkedin.com") {
+		return "", Errorf(EINVALID, "profile URL %q is not on linkedin.com", raw)
+	}
 	path := strings.TrimRight(u.EscapedPath(), "/")
 	// LinkedIn's member-ID form keeps its identifying query parameter.
 	if strings.HasSuffix(strings.ToLower(path), "/profile/view") {
@@ -158,6 +174,22 @@ func ProfileKey(raw string) (string, error) {
 		return "", Errorf(EINVALID, "profile URL %q has no profile path", raw)
 	}
 	return key, nil
+}
+
+// ExportURL is the profile URL to hand to other tools (CSV exports): the stored URL when it
+// is an http(s) LinkedIn URL, else https:// plus the profile key, else "" (never a
+// javascript: or other-site URL, whatever older versions stored).
+func (l *Lead) ExportURL() string {
+	u, err := url.Parse(strings.TrimSpace(l.ProfileURL))
+	if err == nil && (u.Scheme == "https" || u.Scheme == "http") {
+		if _, kerr := ProfileKey(l.ProfileURL); kerr == nil {
+			return strings.TrimSpace(l.ProfileURL)
+		}
+	}
+	if key, err := ProfileKey(l.ProfileKey); err == nil && l.ProfileKey != "" {
+		return "https://" + key
+	}
+	return ""
 }
 
 // LeadFilter selects a client's leads. The client is required: leads are tenant data.

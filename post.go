@@ -27,8 +27,11 @@ type Post struct {
 // characters).
 const MinPostContent = 11
 
-// Validate checks a post before it is stored.
+// Validate checks a post before it is stored, repairing and bounding its text (CleanText).
 func (p *Post) Validate() error {
+	if _, err := p.CleanText(); err != nil {
+		return err
+	}
 	if strings.TrimSpace(p.PostURL) == "" {
 		return Errorf(EINVALID, "post: post_url is required")
 	}

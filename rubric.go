@@ -69,11 +69,11 @@ func (c PostCriterion) IsActive() bool { return c.Active == nil || *c.Active }
 // Validate reports every problem of a rubric in one EINVALID error, so a person fixing a
 // file sees them all at once.
 func (r *Rubric) Validate() error {
-	var problems []string
+	problems := r.limitProblems()
 	seen := map[string]bool{}
 	for i, a := range r.Attributes {
 		where := "attribute " + a.ID
-		if a.ID == "" {
+		if a.ID == "" || len(a.ID) > 16 {
 			where = "attribute #" + itoa(i+1)
 		}
 		add := func(msg string) { problems = append(problems, where+": "+msg) }
@@ -123,7 +123,7 @@ func (p *PostRubric) problems() []string {
 	seen := map[string]bool{}
 	for i, c := range p.Criteria {
 		where := "post criterion " + c.ID
-		if c.ID == "" {
+		if c.ID == "" || len(c.ID) > 16 {
 			where = "post criterion #" + itoa(i+1)
 		}
 		add := func(msg string) { problems = append(problems, where+": "+msg) }
@@ -200,8 +200,10 @@ type Assessment struct {
 }
 
 // CheckAssessment validates an assessment against the rubric: every attribute ID exists and
-// is active, positives lie within 0…max_points and negatives within penalty…0.
+// is active, positives lie within 0…max_points and negatives within penalty…0. It also
+// repairs and bounds the answer's text (CleanAssessment), since scorers relay AI output.
 func (r *Rubric) CheckAssessment(a *Assessment) error {
+	CleanAssessment(a)
 	for id, pts := range a.Points {
 		attr, ok := r.Attribute(id)
 		if !ok || !attr.IsActive() {

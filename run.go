@@ -70,9 +70,12 @@ func (p RunParams) Validate() error {
 	if p.LeadLimit < 0 || p.PostLimit < 0 {
 		return Errorf(EINVALID, "scoring limits must be 0 (client default) or more")
 	}
+	if len(p.ClientFilter) > MaxClientFilter {
+		return Errorf(EINVALID, "client filter names %d clients, over the limit of %d", len(p.ClientFilter), MaxClientFilter)
+	}
 	for _, id := range p.ClientFilter {
 		if !ValidClientID(id) {
-			return Errorf(EINVALID, "client filter: invalid client_id %q", id)
+			return Errorf(EINVALID, "client filter: invalid client_id %q", Truncate(id, 80))
 		}
 	}
 	return nil

@@ -24,6 +24,9 @@ type LeadBatch struct {
 	Items int
 	// Merged counts valid items folded into an earlier item with the same profile key.
 	Merged int
+	// Notes are the repairs made to accepted items (NUL removed, invalid UTF-8
+	// replaced), in input order.
+	Notes []ItemNote
 }
 
 // DecodeLeads reads the leads of one client from format "csv" or "json"; see ReadLeads.
@@ -67,6 +70,7 @@ func readLeads(r io.Reader, format, clientID string, check SenderCheck) (*LeadBa
 			b.Errors = append(b.Errors, ItemError{Index: index, Reason: errorMessage(err)})
 			return
 		}
+		b.note(index, l)
 		if i, ok := seen[l.ProfileKey]; ok {
 			b.Leads[i] = l
 			b.Merged++
@@ -149,11 +153,17 @@ func (rec *leadRecord) lead(clientID string) (*leadrun.Lead, error) {
 // leadFromJSON decodes one JSON item: leadrun's format strictly, else Linked Helper's. A
 // non-nil check sees the object's sender first and may reject the item.
 func leadFromJSON(raw json.RawMessage, clientID string, check SenderCheck) (*leadrun.Lead, error) {
+	if err := checkJSONDepth(raw); err != nil {
+		return nil, err
+	}
 	var obj map[string]any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(&obj); err != nil || obj == nil {
 		return nil, invalidf("item is %s, want an object", jsonKind(raw))
+	}
+	if err := leadrun.CheckLength("my_email", LinkedHelperSender(obj), leadrun.MaxEmailLen); err != nil {
+		return nil, err
 	}
 	if check != nil {
 		if err := check(LinkedHelperSender(obj)); err != nil {
@@ -173,7 +183,7 @@ func leadFromJSON(raw json.RawMessage, clientID string, check SenderCheck) (*lea
 	}
 	var compact bytes.Buffer
 	if json.Compact(&compact, raw) == nil {
-		l.Raw = compact.Bytes() // the original bytes keep the sender's key order
+		l.KeepRaw(compact.Bytes()) // the original bytes keep the sender's key order
 	}
 	return l, nil
 }

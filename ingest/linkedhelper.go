@@ -58,8 +58,12 @@ func FromLinkedHelper(obj map[string]any, clientID string) (*leadrun.Lead, error
 }
 
 // LinkedHelperSender returns the Linked Helper account that sent a person object: its
-// my_email, trimmed ("" when the object has none). The field is also kept in Lead.Raw.
-func LinkedHelperSender(obj map[string]any) string { return first(obj, "my_email") }
+// my_email, trimmed, without NUL or invalid UTF-8 ("" when the object has none). The
+// field is also kept in Lead.Raw.
+func LinkedHelperSender(obj map[string]any) string {
+	s, _ := leadrun.CleanText(first(obj, "my_email"))
+	return s
+}
 
 // SenderCheck decides whether an item from a sender (LinkedHelperSender; "" when the item
 // names none) is taken. A non-nil error rejects the item, with the error's message as its

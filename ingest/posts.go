@@ -14,6 +14,7 @@ import (
 type PostInput struct {
 	ProfileKey string
 	Post       leadrun.Post
+	Repairs    []string // what the text boundary repaired (NUL, invalid UTF-8), for the answer
 }
 
 // postRecord is leadrun's post format in files.
@@ -84,6 +85,11 @@ func postFromJSON(raw json.RawMessage, clientID string) (*PostInput, error) {
 	if p.Post.PostURL == "" {
 		return nil, invalidf("post_url is required")
 	}
+	repairs, err := p.Post.CleanText()
+	if err != nil {
+		return nil, err
+	}
+	p.Repairs = repairs
 	if s := strings.TrimSpace(rec.PostedAt); s != "" {
 		t, err := parsePostedAt(s)
 		if err != nil {

@@ -31,7 +31,7 @@ func DecodeRubric(r io.Reader, format string) (*leadrun.Rubric, error) {
 		return nil, fmt.Errorf("read rubric: %w", err)
 	}
 	if len(data) > maxRubricBytes {
-		return nil, invalidf("rubric is larger than %d bytes: is this the right file?", maxRubricBytes)
+		return nil, leadrun.Errorf(leadrun.ETOOLARGE, "rubric is larger than %d bytes (1 MiB): is this the right file?", maxRubricBytes)
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff")) // editors on Windows add a byte-order mark
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -79,6 +79,9 @@ func EncodeRubric(w io.Writer, rubric *leadrun.Rubric, format string) error {
 }
 
 func decodeRubricYAML(data []byte, rub *leadrun.Rubric) error {
+	if err := checkRubricYAML(data); err != nil {
+		return err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(rub); err != nil {

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -41,25 +44,27 @@ func (w *alertWorker) Work(ctx context.Context, job *river.Job[alertArgs]) error
 	if err != nil {
 		return err
 	}
+	// The webhook URL is a secret (Slack puts the token in the path): River keeps the
+	// errors a job returns in river_job.errors, so none of them may quote it.
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.r.cfg.AlertWebhookURL, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return errors.New("alert webhook: LEADRUN_ALERT_WEBHOOK_URL is not a valid URL")
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("alert webhook: %w", err)
+		return redactedError(err, w.r.cfg.AlertWebhookURL)
 	}
 	resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		return fmt.Errorf("alert webhook answered %s", resp.Status)
+		return fmt.Errorf("alert webhook answered %s", leadrun.Truncate(resp.Status, 100))
 	}
 	return nil
 }
 
 func (w *alertWorker) message(ctx context.Context, a alertArgs) ([]byte, error) {
 	if a.RunID == "" {
-		return json.Marshal(map[string]any{"text": "leadrun: " + a.Message, "client_id": a.ClientID})
+		return json.Marshal(map[string]any{"text": "leadrun: " + slackEscape(a.Message), "client_id": a.ClientID})
 	}
 	run, err := w.r.db.FindRunByID(ctx, a.RunID)
 	if err != nil {
@@ -69,7 +74,7 @@ func (w *alertWorker) message(ctx context.Context, a alertArgs) ([]byte, error) 
 	text := fmt.Sprintf("leadrun: run %s on stream %d ended %s — %s. Leads: %d scored, %d failed (success rate %s).",
 		run.ID, run.Stream, run.Status, run.StatusReason, t.LeadsScored, t.LeadsFailed,
 		leadrun.FormatSuccessRate(t.LeadsScored, t.LeadsFailed))
-	return json.Marshal(map[string]any{"text": text, "run_id": run.ID, "stream": run.Stream,
+	return json.Marshal(map[string]any{"text": slackEscape(text), "run_id": run.ID, "stream": run.Stream,
 		"status": run.Status, "status_reason": run.StatusReason, "totals": t})
 }
 
@@ -120,7 +125,7 @@ func (r *Runner) AlertSenderMismatch(ctx context.Context, c *leadrun.Client, m l
 		return nil
 	}
 	msg := fmt.Sprintf("client %s received %d Linked Helper item(s) from %s, not from its expected sender %s (guard %s: %d blocked). Check that campaign's webhook URL.",
-		c.ID, m.Items, m.Sender, leadrun.NormalizeSender(c.LHSenderEmail), mode, m.Blocked)
+		c.ID, m.Items, leadrun.Truncate(m.Sender, leadrun.MaxEmailLen), leadrun.NormalizeSender(c.LHSenderEmail), mode, m.Blocked)
 	return r.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		raised, err := tx.RaiseConditionEvery(ctx, "lh_sender:"+c.ID+":"+m.Sender, SenderAlertEvery)
 		if err != nil || !raised {
@@ -139,4 +144,32 @@ func (r *Runner) enqueueAlert(ctx context.Context, tx *sqldb.Tx, runID string, s
 	_, err := tx.InsertJob(ctx, r.jobs, alertArgs{RunID: runID}, &river.InsertOpts{MaxAttempts: 10,
 		UniqueOpts: river.UniqueOpts{ByArgs: true}})
 	return err
+}
+
+// redactedError describes a failed delivery without the webhook URL: a *url.Error quotes
+// the URL, so only its cause is kept, and any leftover copy of the URL (or of its path and
+// query, which hold the secret) is replaced.
+func redactedError(err error, secretURL string) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	msg := err.Error()
+	if u, perr := url.Parse(secretURL); perr == nil {
+		for _, part := range []string{secretURL, u.Path, u.RawQuery, u.User.String()} {
+			if len(part) > 1 {
+				msg = strings.ReplaceAll(msg, part, "[redacted]")
+			}
+		}
+	} else if secretURL != "" {
+		msg = strings.ReplaceAll(msg, secretURL, "[redacted]")
+	}
+	return fmt.Errorf("alert webhook: delivery failed: %s", leadrun.Truncate(msg, 500))
+}
+
+// slackEscape escapes the three characters Slack reads as markup (&, <, >), so a value
+// from outside (a Linked Helper my_email, a client name) cannot ping a channel
+// (<!channel>) or make a link.
+func slackEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -41,16 +42,16 @@ func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
 
 // handleClientCreate adds a client (fields as in the client JSON; defaults filled).
 func (s *Server) handleClientCreate(w http.ResponseWriter, r *http.Request) {
-	var c leadrun.Client
-	if err := s.decodeStrict(w, r, &c); err != nil {
+	c, err := s.decodeClient(w, r)
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	if err := s.db.CreateClient(r.Context(), &c); err != nil {
+	if err := s.db.CreateClient(r.Context(), c); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, &c)
+	writeJSON(w, http.StatusCreated, c)
 }
 
 // ClientView is a client with its Linked Helper sender guard counts.
@@ -123,8 +124,12 @@ func (s *Server) handleRubricReplace(w http.ResponseWriter, r *http.Request) {
 	if ct := r.Header.Get("Content-Type"); strings.Contains(ct, "yaml") {
 		format = ingest.FormatYAML
 	}
-	rubric, err := ingest.DecodeRubric(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), format)
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	rubric, err := ingest.DecodeRubric(body, format)
 	if err != nil {
+		if leadrun.ErrorCode(err) == leadrun.ETOOLARGE {
+			_, _ = io.Copy(io.Discard, body) // read the rest (bounded), so the client hears the 413
+		}
 		s.Error(w, r, err)
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/sqldb"
 )
 
@@ -206,13 +207,19 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, p, next)
 		return
 	}
+	ip := clientIP(r)
+	if wait := s.logins.wait(ip); wait > 0 {
+		s.refuseThrottled(w, r, p, next, wait)
+		return
+	}
 	if !secretMatches(r.PostFormValue("token"), s.cfg.AdminToken) {
-		s.log.Warn("dashboard login refused", "remote", r.RemoteAddr)
-		time.Sleep(250 * time.Millisecond) // slows guessing; the token's entropy does the rest
+		wait := s.logins.fail(ip)
+		s.log.Warn("dashboard login refused", "remote", ip, "retry_after_seconds", int(wait.Seconds()))
 		p.Error, p.Status = "Wrong admin token.", http.StatusUnauthorized
 		s.renderLogin(w, r, p, next)
 		return
 	}
+	s.logins.succeed(ip)
 	sess, err := s.db.CreateSession(r.Context(), sessionTTL)
 	if err != nil {
 		s.dashError(w, r, p, err)
@@ -224,6 +231,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
+// refuseThrottled answers 429 with Retry-After while a login back-off lasts.
+func (s *Server) refuseThrottled(w http.ResponseWriter, r *http.Request, p *dashPage, next string, wait time.Duration) {
+	w.Header().Set("Retry-After", retryAfter(wait))
+	p.Error = "Too many failed logins: wait " + retryAfter(wait) + " seconds before trying again."
+	p.Status = http.StatusTooManyRequests
+	s.renderLogin(w, r, p, next)
+}
+
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, p *dashPage) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if err := s.db.DeleteSession(r.Context(), c.Value); err != nil {
@@ -233,14 +248,6 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, p *dashPag
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: isHTTPS(r), MaxAge: -1})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// safeNext keeps a post-login redirect on this site: a local path, never "//host".
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/runs"
-	}
-	return next
 }
 
 func isHTTPS(r *http.Request) bool {
@@ -255,7 +262,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *
 	}
 	var buf bytes.Buffer
 	if err := pageTemplates.ExecuteTemplate(&buf, name, p); err != nil {
-		s.log.Error("dashboard template", "template", name, "path", r.URL.Path, "error", err)
+		s.log.Error("dashboard template", "template", name, "path", leadrun.Truncate(r.URL.Path, 512), "error", err)
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/ingest"
@@ -17,13 +18,22 @@ import (
 // CSV export (or ?mark=true) marks them exported.
 func (s *Server) handleTopLeads(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, _ := strconv.Atoi(q.Get("limit"))
+	limit, err := queryInt(q, "limit", 500, 1, 5000)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	mark, err := queryBool(q, "mark")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	if f := q.Get("format"); f != "" && f != "csv" && f != "json" {
 		s.Error(w, r, leadrun.Errorf(leadrun.EINVALID, "format must be json or csv"))
 		return
 	}
 	asCSV := q.Get("format") == "csv"
-	leads, err := s.db.TopLeads(r.Context(), r.PathValue("id"), limit, asCSV || q.Get("mark") == "true")
+	leads, err := s.db.TopLeads(r.Context(), r.PathValue("id"), limit, asCSV || mark)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -45,9 +55,20 @@ func writeTopLeadsCSV(w http.ResponseWriter, clientID string, leads []*leadrun.L
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"profile_url", "first_name", "last_name", "headline", "company", "score"})
 	for _, l := range leads {
-		cw.Write([]string{l.ProfileURL, l.FirstName, l.LastName, l.Headline, l.Company, strconv.FormatFloat(*l.Score, 'f', 2, 64)})
+		cw.Write([]string{csvCell(l.ExportURL()), csvCell(l.FirstName), csvCell(l.LastName), csvCell(l.Headline),
+			csvCell(l.Company), strconv.FormatFloat(*l.Score, 'f', 2, 64)})
 	}
 	cw.Flush()
+}
+
+// csvCell neutralises a cell a spreadsheet would run as a formula (OWASP "CSV injection"):
+// a value starting with =, +, -, @, a tab or a carriage return gets a leading single quote,
+// so it shows as text. The CSV writer quotes whatever else needs it.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // validIndexes maps the position of each accepted item back to its index in the request:
@@ -94,8 +115,15 @@ func (s *Server) handlePostIngest(w http.ResponseWriter, r *http.Request) {
 		failed = append(failed, ingest.ItemError{Index: original[u.Index], Reason: u.Reason})
 	}
 	sort.Slice(failed, func(i, j int) bool { return failed[i].Index < failed[j].Index })
+	repaired := []ingest.ItemNote{}
+	for i, p := range posts {
+		if len(p.Repairs) > 0 {
+			repaired = append(repaired, ingest.ItemNote{Index: original[i], Note: strings.Join(p.Repairs, "; ")})
+		}
+	}
 	writeJSON(w, http.StatusOK, struct {
 		sqldb.UpsertResult
-		Failed []ingest.ItemError `json:"failed"`
-	}{res, failed})
+		Failed   []ingest.ItemError `json:"failed"`
+		Repaired []ingest.ItemNote  `json:"repaired"`
+	}{res, failed, repaired})
 }

@@ -28,8 +28,9 @@ type Config struct {
 	AdminToken    string // Authorization: Bearer token of /api/v1
 	MaxBodyBytes  int64
 	Logger        *slog.Logger
-	AICalls       *AICalls // AI call latencies to serve on /metrics (optional)
-	SenderGuard   string   // Linked Helper sender guard: SenderGuardWarn ("" too), SenderGuardBlock or SenderGuardOff
+	AICalls       *AICalls         // AI call latencies to serve on /metrics (optional)
+	SenderGuard   string           // Linked Helper sender guard: SenderGuardWarn ("" too), SenderGuardBlock or SenderGuardOff
+	Now           func() time.Time // the clock of the login throttle (time.Now when nil)
 }
 
 // Server answers HTTP requests.
@@ -39,6 +40,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics http.Handler
+	logins  *loginThrottle
 }
 
 // NewServer builds a Server on a database and a runner.
@@ -52,11 +54,12 @@ func NewServer(db *sqldb.DB, r *runner.Runner, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db, cfg.AICalls)}, nil
+	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db, cfg.AICalls),
+		logins: newLoginThrottle(cfg.Now)}, nil
 }
 
 // Handler is the server's full handler, with request logging.
-func (s *Server) Handler() http.Handler { return s.logRequests(s.routes()) }
+func (s *Server) Handler() http.Handler { return s.logRequests(s.strictQuery(s.routes())) }
 
 // route is one line of the route table.
 type route struct {
@@ -104,6 +107,9 @@ func (s *Server) routes() *http.ServeMux {
 		if rt.admin {
 			h = s.admin(rt.handler)
 		}
+		if rt.method == http.MethodGet {
+			h = knownParams(rt.pattern, h)
+		}
 		mux.Handle(rt.method+" "+rt.pattern, h)
 	}
 	s.dashRoutes(mux)
@@ -118,6 +124,7 @@ var statusOf = map[string]int{
 	leadrun.ENOTFOUND:     http.StatusNotFound,
 	leadrun.ECONFLICT:     http.StatusConflict,
 	leadrun.EINTERNAL:     http.StatusInternalServerError,
+	leadrun.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 }
 
 // Error writes err as {"error": {"code", "message"}} with its status. Internal errors are
@@ -134,7 +141,7 @@ func (s *Server) describe(r *http.Request, err error) (int, string, string) {
 	}
 	code := leadrun.ErrorCode(err)
 	if code == leadrun.EINTERNAL {
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
+		s.log.Error("internal error", "method", r.Method, "path", leadrun.Truncate(r.URL.Path, 512), "error", err)
 	}
 	return statusOf[code], code, leadrun.ErrorMessage(err)
 }
@@ -198,7 +205,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+		s.log.Info("request", "method", r.Method, "path", leadrun.Truncate(r.URL.Path, 512), "status", rec.status,
 			"duration_ms", time.Since(start).Milliseconds())
 	})
 }

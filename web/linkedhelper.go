@@ -141,13 +141,18 @@ func (s *Server) upsertBatch(w http.ResponseWriter, r *http.Request, clientID st
 	writeBatchResult(w, res, batch)
 }
 
-// writeBatchResult answers {created, updated, failed} for a stored batch.
+// writeBatchResult answers {created, updated, failed, repaired} for a stored batch:
+// repaired lists the accepted items whose text was repaired (NUL, invalid UTF-8).
 func writeBatchResult(w http.ResponseWriter, res sqldb.UpsertResult, batch *ingest.LeadBatch) {
-	failed := batch.Errors
+	failed, repaired := batch.Errors, batch.Notes
 	if failed == nil {
 		failed = []ingest.ItemError{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"created": res.Created, "updated": res.Updated, "failed": failed})
+	if repaired == nil {
+		repaired = []ingest.ItemNote{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"created": res.Created, "updated": res.Updated, "failed": failed,
+		"repaired": repaired})
 }
 
 // handleIngestTokenRotate makes a new ingest token for a client and shows it once.

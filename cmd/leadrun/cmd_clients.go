@@ -347,5 +347,8 @@ func (c *LeadsImportCmd) Run(ctx context.Context, a *app) error {
 	for _, e := range batch.Errors {
 		fmt.Fprintf(a.out, "  item %d: %s\n", e.Index, e.Reason)
 	}
+	for _, n := range batch.Notes {
+		fmt.Fprintf(a.out, "  item %d repaired: %s\n", n.Index, n.Note)
+	}
 	return nil
 }

@@ -45,6 +45,12 @@ func (c *ServeCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	if err := checkSecretStrength("LEADRUN_WEBHOOK_SECRET", secret); err != nil {
+		return err
+	}
+	if err := checkSecretStrength("LEADRUN_ADMIN_TOKEN", token); err != nil {
+		return err
+	}
 	if secret == "" {
 		fmt.Fprintln(a.errOut, "leadrun serve: LEADRUN_WEBHOOK_SECRET is not set: the cron webhook answers 503.")
 	}
@@ -82,6 +88,20 @@ func (c *ServeCmd) Run(ctx context.Context, a *app) error {
 	defer cancel()
 	err = errors.Join(ignoreClosed(err), hs.Shutdown(sctx), r.Shutdown(sctx))
 	return err
+}
+
+// MinSecretLength is the shortest admin token or webhook secret serve accepts: a shorter
+// one could be guessed despite the login throttle.
+const MinSecretLength = 16
+
+// checkSecretStrength refuses a set secret shorter than MinSecretLength (unset is allowed:
+// its routes answer 503), saying how to make a good one. The secret itself is never shown.
+func checkSecretStrength(name, value string) error {
+	if value == "" || len(value) >= MinSecretLength {
+		return nil
+	}
+	return leadrun.Errorf(leadrun.EINVALID, "%s is %d characters long: use at least %d random characters, e.g. export %s=$(openssl rand -hex 32)",
+		name, len(value), MinSecretLength, name)
 }
 
 func ignoreClosed(err error) error {

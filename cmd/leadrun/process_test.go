@@ -224,7 +224,7 @@ func TestWorkerSIGTERMHandsOver(t *testing.T) {
 func TestServeProcess(t *testing.T) {
 	dbURL, db := mustSeed(t, sqldb.SQLite)
 	cmd := exec.Command(binary, "serve", "--db", dbURL, "--listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "LEADRUN_WEBHOOK_SECRET=cron-secret-1", "LEADRUN_ADMIN_TOKEN=admin-token-1")
+	cmd.Env = append(os.Environ(), "LEADRUN_WEBHOOK_SECRET=cron-secret-1-4f9a2c", "LEADRUN_ADMIN_TOKEN=admin-token-1-7b3e5d")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +257,7 @@ func TestServeProcess(t *testing.T) {
 	}
 	req, _ := http.NewRequest("POST", base+"/smart-resume-client-by-client", strings.NewReader(`{"stream": 1}`))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-webhook-secret", "cron-secret-1")
+	req.Header.Set("x-webhook-secret", "cron-secret-1-4f9a2c")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
