@@ -295,7 +295,8 @@ type Tx struct {
 	pool *sql.DB // the pool the transaction came from
 	Now  time.Time
 
-	unprepared []string // queries of tx.stmt not yet in db.stmts
+	unprepared []string             // queries of tx.stmt not yet in db.stmts
+	local      map[string]*sql.Stmt // statements of this transaction, by query
 }
 
 // InTx runs fn in a transaction, committing if it returns nil and rolling back otherwise.
@@ -326,18 +327,33 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
-// stmt returns a prepared statement for query bound to the transaction; the caller
-// closes it. Statements of the hot path are prepared once per pool and reused: a run
+// stmt returns a prepared statement for query bound to the transaction. Statements of the hot path are prepared once per pool and reused: a run
 // executes the same few for every chunk, and preparing one costs more than executing it
 // for a lead. The first time, the statement is prepared in the transaction only and
 // cached after it ends: a SQLite write pool has one connection, which the transaction
 // holds until then.
+//
+// Statements bound to a transaction are closed when it ends; the transaction also keeps
+// them for its own later calls (a plan runs the same statements for every client).
 func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s, ok := tx.db.stmts.Load(stmtKey{tx.pool, query}); ok {
-		return tx.StmtContext(ctx, s.(*sql.Stmt)), nil
+	if s := tx.local[query]; s != nil {
+		return s, nil
 	}
-	tx.unprepared = append(tx.unprepared, query)
-	return tx.PrepareContext(ctx, query)
+	var s *sql.Stmt
+	if shared, ok := tx.db.stmts.Load(stmtKey{tx.pool, query}); ok {
+		s = tx.StmtContext(ctx, shared.(*sql.Stmt))
+	} else {
+		var err error
+		if s, err = tx.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		tx.unprepared = append(tx.unprepared, query)
+	}
+	if tx.local == nil {
+		tx.local = map[string]*sql.Stmt{}
+	}
+	tx.local[query] = s
+	return s, nil
 }
 
 // prepare caches the statements a finished transaction used for the first time.

@@ -59,7 +59,6 @@ func (tx *Tx) OperationsDone(ctx context.Context, runID string, n int) (left int
 	if err != nil {
 		return 0, err
 	}
-	defer s.Close()
 	err = s.QueryRowContext(ctx, runID, n).Scan(&left)
 	return left, mapError(err, "run "+runID)
 }

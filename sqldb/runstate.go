@@ -54,7 +54,6 @@ func (tx *Tx) AddOperationCounts(ctx context.Context, k leadrun.OpKey, d OpDelta
 	if err != nil {
 		return false, err
 	}
-	defer counts.Close()
 	res, err := counts.ExecContext(ctx, k.RunID, k.ClientID, k.Kind, d.Examined, d.Scored, d.Skipped, d.Failed, d.Usage.PromptTokens,
 		d.Usage.CompletionTokens, d.Usage.CostMicros, tx.db.ts(tx.Now))
 	if ok, err := affectedOne(res, err); !ok || err != nil {
@@ -80,7 +79,6 @@ func (tx *Tx) addReasonCount(ctx context.Context, k leadrun.OpKey, kind, reason 
 	if err != nil {
 		return err
 	}
-	defer add.Close()
 	_, err = add.ExecContext(ctx, k.RunID, k.ClientID, k.Kind, kind, reason, n)
 	return err
 }

@@ -31,14 +31,12 @@ func (tx *Tx) ApplyLeadUpdates(ctx context.Context, clientID, runID string, maxA
 	if err != nil {
 		return nil, err
 	}
-	defer lead.Close()
 	assessment, err := tx.stmt(ctx, `INSERT INTO lead_assessments (lead_id, assessment, breakdown, ai_excluded,
 		exclude_details) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (lead_id) DO UPDATE SET assessment = excluded.assessment,
 		breakdown = excluded.breakdown, ai_excluded = excluded.ai_excluded, exclude_details = excluded.exclude_details`)
 	if err != nil {
 		return nil, err
 	}
-	defer assessment.Close()
 	var failure *sql.Stmt // prepared on the first failed lead: most chunks have none
 	defer func() {
 		if failure != nil {
