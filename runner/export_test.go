@@ -2,7 +2,7 @@ package runner
 
 import "context"
 
-// SetFailpoint makes the runner call f at its named steps ("plan", "operation", "chunk").
+// SetFailpoint makes the runner call f at its named steps ("plan", "operation", "chunk", "finish").
 func SetFailpoint(r *Runner, f func(ctx context.Context, step string) error) { r.failpoint = f }
 
 // Freeze stops the runner's heartbeats and reaper without stopping its jobs: to the other

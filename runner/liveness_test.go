@@ -156,6 +156,33 @@ func TestDeadWorkerMidOperation(t *testing.T) {
 	})
 }
 
+// A worker that dies after committing its last chunk but before finishing the operation:
+// the operation is abandoned, its work stays counted once, and the next run has nothing due.
+func TestDeadWorkerBetweenCommitAndFinish(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		mustFixture(t, db, 5, &leadrun.Client{ID: "A", Stream: 1})
+		dead := newRunner(t, db, &keywordScorer{}, liveCfg(1))
+		reached := blockAt(t, dead, "finish")
+		mustStart(t, dead)
+		run := trigger(t, dead, 1, leadrun.RunParams{})
+		mustReach(t, reached, "the operation's finish")
+		runner.Freeze(dead)
+
+		live := newRunner(t, db, &keywordScorer{}, liveCfg(4))
+		mustStart(t, live)
+		first := waitTerminal(t, db, run.ID, 2*time.Second+10*time.Second)
+		if first.Status != leadrun.RunAbandoned || first.Totals.LeadsExamined != 5 {
+			t.Fatalf("run %s (%s), %d examined; want abandoned with its 5 leads counted", first.Status,
+				first.StatusReason, first.Totals.LeadsExamined)
+		}
+		second := mustWait(t, live, trigger(t, live, 1, leadrun.RunParams{}).ID)
+		if second.Totals.LeadsExamined != 0 || second.Status != leadrun.RunCompleted {
+			t.Errorf("next run examined %d (%s); want nothing left", second.Totals.LeadsExamined, second.Status)
+		}
+		waitFor(t, func() bool { return countRunningJobs(t, db) == 0 })
+	})
+}
+
 // Rolling restarts: five workers in turn are stopped with SIGTERM's shutdown in the middle
 // of one run. Each hands its operation over (no attempt spent, no back-off); the run ends
 // completed, and its counts equal the leads table.

@@ -131,6 +131,9 @@ func (w *operationWorker) Work(ctx context.Context, job *river.Job[operationArgs
 	case err != nil:
 		ex.fail(err) // not a passing database failure: report it, do not loop
 	}
+	if err := r.at(ctx, "finish"); err != nil {
+		return err
+	}
 	return r.finishOperation(ctx, job, ex)
 }
 

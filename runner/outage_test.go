@@ -103,7 +103,8 @@ func openThrough(t *testing.T, dbURL string, extra map[string]string) (*sqldb.DB
 	return db, p
 }
 
-// A database outage longer than the stale limit — connections cut, new ones refused — is
+// Connection resets, then a database outage longer than the stale limit — connections cut,
+// new ones refused — are
 // waited out: the worker keeps its operation, nobody judges it dead for the outage, and
 // the run ends completed with every lead counted once.
 func TestDatabaseOutageIsWaitedOut(t *testing.T) {
@@ -125,7 +126,11 @@ func TestDatabaseOutageIsWaitedOut(t *testing.T) {
 		got, _ := direct.FindRunByID(context.Background(), run.ID)
 		return got.Totals.LeadsExamined >= 50
 	})
-	proxy.cut(5 * time.Second) // longer than the 2 s stale limit
+	for range 5 { // connection resets
+		proxy.cut(0)
+		time.Sleep(300 * time.Millisecond)
+	}
+	proxy.cut(5 * time.Second) // an outage longer than the 2 s stale limit
 	got := waitTerminal(t, direct, run.ID, 60*time.Second)
 	counts, _ := direct.CountLeadsByStatus(context.Background(), "A")
 	if got.Status != leadrun.RunCompleted || got.Totals.LeadsExamined != 300 || got.Totals.LeadsScored != counts[leadrun.StatusScored] {
