@@ -103,10 +103,9 @@ func openThrough(t *testing.T, dbURL string, extra map[string]string) (*sqldb.DB
 	return db, p
 }
 
-// Connection resets, then a database outage longer than the stale limit — connections cut,
-// new ones refused — are
-// waited out: the worker keeps its operation, nobody judges it dead for the outage, and
-// the run ends completed with every lead counted once.
+// Connection resets, then a database outage longer than the stale limit (connections cut,
+// new ones refused), are waited out: the worker keeps its operation, nobody judges it dead
+// for the outage, and the run ends completed with every lead counted once.
 func TestDatabaseOutageIsWaitedOut(t *testing.T) {
 	dbURL := sqldbtest.NewURL(t, sqldb.Postgres)
 	direct, err := sqldb.Open(context.Background(), dbURL, sqldb.Options{})
