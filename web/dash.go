@@ -2,16 +2,13 @@ package web
 
 import (
 	"bytes"
-	"crypto/rand"
 	"embed"
-	"encoding/base64"
 	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/leadrun/leadrun/sqldb"
@@ -37,6 +34,14 @@ const (
 	csrfHeader       = "X-CSRF-Token"
 	dashboardNoToken = "The dashboard is disabled: set LEADRUN_ADMIN_TOKEN (or LEADRUN_ADMIN_TOKEN_FILE) and restart leadrun serve."
 )
+
+// notices are the one-line messages a redirect may ask a page to show (by code, so no
+// user-supplied text is ever echoed).
+var notices = map[string]string{
+	"started":   "Run started. This page follows it live.",
+	"cancelled": "Run cancelled. Finished chunks stay committed; the next run resumes the rest.",
+	"rubric":    "Rubric saved. The next run scores with it.",
+}
 
 var pageTemplates = template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))
 
@@ -148,103 +153,6 @@ func (s *Server) session(r *http.Request) (*sqldb.Session, error) {
 		return nil, nil
 	}
 	return s.db.FindSession(r.Context(), c.Value)
-}
-
-// loginData is the login form's state.
-type loginData struct {
-	Next      string
-	LoginCSRF string
-}
-
-// loginPage starts a login answer; without an admin token it answers 503 itself and
-// returns nil.
-func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) *dashPage {
-	securityHeaders(w.Header())
-	p := &dashPage{Title: "Log in"}
-	if s.cfg.AdminToken == "" {
-		p.Error, p.Status = dashboardNoToken, http.StatusServiceUnavailable
-		s.render(w, r, "login", p)
-		return nil
-	}
-	return p
-}
-
-func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
-	p := s.loginPage(w, r)
-	if p == nil {
-		return
-	}
-	if sess, _ := s.session(r); sess != nil {
-		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
-		return
-	}
-	s.renderLogin(w, r, p, r.URL.Query().Get("next"))
-}
-
-// renderLogin shows the login form with a fresh login CSRF token (a double-submit cookie:
-// the form's hidden field must equal the cookie, which another site cannot read or set).
-func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, p *dashPage, next string) {
-	raw := make([]byte, 24)
-	_, _ = rand.Read(raw)
-	token := base64.RawURLEncoding.EncodeToString(raw)
-	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HttpOnly: true,
-		Secure: isHTTPS(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
-	p.Data = loginData{Next: safeNext(next), LoginCSRF: token}
-	s.render(w, r, "login", p)
-}
-
-func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	p := s.loginPage(w, r)
-	if p == nil {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	next := r.PostFormValue("next")
-	cookie, err := r.Cookie(loginCSRFCookie)
-	if err != nil || !secretMatches(r.PostFormValue(csrfField), cookie.Value) {
-		p.Error, p.Status = "The login form expired. Please try again.", http.StatusForbidden
-		s.renderLogin(w, r, p, next)
-		return
-	}
-	if !secretMatches(r.PostFormValue("token"), s.cfg.AdminToken) {
-		s.log.Warn("dashboard login refused", "remote", r.RemoteAddr)
-		time.Sleep(250 * time.Millisecond) // slows guessing; the token's entropy does the rest
-		p.Error, p.Status = "Wrong admin token.", http.StatusUnauthorized
-		s.renderLogin(w, r, p, next)
-		return
-	}
-	sess, err := s.db.CreateSession(r.Context(), sessionTTL)
-	if err != nil {
-		s.dashError(w, r, p, err)
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sess.Cookie, Path: "/", HttpOnly: true,
-		Secure: isHTTPS(r), SameSite: http.SameSiteLaxMode, Expires: sess.ExpiresAt})
-	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/login", MaxAge: -1})
-	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
-}
-
-func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, p *dashPage) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := s.db.DeleteSession(r.Context(), c.Value); err != nil {
-			s.dashError(w, r, p, err)
-			return
-		}
-	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: isHTTPS(r), MaxAge: -1})
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// safeNext keeps a post-login redirect on this site: a local path, never "//host".
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/runs"
-	}
-	return next
-}
-
-func isHTTPS(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 // render executes a page template into a buffer first, so a template error never sends
