@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/sqldb"
 )
 
@@ -110,12 +111,12 @@ func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, p *dashPag
 			return
 		}
 		sess, err := s.session(r)
-		if err != nil {
-			s.dashError(w, r, &dashPage{}, err)
+		if leadrun.ErrorCode(err) == leadrun.ENOTFOUND {
+			s.refuse(w, r)
 			return
 		}
-		if sess == nil {
-			s.refuse(w, r)
+		if err != nil {
+			s.dashError(w, r, &dashPage{}, err)
 			return
 		}
 		p := &dashPage{CSRF: sess.CSRFToken, Now: time.Now().UTC()}
@@ -147,12 +148,14 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, "login", &dashPage{Title: "Log in", Error: "Your session has ended: log in again.", Status: http.StatusUnauthorized})
 }
 
+// session finds the request's live session; ENOTFOUND when it has none (no cookie, or
+// an unknown, logged-out or expired one).
 func (s *Server) session(r *http.Request) (*sqldb.Session, error) {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return nil, nil
+	var cookie string
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		cookie = c.Value
 	}
-	return s.db.FindSession(r.Context(), c.Value)
+	return s.db.FindSession(r.Context(), cookie)
 }
 
 // render executes a page template into a buffer first, so a template error never sends
