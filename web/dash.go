@@ -119,7 +119,7 @@ func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, p *dashPag
 			s.dashError(w, r, &dashPage{}, err)
 			return
 		}
-		p := &dashPage{CSRF: sess.CSRFToken, Now: time.Now().UTC()}
+		p := &dashPage{CSRF: sess.CSRFToken, Now: s.now()}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 			got := r.Header.Get(csrfHeader)
@@ -162,7 +162,7 @@ func (s *Server) session(r *http.Request) (*sqldb.Session, error) {
 // half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *dashPage) {
 	if p.Now.IsZero() {
-		p.Now = time.Now().UTC()
+		p.Now = s.now()
 	}
 	var buf bytes.Buffer
 	if err := pageTemplates.ExecuteTemplate(&buf, name, p); err != nil {

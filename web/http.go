@@ -30,6 +30,9 @@ type Config struct {
 	Logger        *slog.Logger
 	AICalls       *AICalls // AI call latencies to serve on /metrics (optional)
 	SenderGuard   string   // Linked Helper sender guard: SenderGuardWarn ("" too), SenderGuardBlock or SenderGuardOff
+	// Now is the clock pages and views read (durations, "ago", charts); the database's
+	// clock when nil, so a test that sets one clock sets both.
+	Now func() time.Time
 }
 
 // Server answers HTTP requests.
@@ -53,6 +56,14 @@ func NewServer(db *sqldb.DB, r *runner.Runner, cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
 	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db, cfg.AICalls)}, nil
+}
+
+// now reads the server's one clock, in UTC.
+func (s *Server) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now().UTC()
+	}
+	return s.db.Now().UTC()
 }
 
 // Handler is the server's full handler, with request logging.

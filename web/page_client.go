@@ -14,6 +14,7 @@ import (
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/ingest"
+	"github.com/leadrun/leadrun/report"
 )
 
 // clientPageData is a client's page.
@@ -22,7 +23,7 @@ type clientPageData struct {
 	Rubric      *leadrun.Rubric
 	RubricText  string
 	RubricError string
-	Runs        []RunView
+	Runs        []report.RunView
 	TopLeads    []*leadrun.Lead
 	Leads       []*leadrun.Lead
 	LeadStatus  string
@@ -37,7 +38,7 @@ var allScoringStatuses = []leadrun.ScoringStatus{leadrun.StatusToBeScored, leadr
 const leadsPageSize = 50
 
 func (s *Server) loadClientPage(ctx context.Context, r *http.Request, id string) (*clientPageData, error) {
-	now := time.Now().UTC()
+	now := s.now()
 	health, err := s.db.FindClientHealth(ctx, id, now)
 	if err != nil {
 		return nil, err
@@ -67,7 +68,7 @@ func (s *Server) loadClientPage(ctx context.Context, r *http.Request, id string)
 		return nil, err
 	}
 	for _, run := range runs {
-		d.Runs = append(d.Runs, NewRunView(run))
+		d.Runs = append(d.Runs, report.NewRunView(run, s.now()))
 	}
 	if d.TopLeads, err = s.db.TopLeads(ctx, id, 25, false); err != nil {
 		return nil, err

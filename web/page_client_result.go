@@ -6,11 +6,12 @@ import (
 	"net/http"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/report"
 )
 
 // clientResultData is one client's result in a run.
 type clientResultData struct {
-	Run    RunView
+	Run    report.RunView
 	Row    clientRow
 	Ops    []*leadrun.Operation
 	Errors []reasonGroup

@@ -59,7 +59,7 @@ func tokenChart(clientID string, days []sqldb.DayTokens, since time.Time, n, w, 
 
 func (s *Server) handleClientsPage(w http.ResponseWriter, r *http.Request, p *dashPage) {
 	ctx := r.Context()
-	now := time.Now().UTC()
+	now := s.now()
 	health, err := s.db.FindClientHealth(ctx, "", now)
 	if err != nil {
 		s.dashError(w, r, p, err)

@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/report"
 	"github.com/leadrun/leadrun/sqldb"
 )
 
 // runPageData is a run's detail page.
 type runPageData struct {
-	Detail    RunDetailView
+	Detail    report.RunDetailView
 	Active    bool
 	Clients   []clientRow
 	Errors    []reasonGroup
@@ -25,7 +26,7 @@ type runPageData struct {
 }
 
 type clientRow struct {
-	ClientResultView
+	report.ClientResultView
 	Lead, Post *leadrun.Operation
 	Due        int64 // leads due when the run was planned (0 when unknown)
 	Duration   string
@@ -52,7 +53,8 @@ const affectedLeadsShown = 20
 // loadRunPage reads a run's page; with onlyClient set, only that client's result, skips,
 // failures and events.
 func (s *Server) loadRunPage(ctx context.Context, id, onlyClient string) (*runPageData, error) {
-	detail, err := LoadRunDetail(ctx, s.db, id)
+	now := s.now()
+	detail, err := report.LoadRunDetail(ctx, s.db, id, now)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +100,7 @@ func (s *Server) loadRunPage(ctx context.Context, id, onlyClient string) (*runPa
 		case start != nil && end != nil && finished:
 			row.Duration = fmtDuration(end.Sub(*start))
 		case start != nil && !finished:
-			row.Duration = fmtDuration(time.Since(*start).Truncate(100*time.Millisecond)) + " so far"
+			row.Duration = fmtDuration(now.Sub(*start).Truncate(100*time.Millisecond)) + " so far"
 		}
 		d.Clients = append(d.Clients, row)
 	}
@@ -124,12 +126,12 @@ func (s *Server) loadRunPage(ctx context.Context, id, onlyClient string) (*runPa
 		}
 	}
 	if hb := detail.Run.HeartbeatAt; hb != nil && d.Active {
-		d.Heartbeat = ago(hb, time.Now())
+		d.Heartbeat = ago(hb, now)
 	}
 	return d, nil
 }
 
-func addReasons(groups map[string]*reasonGroup, cr ClientResultView, by map[string]int64, failed bool) {
+func addReasons(groups map[string]*reasonGroup, cr report.ClientResultView, by map[string]int64, failed bool) {
 	for reason, n := range by {
 		key := fmt.Sprintf("%t/%s", failed, reason)
 		g := groups[key]

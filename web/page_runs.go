@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/report"
 )
 
 // runsPageSize is how many runs a page of the runs list shows.
@@ -29,10 +30,10 @@ type runsPageData struct {
 	Filter    runsFilter
 	Streams   []int
 	Statuses  []leadrun.RunStatus
-	Runs      []RunView
+	Runs      []report.RunView
 	NextQuery string // the query of the next (older) page; empty on the last page
 	Charts    []streamCharts
-	Active    []RunView // the active run of each stream
+	Active    []report.RunView // the active run of each stream
 	Busy      *leadrun.StreamBusyError
 }
 
@@ -115,7 +116,7 @@ func (s *Server) renderRuns(w http.ResponseWriter, r *http.Request, p *dashPage,
 		return
 	}
 	for _, run := range runs {
-		data.Runs = append(data.Runs, NewRunView(run))
+		data.Runs = append(data.Runs, report.NewRunView(run, s.now()))
 	}
 	if len(runs) == f.Limit {
 		q := r.URL.Query()
@@ -132,7 +133,7 @@ func (s *Server) renderRuns(w http.ResponseWriter, r *http.Request, p *dashPage,
 			s.dashError(w, r, p, err)
 			return
 		}
-		data.Charts = append(data.Charts, runCharts(stream, recent))
+		data.Charts = append(data.Charts, runCharts(stream, recent, p.Now))
 	}
 	if data.Active, err = s.activeRuns(ctx); err != nil {
 		s.dashError(w, r, p, err)
@@ -143,8 +144,8 @@ func (s *Server) renderRuns(w http.ResponseWriter, r *http.Request, p *dashPage,
 }
 
 // activeRuns are the queued and running runs, newest first (one per stream at most).
-func (s *Server) activeRuns(ctx context.Context) ([]RunView, error) {
-	var out []RunView
+func (s *Server) activeRuns(ctx context.Context) ([]report.RunView, error) {
+	var out []report.RunView
 	for _, st := range []leadrun.RunStatus{leadrun.RunRunning, leadrun.RunQueued} {
 		status := st
 		runs, err := s.db.FindRuns(ctx, leadrun.RunFilter{Status: &status, Limit: 50})
@@ -152,7 +153,7 @@ func (s *Server) activeRuns(ctx context.Context) ([]RunView, error) {
 			return nil, err
 		}
 		for _, run := range runs {
-			out = append(out, NewRunView(run))
+			out = append(out, report.NewRunView(run, s.now()))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
@@ -171,8 +172,9 @@ func (s *Server) handleActiveRuns(w http.ResponseWriter, r *http.Request, p *das
 	s.render(w, r, "active_runs", p)
 }
 
-// runCharts draws a stream's recent runs (newest first in runs), oldest on the left.
-func runCharts(stream int, runs []*leadrun.Run) streamCharts {
+// runCharts draws a stream's recent runs (newest first in runs), oldest on the left;
+// now is what an unfinished run's duration is measured to.
+func runCharts(stream int, runs []*leadrun.Run, now time.Time) streamCharts {
 	var leads, durations []chartSlot
 	for i := len(runs) - 1; i >= 0; i-- {
 		run := runs[i]
@@ -181,7 +183,7 @@ func runCharts(stream int, runs []*leadrun.Run) streamCharts {
 		leads = append(leads, chartSlot{Label: label, Values: []float64{float64(t.LeadsScored), float64(t.LeadsFailed)},
 			Title: fmt.Sprintf("%s: %s scored, %s failed", run.ID, fmtInt(t.LeadsScored), fmtInt(t.LeadsFailed))})
 		if run.FinishedAt != nil {
-			d := run.Duration(time.Now())
+			d := run.Duration(now)
 			durations = append(durations, chartSlot{Label: label, Values: []float64{d.Seconds()},
 				Title: fmt.Sprintf("%s: %s (%s)", run.ID, fmtDuration(d), run.Status)})
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/report"
 )
 
 // triggerBody is the body of the cron webhook and of POST /api/v1/runs, field names as
@@ -78,7 +79,7 @@ func (s *Server) handleRunCreate(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, NewRunView(run))
+	writeJSON(w, http.StatusAccepted, report.NewRunView(run, s.now()))
 }
 
 // handleRunList lists runs newest first: filters stream, status, client, since, until
@@ -102,11 +103,11 @@ func (s *Server) handleRunList(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out := struct {
-		Runs       []RunView `json:"runs"`
-		NextCursor string    `json:"next_cursor,omitempty"`
-	}{Runs: make([]RunView, len(runs))}
+		Runs       []report.RunView `json:"runs"`
+		NextCursor string           `json:"next_cursor,omitempty"`
+	}{Runs: make([]report.RunView, len(runs))}
 	for i, run := range runs {
-		out.Runs[i] = NewRunView(run)
+		out.Runs[i] = report.NewRunView(run, s.now())
 	}
 	if len(runs) == f.Limit {
 		out.NextCursor = runs[len(runs)-1].ID
@@ -157,7 +158,7 @@ func runFilter(r *http.Request) (leadrun.RunFilter, error) {
 
 // handleRunView shows a run with its client results and progress log.
 func (s *Server) handleRunView(w http.ResponseWriter, r *http.Request) {
-	detail, err := LoadRunDetail(r.Context(), s.db, r.PathValue("id"))
+	detail, err := report.LoadRunDetail(r.Context(), s.db, r.PathValue("id"), s.now())
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -198,5 +199,5 @@ func (s *Server) handleRunCancel(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, NewRunView(run))
+	writeJSON(w, http.StatusOK, report.NewRunView(run, s.now()))
 }
