@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -43,6 +42,9 @@ var notices = map[string]string{
 	"cancelled": "Run cancelled. Finished chunks stay committed; the next run resumes the rest.",
 	"rubric":    "Rubric saved. The next run scores with it.",
 }
+
+// errDashboardOff is the answer of every dashboard page while no admin token is set.
+func errDashboardOff() error { return leadrun.Errorf(codeUnavailable, dashboardNoToken) }
 
 var pageTemplates = template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))
 
@@ -107,7 +109,9 @@ func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, p *dashPag
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		securityHeaders(w.Header())
 		if s.cfg.AdminToken == "" {
-			s.render(w, r, "login", &dashPage{Title: "Log in", Error: dashboardNoToken, Status: http.StatusServiceUnavailable})
+			p := &dashPage{Title: "Log in"}
+			s.failPage(r, p, errDashboardOff())
+			s.render(w, r, "login", p)
 			return
 		}
 		sess, err := s.session(r)
@@ -127,8 +131,9 @@ func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, p *dashPag
 				got = r.PostFormValue(csrfField)
 			}
 			if !secretMatches(got, sess.CSRFToken) {
-				p.Title, p.Status = "Refused", http.StatusForbidden
-				p.Error = "This form is out of date or did not come from this dashboard (missing or wrong CSRF token). Reload the page and try again."
+				p.Title = "Refused"
+				s.failPage(r, p, leadrun.Errorf(leadrun.EFORBIDDEN, "This form is out of date or did not come from this dashboard "+
+					"(missing or wrong CSRF token). Reload the page and try again."))
 				s.render(w, r, "error", p)
 				return
 			}
@@ -145,7 +150,9 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("HX-Redirect", "/login")
-	s.render(w, r, "login", &dashPage{Title: "Log in", Error: "Your session has ended: log in again.", Status: http.StatusUnauthorized})
+	p := &dashPage{Title: "Log in"}
+	s.failPage(r, p, leadrun.Errorf(leadrun.EUNAUTHORIZED, "Your session has ended: log in again."))
+	s.render(w, r, "login", p)
 }
 
 // session finds the request's live session; ENOTFOUND when it has none (no cookie, or
@@ -166,8 +173,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *
 	}
 	var buf bytes.Buffer
 	if err := pageTemplates.ExecuteTemplate(&buf, name, p); err != nil {
-		s.log.Error("dashboard template", "template", name, "path", r.URL.Path, "error", err)
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		s.internalError(w, r, "dashboard template "+name, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -177,16 +183,4 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *
 	}
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
-}
-
-// dashError shows an error page: not found and invalid input say what was wrong;
-// internal errors are logged and shown as "Internal error.".
-func (s *Server) dashError(w http.ResponseWriter, r *http.Request, p *dashPage, err error) {
-	var tooLarge *http.MaxBytesError
-	status, _, msg := s.describe(r, err)
-	if errors.As(err, &tooLarge) {
-		status, msg = http.StatusRequestEntityTooLarge, "The form was too large."
-	}
-	p.Title, p.Status, p.Error, p.Data = http.StatusText(status), status, msg, nil
-	s.render(w, r, "error", p)
 }

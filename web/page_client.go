@@ -68,7 +68,7 @@ func (s *Server) loadClientPage(ctx context.Context, r *http.Request, id string)
 		return nil, err
 	}
 	for _, run := range runs {
-		d.Runs = append(d.Runs, report.NewRunView(run, s.now()))
+		d.Runs = append(d.Runs, report.NewRunView(run, now))
 	}
 	if d.TopLeads, err = s.db.TopLeads(ctx, id, 25, false); err != nil {
 		return nil, err
@@ -137,8 +137,8 @@ func (s *Server) handleRubricForm(w http.ResponseWriter, r *http.Request, p *das
 		return
 	}
 	d.RubricText, d.RubricError = text, leadrun.ErrorMessage(err)
-	p.Title, p.Nav, p.Data, p.Status = d.Health.Client.Name, "clients", d, http.StatusUnprocessableEntity
-	p.Error = "The rubric was not saved: fix the error below."
+	p.Title, p.Nav, p.Data = d.Health.Client.Name, "clients", d
+	s.failPage(r, p, leadrun.Errorf(codeUnprocessable, "The rubric was not saved: fix the error below."))
 	s.render(w, r, "client", p)
 }
 

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/leadrun/leadrun"
 )
 
 // loginData is the login form's state.
@@ -22,7 +24,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) *dashPage {
 	securityHeaders(w.Header())
 	p := &dashPage{Title: "Log in"}
 	if s.cfg.AdminToken == "" {
-		p.Error, p.Status = dashboardNoToken, http.StatusServiceUnavailable
+		s.failPage(r, p, errDashboardOff())
 		s.render(w, r, "login", p)
 		return nil
 	}
@@ -62,14 +64,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	next := r.PostFormValue("next")
 	cookie, err := r.Cookie(loginCSRFCookie)
 	if err != nil || !secretMatches(r.PostFormValue(csrfField), cookie.Value) {
-		p.Error, p.Status = "The login form expired. Please try again.", http.StatusForbidden
+		s.failPage(r, p, leadrun.Errorf(leadrun.EFORBIDDEN, "The login form expired. Please try again."))
 		s.renderLogin(w, r, p, next)
 		return
 	}
 	if !secretMatches(r.PostFormValue("token"), s.cfg.AdminToken) {
 		s.log.Warn("dashboard login refused", "remote", r.RemoteAddr)
 		time.Sleep(250 * time.Millisecond) // slows guessing; the token's entropy does the rest
-		p.Error, p.Status = "Wrong admin token.", http.StatusUnauthorized
+		s.failPage(r, p, leadrun.Errorf(leadrun.EUNAUTHORIZED, "Wrong admin token."))
 		s.renderLogin(w, r, p, next)
 		return
 	}

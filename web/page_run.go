@@ -200,7 +200,8 @@ func (s *Server) handleRunCancelForm(w http.ResponseWriter, r *http.Request, p *
 			s.dashError(w, r, p, lerr)
 			return
 		}
-		p.Title, p.Nav, p.Data, p.Status, p.Error = id, "runs", d, http.StatusConflict, leadrun.ErrorMessage(err)
+		p.Title, p.Nav, p.Data = id, "runs", d
+		s.failPage(r, p, err)
 		s.render(w, r, "run", p)
 		return
 	}

@@ -95,15 +95,21 @@ func (s *Server) renderRuns(w http.ResponseWriter, r *http.Request, p *dashPage,
 	data := &runsPageData{Filter: in, Statuses: allRunStatuses, Busy: busy}
 	p.Title, p.Nav, p.Data = "Runs", "runs", data
 	if busy != nil {
-		p.Status = http.StatusConflict
+		p.Status, _, _ = s.describe(r, busy)
 	}
 	if err != nil {
-		p.Error, p.Status = leadrun.ErrorMessage(err), http.StatusBadRequest
+		s.failPage(r, p, err)
 		f = leadrun.RunFilter{Limit: runsPageSize}
 	}
 	if f.BeforeID != nil {
-		if _, err := s.db.FindRunByID(ctx, *f.BeforeID); err != nil {
-			p.Error, p.Status, f.BeforeID = "That page of runs no longer exists; showing the newest.", http.StatusBadRequest, nil
+		_, err := s.db.FindRunByID(ctx, *f.BeforeID)
+		switch {
+		case leadrun.ErrorCode(err) == leadrun.ENOTFOUND:
+			s.failPage(r, p, leadrun.Errorf(leadrun.EINVALID, "That page of runs no longer exists; showing the newest."))
+			f.BeforeID = nil
+		case err != nil:
+			s.dashError(w, r, p, err)
+			return
 		}
 	}
 	if data.Streams, err = s.db.Streams(ctx); err != nil {
@@ -116,7 +122,7 @@ func (s *Server) renderRuns(w http.ResponseWriter, r *http.Request, p *dashPage,
 		return
 	}
 	for _, run := range runs {
-		data.Runs = append(data.Runs, report.NewRunView(run, s.now()))
+		data.Runs = append(data.Runs, report.NewRunView(run, p.Now))
 	}
 	if len(runs) == f.Limit {
 		q := r.URL.Query()
@@ -200,14 +206,14 @@ func runCharts(stream int, runs []*leadrun.Run, now time.Time) streamCharts {
 func (s *Server) handleRunsTrigger(w http.ResponseWriter, r *http.Request, p *dashPage) {
 	stream, err := strconv.Atoi(r.PostFormValue("stream"))
 	if err != nil || stream < 1 {
-		p.Error, p.Status = "Choose a stream to start a run for.", http.StatusBadRequest
+		s.failPage(r, p, leadrun.Errorf(leadrun.EINVALID, "Choose a stream to start a run for."))
 		s.renderRuns(w, r, p, nil)
 		return
 	}
 	limit := 0
 	if v := strings.TrimSpace(r.PostFormValue("lead_limit")); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 0 {
-			p.Error, p.Status = "The lead limit must be a whole number, 0 or more.", http.StatusBadRequest
+			s.failPage(r, p, leadrun.Errorf(leadrun.EINVALID, "The lead limit must be a whole number, 0 or more."))
 			s.renderRuns(w, r, p, nil)
 			return
 		}
@@ -219,7 +225,7 @@ func (s *Server) handleRunsTrigger(w http.ResponseWriter, r *http.Request, p *da
 	case errors.As(err, &busy):
 		s.renderRuns(w, r, p, busy)
 	case err != nil && leadrun.ErrorCode(err) != leadrun.EINTERNAL:
-		p.Error, p.Status = leadrun.ErrorMessage(err), http.StatusBadRequest
+		s.failPage(r, p, err)
 		s.renderRuns(w, r, p, nil)
 	case err != nil:
 		s.dashError(w, r, p, err)

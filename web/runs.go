@@ -32,29 +32,27 @@ func (b triggerBody) request(trigger leadrun.Trigger, by string) leadrun.Trigger
 // keep the original's plain shapes: 202 with the run, 401, 409 naming the active run, 400.
 func (s *Server) handleWebhookTrigger(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.WebhookSecret == "" {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{
-			"error": "the webhook is disabled: set LEADRUN_WEBHOOK_SECRET (or LEADRUN_WEBHOOK_SECRET_FILE)"})
+		s.plainError(w, r, leadrun.Errorf(codeUnavailable, "the webhook is disabled: set LEADRUN_WEBHOOK_SECRET (or LEADRUN_WEBHOOK_SECRET_FILE)"))
 		return
 	}
 	if !secretMatches(r.Header.Get("x-webhook-secret"), s.cfg.WebhookSecret) {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong x-webhook-secret header"})
+		s.plainError(w, r, leadrun.Errorf(leadrun.EUNAUTHORIZED, "missing or wrong x-webhook-secret header"))
 		return
 	}
 	var body triggerBody
 	if err := s.decodeStrict(w, r, &body); err != nil {
-		status, _, msg := s.describe(r, err)
-		writeJSON(w, status, map[string]string{"error": msg})
+		s.plainError(w, r, err)
 		return
 	}
 	run, err := s.runner.Trigger(r.Context(), body.request(leadrun.TriggerWebhook, "cron webhook"))
 	var busy *leadrun.StreamBusyError
 	switch {
 	case errors.As(err, &busy):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": busy.Error(), "running_run_id": busy.RunID,
+		status, _, _ := s.describe(r, busy)
+		writeJSON(w, status, map[string]string{"error": busy.Error(), "running_run_id": busy.RunID,
 			"started_at": busy.StartedAt.UTC().Format(time.RFC3339)})
 	case err != nil:
-		status, _, msg := s.describe(r, err)
-		writeJSON(w, status, map[string]string{"error": msg})
+		s.plainError(w, r, err)
 	default:
 		writeJSON(w, http.StatusAccepted, map[string]string{"run_id": run.ID, "status": string(run.Status),
 			"status_url": "/api/v1/runs/" + run.ID})
@@ -71,7 +69,8 @@ func (s *Server) handleRunCreate(w http.ResponseWriter, r *http.Request) {
 	run, err := s.runner.Trigger(r.Context(), body.request(leadrun.TriggerAPI, "api"))
 	var busy *leadrun.StreamBusyError
 	if errors.As(err, &busy) {
-		writeJSON(w, http.StatusConflict, map[string]any{"error": map[string]string{"code": leadrun.ECONFLICT,
+		status, code, _ := s.describe(r, busy)
+		writeJSON(w, status, map[string]any{"error": map[string]string{"code": code,
 			"message": busy.Error()}, "running_run_id": busy.RunID, "started_at": busy.StartedAt.UTC().Format(time.RFC3339)})
 		return
 	}
