@@ -22,13 +22,10 @@ type clientHealthRow struct {
 	Tokens     chart // tokens per day, last 14 days
 }
 
-const quietAfter = 72 * time.Hour
-
 func healthRow(h *sqldb.ClientHealth, now time.Time, days []sqldb.DayTokens, since time.Time, n int) clientHealthRow {
 	row := clientHealthRow{ClientHealth: h}
 	c := h.Client
-	row.Quiet = c.Status == leadrun.ClientActive && now.Sub(c.CreatedAt) > quietAfter &&
-		(h.LastScoredAt == nil || now.Sub(*h.LastScoredAt) > quietAfter)
+	row.Quiet = c.QuietSince(now.Add(-leadrun.QuietAfter), h.LastScoredAt)
 	if h.LastResult != nil {
 		row.LastStatus = h.LastResult.Status()
 	}
