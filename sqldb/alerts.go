@@ -3,6 +3,8 @@ package sqldb
 import (
 	"context"
 	"time"
+
+	"github.com/leadrun/leadrun"
 )
 
 // QuietClient is an active client with no lead scored since a point in time.
@@ -11,20 +13,50 @@ type QuietClient struct {
 	LastScored *time.Time // nil when it never had a lead scored
 }
 
-// QuietClients returns the active clients, older than since, with no lead scored since then.
+// QuietClients returns the clients quiet since a point in time, by the domain's rule
+// (leadrun.Client.QuietSince), ordered by ID.
 func (db *DB) QuietClients(ctx context.Context, since time.Time) ([]QuietClient, error) {
-	return collect(ctx, db.db, func(s scanner) (QuietClient, error) {
-		var q QuietClient
-		var last any
-		if err := s.Scan(&q.ClientID, &last); err != nil {
-			return q, err
+	clients, err := findClients(ctx, db.db, leadrun.ClientFilter{})
+	if err != nil {
+		return nil, err
+	}
+	last, err := db.lastScoredLeads(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []QuietClient
+	for _, c := range clients {
+		if c.QuietSince(since, last[c.ID]) {
+			out = append(out, QuietClient{ClientID: c.ID, LastScored: last[c.ID]})
 		}
-		q.LastScored = parseMaybeTime(last)
-		return q, nil
-	}, `SELECT c.id, (SELECT MAX(l.scored_at) FROM leads l WHERE l.client_id = c.id) FROM clients c
-		WHERE c.status = 'active' AND c.created_at < $1 AND NOT EXISTS (
-			SELECT 1 FROM leads l WHERE l.client_id = c.id AND l.scored_at >= $1)
-		ORDER BY c.id`, db.ts(since))
+	}
+	return out, nil
+}
+
+// lastScoredLeads maps each client to when a lead of it was last scored (absent when
+// none ever was).
+func (db *DB) lastScoredLeads(ctx context.Context) (map[string]*time.Time, error) {
+	type last struct {
+		clientID string
+		at       *time.Time
+	}
+	rows, err := collect(ctx, db.db, func(s scanner) (last, error) {
+		var l last
+		var at any
+		err := s.Scan(&l.clientID, &at)
+		l.at = parseMaybeTime(at)
+		return l, err
+	}, `SELECT c.id, (SELECT MAX(l.scored_at) FROM leads l WHERE l.client_id = c.id) FROM clients c`)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*time.Time, len(rows))
+	for _, l := range rows {
+		if l.at != nil {
+			out[l.clientID] = l.at
+		}
+	}
+	return out, nil
 }
 
 // parseMaybeTime reads an aggregate time, which SQLite returns as text.

@@ -143,8 +143,10 @@ func TestAffectedLeadsAndSessions(t *testing.T) {
 		if err != nil || found == nil || found.CSRFToken != s.CSRFToken {
 			t.Fatalf("session: %+v %v", found, err)
 		}
-		if other, _ := db.FindSession(ctx, s.Cookie+"x"); other != nil {
-			t.Fatal("a wrong cookie found a session")
+		for _, cookie := range []string{s.Cookie + "x", ""} {
+			if other, err := db.FindSession(ctx, cookie); other != nil || leadrun.ErrorCode(err) != leadrun.ENOTFOUND {
+				t.Fatalf("cookie %q found %+v, %v; want ENOTFOUND", cookie, other, err)
+			}
 		}
 		var stored string
 		if err := db.SQL().QueryRowContext(ctx, `SELECT id_hash FROM dashboard_sessions`).Scan(&stored); err != nil || stored == s.Cookie {
@@ -153,15 +155,15 @@ func TestAffectedLeadsAndSessions(t *testing.T) {
 		if err := db.DeleteSession(ctx, s.Cookie); err != nil {
 			t.Fatal(err)
 		}
-		if gone, _ := db.FindSession(ctx, s.Cookie); gone != nil {
-			t.Fatal("a deleted session is still found")
+		if gone, err := db.FindSession(ctx, s.Cookie); gone != nil || leadrun.ErrorCode(err) != leadrun.ENOTFOUND {
+			t.Fatalf("a deleted session: %+v, %v; want ENOTFOUND", gone, err)
 		}
 		expired, err := db.CreateSession(ctx, -time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if old, _ := db.FindSession(ctx, expired.Cookie); old != nil {
-			t.Fatal("an expired session is still found")
+		if old, err := db.FindSession(ctx, expired.Cookie); old != nil || leadrun.ErrorCode(err) != leadrun.ENOTFOUND {
+			t.Fatalf("an expired session: %+v, %v; want ENOTFOUND", old, err)
 		}
 	})
 }

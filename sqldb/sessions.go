@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"time"
+
+	"github.com/leadrun/leadrun"
 )
 
 // Session is a dashboard session: its cookie value (shown once, stored hashed) and the
@@ -51,19 +53,19 @@ func (db *DB) CreateSession(ctx context.Context, ttl time.Duration) (*Session, e
 	return s, nil
 }
 
-// FindSession returns the live session a cookie belongs to, or nil when there is none
-// (unknown, logged out or expired). The lookup is by the cookie's SHA-256, so comparing
-// it leaks nothing about stored values.
+// FindSession returns the live session a cookie belongs to, or ENOTFOUND when there is
+// none (unknown, logged out or expired). The lookup is by the cookie's SHA-256, so
+// comparing it leaks nothing about stored values.
 func (db *DB) FindSession(ctx context.Context, cookie string) (*Session, error) {
 	if cookie == "" {
-		return nil, nil
+		return nil, noSession()
 	}
 	s := &Session{Cookie: cookie}
 	var expires any
 	err := db.db.QueryRowContext(ctx, `SELECT csrf_token, expires_at FROM dashboard_sessions
 		WHERE id_hash = $1 AND expires_at > $2`, hashToken(cookie), db.ts(db.Now())).Scan(&s.CSRFToken, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+		return nil, noSession()
 	}
 	if err != nil {
 		return nil, err
@@ -73,6 +75,9 @@ func (db *DB) FindSession(ctx context.Context, cookie string) (*Session, error) 
 	}
 	return s, nil
 }
+
+// noSession is FindSession's "not found"; it names no cookie, as a cookie is a secret.
+func noSession() error { return leadrun.Errorf(leadrun.ENOTFOUND, "no live dashboard session") }
 
 // DeleteSession ends a session (logout).
 func (db *DB) DeleteSession(ctx context.Context, cookie string) error {

@@ -2,16 +2,12 @@ package web
 
 import (
 	"bytes"
-	"crypto/rand"
 	"embed"
-	"encoding/base64"
-	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -38,6 +34,17 @@ const (
 	csrfHeader       = "X-CSRF-Token"
 	dashboardNoToken = "The dashboard is disabled: set LEADRUN_ADMIN_TOKEN (or LEADRUN_ADMIN_TOKEN_FILE) and restart leadrun serve."
 )
+
+// notices are the one-line messages a redirect may ask a page to show (by code, so no
+// user-supplied text is ever echoed).
+var notices = map[string]string{
+	"started":   "Run started. This page follows it live.",
+	"cancelled": "Run cancelled. Finished chunks stay committed; the next run resumes the rest.",
+	"rubric":    "Rubric saved. The next run scores with it.",
+}
+
+// errDashboardOff is the answer of every dashboard page while no admin token is set.
+func errDashboardOff() error { return leadrun.Errorf(codeUnavailable, dashboardNoToken) }
 
 var pageTemplates = template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))
 
@@ -102,19 +109,21 @@ func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, p *dashPag
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		securityHeaders(w.Header())
 		if s.cfg.AdminToken == "" {
-			s.render(w, r, "login", &dashPage{Title: "Log in", Error: dashboardNoToken, Status: http.StatusServiceUnavailable})
+			p := &dashPage{Title: "Log in"}
+			s.failPage(r, p, errDashboardOff())
+			s.render(w, r, "login", p)
 			return
 		}
 		sess, err := s.session(r)
+		if leadrun.ErrorCode(err) == leadrun.ENOTFOUND {
+			s.refuse(w, r)
+			return
+		}
 		if err != nil {
 			s.dashError(w, r, &dashPage{}, err)
 			return
 		}
-		if sess == nil {
-			s.refuse(w, r)
-			return
-		}
-		p := &dashPage{CSRF: sess.CSRFToken, Now: time.Now().UTC()}
+		p := &dashPage{CSRF: sess.CSRFToken, Now: s.now()}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 			got := r.Header.Get(csrfHeader)
@@ -122,8 +131,9 @@ func (s *Server) page(fn func(w http.ResponseWriter, r *http.Request, p *dashPag
 				got = r.PostFormValue(csrfField)
 			}
 			if !secretMatches(got, sess.CSRFToken) {
-				p.Title, p.Status = "Refused", http.StatusForbidden
-				p.Error = "This form is out of date or did not come from this dashboard (missing or wrong CSRF token). Reload the page and try again."
+				p.Title = "Refused"
+				s.failPage(r, p, leadrun.Errorf(leadrun.EFORBIDDEN, "This form is out of date or did not come from this dashboard "+
+					"(missing or wrong CSRF token). Reload the page and try again."))
 				s.render(w, r, "error", p)
 				return
 			}
@@ -140,130 +150,30 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("HX-Redirect", "/login")
-	s.render(w, r, "login", &dashPage{Title: "Log in", Error: "Your session has ended: log in again.", Status: http.StatusUnauthorized})
-}
-
-func (s *Server) session(r *http.Request) (*sqldb.Session, error) {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return nil, nil
-	}
-	return s.db.FindSession(r.Context(), c.Value)
-}
-
-// loginData is the login form's state.
-type loginData struct {
-	Next      string
-	LoginCSRF string
-}
-
-// loginPage starts a login answer; without an admin token it answers 503 itself and
-// returns nil.
-func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) *dashPage {
-	securityHeaders(w.Header())
 	p := &dashPage{Title: "Log in"}
-	if s.cfg.AdminToken == "" {
-		p.Error, p.Status = dashboardNoToken, http.StatusServiceUnavailable
-		s.render(w, r, "login", p)
-		return nil
-	}
-	return p
-}
-
-func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
-	p := s.loginPage(w, r)
-	if p == nil {
-		return
-	}
-	if sess, _ := s.session(r); sess != nil {
-		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
-		return
-	}
-	s.renderLogin(w, r, p, r.URL.Query().Get("next"))
-}
-
-// renderLogin shows the login form with a fresh login CSRF token (a double-submit cookie:
-// the form's hidden field must equal the cookie, which another site cannot read or set).
-func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, p *dashPage, next string) {
-	raw := make([]byte, 24)
-	_, _ = rand.Read(raw)
-	token := base64.RawURLEncoding.EncodeToString(raw)
-	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HttpOnly: true,
-		Secure: isHTTPS(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
-	p.Data = loginData{Next: safeNext(next), LoginCSRF: token}
+	s.failPage(r, p, leadrun.Errorf(leadrun.EUNAUTHORIZED, "Your session has ended: log in again."))
 	s.render(w, r, "login", p)
 }
 
-func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	p := s.loginPage(w, r)
-	if p == nil {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	next := r.PostFormValue("next")
-	cookie, err := r.Cookie(loginCSRFCookie)
-	if err != nil || !secretMatches(r.PostFormValue(csrfField), cookie.Value) {
-		p.Error, p.Status = "The login form expired. Please try again.", http.StatusForbidden
-		s.renderLogin(w, r, p, next)
-		return
-	}
-	ip := clientIP(r)
-	if wait := s.logins.wait(ip); wait > 0 {
-		s.refuseThrottled(w, r, p, next, wait)
-		return
-	}
-	if !secretMatches(r.PostFormValue("token"), s.cfg.AdminToken) {
-		wait := s.logins.fail(ip)
-		s.log.Warn("dashboard login refused", "remote", ip, "retry_after_seconds", int(wait.Seconds()))
-		p.Error, p.Status = "Wrong admin token.", http.StatusUnauthorized
-		s.renderLogin(w, r, p, next)
-		return
-	}
-	s.logins.succeed(ip)
-	sess, err := s.db.CreateSession(r.Context(), sessionTTL)
-	if err != nil {
-		s.dashError(w, r, p, err)
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sess.Cookie, Path: "/", HttpOnly: true,
-		Secure: isHTTPS(r), SameSite: http.SameSiteLaxMode, Expires: sess.ExpiresAt})
-	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/login", MaxAge: -1})
-	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
-}
-
-// refuseThrottled answers 429 with Retry-After while a login back-off lasts.
-func (s *Server) refuseThrottled(w http.ResponseWriter, r *http.Request, p *dashPage, next string, wait time.Duration) {
-	w.Header().Set("Retry-After", retryAfter(wait))
-	p.Error = "Too many failed logins: wait " + retryAfter(wait) + " seconds before trying again."
-	p.Status = http.StatusTooManyRequests
-	s.renderLogin(w, r, p, next)
-}
-
-func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, p *dashPage) {
+// session finds the request's live session; ENOTFOUND when it has none (no cookie, or
+// an unknown, logged-out or expired one).
+func (s *Server) session(r *http.Request) (*sqldb.Session, error) {
+	var cookie string
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := s.db.DeleteSession(r.Context(), c.Value); err != nil {
-			s.dashError(w, r, p, err)
-			return
-		}
+		cookie = c.Value
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: isHTTPS(r), MaxAge: -1})
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-func isHTTPS(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+	return s.db.FindSession(r.Context(), cookie)
 }
 
 // render executes a page template into a buffer first, so a template error never sends
 // half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *dashPage) {
 	if p.Now.IsZero() {
-		p.Now = time.Now().UTC()
+		p.Now = s.now()
 	}
 	var buf bytes.Buffer
 	if err := pageTemplates.ExecuteTemplate(&buf, name, p); err != nil {
-		s.log.Error("dashboard template", "template", name, "path", leadrun.Truncate(r.URL.Path, 512), "error", err)
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		s.internalError(w, r, "dashboard template "+name, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -273,16 +183,4 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *
 	}
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
-}
-
-// dashError shows an error page: not found and invalid input say what was wrong;
-// internal errors are logged and shown as "Internal error.".
-func (s *Server) dashError(w http.ResponseWriter, r *http.Request, p *dashPage, err error) {
-	var tooLarge *http.MaxBytesError
-	status, _, msg := s.describe(r, err)
-	if errors.As(err, &tooLarge) {
-		status, msg = http.StatusRequestEntityTooLarge, "The form was too large."
-	}
-	p.Title, p.Status, p.Error, p.Data = http.StatusText(status), status, msg, nil
-	s.render(w, r, "error", p)
 }

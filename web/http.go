@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,9 +27,11 @@ type Config struct {
 	AdminToken    string // Authorization: Bearer token of /api/v1
 	MaxBodyBytes  int64
 	Logger        *slog.Logger
-	AICalls       *AICalls         // AI call latencies to serve on /metrics (optional)
-	SenderGuard   string           // Linked Helper sender guard: SenderGuardWarn ("" too), SenderGuardBlock or SenderGuardOff
-	Now           func() time.Time // the clock of the login throttle (time.Now when nil)
+	AICalls       *AICalls // AI call latencies to serve on /metrics (optional)
+	SenderGuard   string   // Linked Helper sender guard: SenderGuardWarn ("" too), SenderGuardBlock or SenderGuardOff
+	// Now is the clock pages, views and the login throttle read (durations, "ago",
+	// charts, back-off); the database's clock when nil, so a test that sets one clock sets both.
+	Now func() time.Time
 }
 
 // Server answers HTTP requests.
@@ -56,6 +57,14 @@ func NewServer(db *sqldb.DB, r *runner.Runner, cfg Config) (*Server, error) {
 	}
 	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db, cfg.AICalls),
 		logins: newLoginThrottle(cfg.Now)}, nil
+}
+
+// now reads the server's one clock, in UTC.
+func (s *Server) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now().UTC()
+	}
+	return s.db.Now().UTC()
 }
 
 // Handler is the server's full handler, with request logging.
@@ -116,36 +125,6 @@ func (s *Server) routes() *http.ServeMux {
 	return mux
 }
 
-// statusOf maps domain error codes to HTTP statuses, in one place.
-var statusOf = map[string]int{
-	leadrun.EINVALID:      http.StatusBadRequest,
-	leadrun.EUNAUTHORIZED: http.StatusUnauthorized,
-	leadrun.EFORBIDDEN:    http.StatusForbidden,
-	leadrun.ENOTFOUND:     http.StatusNotFound,
-	leadrun.ECONFLICT:     http.StatusConflict,
-	leadrun.EINTERNAL:     http.StatusInternalServerError,
-	leadrun.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-}
-
-// Error writes err as {"error": {"code", "message"}} with its status. Internal errors are
-// logged and shown as "Internal error.".
-func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
-	status, code, msg := s.describe(r, err)
-	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
-}
-
-func (s *Server) describe(r *http.Request, err error) (int, string, string) {
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body over %d bytes", tooLarge.Limit)
-	}
-	code := leadrun.ErrorCode(err)
-	if code == leadrun.EINTERNAL {
-		s.log.Error("internal error", "method", r.Method, "path", leadrun.Truncate(r.URL.Path, 512), "error", err)
-	}
-	return statusOf[code], code, leadrun.ErrorMessage(err)
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -185,8 +164,7 @@ func secretMatches(got, want string) bool {
 func (s *Server) admin(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.AdminToken == "" {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": map[string]string{"code": "unavailable",
-				"message": "the admin API is disabled: set LEADRUN_ADMIN_TOKEN (or LEADRUN_ADMIN_TOKEN_FILE)"}})
+			s.Error(w, r, leadrun.Errorf(codeUnavailable, "the admin API is disabled: set LEADRUN_ADMIN_TOKEN (or LEADRUN_ADMIN_TOKEN_FILE)"))
 			return
 		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -228,16 +206,21 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // process's worker is running.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if err := s.db.Ping(r.Context()); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
+		notReady(w, "database unreachable")
 		return
 	}
 	if err := s.db.CheckSchema(r.Context()); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": leadrun.ErrorMessage(err)})
+		notReady(w, leadrun.ErrorMessage(err))
 		return
 	}
 	if !s.runner.Working() {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the worker is not running"})
+		notReady(w, "the worker is not running")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// notReady is the readiness probe's "not ready" answer, naming the reason.
+func notReady(w http.ResponseWriter, reason string) {
+	writeJSON(w, statusOf[codeUnavailable], map[string]string{"status": "unavailable", "reason": reason})
 }

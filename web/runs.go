@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/report"
 )
 
 // triggerBody is the body of the cron webhook and of POST /api/v1/runs, field names as
@@ -31,29 +32,27 @@ func (b triggerBody) request(trigger leadrun.Trigger, by string) leadrun.Trigger
 // keep the original's plain shapes: 202 with the run, 401, 409 naming the active run, 400.
 func (s *Server) handleWebhookTrigger(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.WebhookSecret == "" {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{
-			"error": "the webhook is disabled: set LEADRUN_WEBHOOK_SECRET (or LEADRUN_WEBHOOK_SECRET_FILE)"})
+		s.plainError(w, r, leadrun.Errorf(codeUnavailable, "the webhook is disabled: set LEADRUN_WEBHOOK_SECRET (or LEADRUN_WEBHOOK_SECRET_FILE)"))
 		return
 	}
 	if !secretMatches(r.Header.Get("x-webhook-secret"), s.cfg.WebhookSecret) {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong x-webhook-secret header"})
+		s.plainError(w, r, leadrun.Errorf(leadrun.EUNAUTHORIZED, "missing or wrong x-webhook-secret header"))
 		return
 	}
 	var body triggerBody
 	if err := s.decodeStrict(w, r, &body); err != nil {
-		status, _, msg := s.describe(r, err)
-		writeJSON(w, status, map[string]string{"error": msg})
+		s.plainError(w, r, err)
 		return
 	}
 	run, err := s.runner.Trigger(r.Context(), body.request(leadrun.TriggerWebhook, "cron webhook"))
 	var busy *leadrun.StreamBusyError
 	switch {
 	case errors.As(err, &busy):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": busy.Error(), "running_run_id": busy.RunID,
+		status, _, _ := s.describe(r, busy)
+		writeJSON(w, status, map[string]string{"error": busy.Error(), "running_run_id": busy.RunID,
 			"started_at": busy.StartedAt.UTC().Format(time.RFC3339)})
 	case err != nil:
-		status, _, msg := s.describe(r, err)
-		writeJSON(w, status, map[string]string{"error": msg})
+		s.plainError(w, r, err)
 	default:
 		writeJSON(w, http.StatusAccepted, map[string]string{"run_id": run.ID, "status": string(run.Status),
 			"status_url": "/api/v1/runs/" + run.ID})
@@ -70,7 +69,8 @@ func (s *Server) handleRunCreate(w http.ResponseWriter, r *http.Request) {
 	run, err := s.runner.Trigger(r.Context(), body.request(leadrun.TriggerAPI, "api"))
 	var busy *leadrun.StreamBusyError
 	if errors.As(err, &busy) {
-		writeJSON(w, http.StatusConflict, map[string]any{"error": map[string]string{"code": leadrun.ECONFLICT,
+		status, code, _ := s.describe(r, busy)
+		writeJSON(w, status, map[string]any{"error": map[string]string{"code": code,
 			"message": busy.Error()}, "running_run_id": busy.RunID, "started_at": busy.StartedAt.UTC().Format(time.RFC3339)})
 		return
 	}
@@ -78,7 +78,7 @@ func (s *Server) handleRunCreate(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, NewRunView(run))
+	writeJSON(w, http.StatusAccepted, report.NewRunView(run, s.now()))
 }
 
 // handleRunList lists runs newest first: filters stream, status, client, since, until
@@ -102,11 +102,11 @@ func (s *Server) handleRunList(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out := struct {
-		Runs       []RunView `json:"runs"`
-		NextCursor string    `json:"next_cursor,omitempty"`
-	}{Runs: make([]RunView, len(runs))}
+		Runs       []report.RunView `json:"runs"`
+		NextCursor string           `json:"next_cursor,omitempty"`
+	}{Runs: make([]report.RunView, len(runs))}
 	for i, run := range runs {
-		out.Runs[i] = NewRunView(run)
+		out.Runs[i] = report.NewRunView(run, s.now())
 	}
 	if len(runs) == f.Limit {
 		out.NextCursor = runs[len(runs)-1].ID
@@ -157,7 +157,7 @@ func runFilter(r *http.Request) (leadrun.RunFilter, error) {
 
 // handleRunView shows a run with its client results and progress log.
 func (s *Server) handleRunView(w http.ResponseWriter, r *http.Request) {
-	detail, err := LoadRunDetail(r.Context(), s.db, r.PathValue("id"))
+	detail, err := report.LoadRunDetail(r.Context(), s.db, r.PathValue("id"), s.now())
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -198,5 +198,5 @@ func (s *Server) handleRunCancel(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, NewRunView(run))
+	writeJSON(w, http.StatusOK, report.NewRunView(run, s.now()))
 }

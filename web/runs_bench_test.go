@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/report"
 	"github.com/leadrun/leadrun/runner"
 	"github.com/leadrun/leadrun/scoring/rules"
 	"github.com/leadrun/leadrun/sqldb"
@@ -50,7 +51,7 @@ func benchList(b *testing.B, h http.Handler, name, path string, want int) {
 		req.Header.Set("Authorization", "Bearer "+token)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
-		var page struct{ Runs []web.RunView }
+		var page struct{ Runs []report.RunView }
 		if err := json.NewDecoder(w.Body).Decode(&page); err != nil || len(page.Runs) != want ||
 			(want > 0 && page.Runs[0].Totals.LeadsScored == 0) {
 			b.Fatalf("%s: %d %v, %d runs, want %d with totals", path, w.Code, err, len(page.Runs), want)

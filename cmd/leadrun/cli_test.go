@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/report"
 	"github.com/leadrun/leadrun/sqldb"
 	"github.com/leadrun/leadrun/sqldb/sqldbtest"
-	"github.com/leadrun/leadrun/web"
 )
 
 // cli runs the command line in-process and returns its exit code and outputs.
@@ -50,7 +50,7 @@ func TestDemoTwice(t *testing.T) {
 			if third := mustCLI(t, "demo", "--db", dbURL); !strings.Contains(third, "nothing was due") {
 				t.Errorf("third demo should find nothing due:\n%s", third)
 			}
-			var runs []web.RunView
+			var runs []report.RunView
 			if err := json.Unmarshal([]byte(mustCLI(t, "runs", "list", "--db", dbURL, "--json")), &runs); err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +64,7 @@ func TestDemoTwice(t *testing.T) {
 			if counts["examined"] != 266 || runs[0].Totals.LeadsExamined != 0 {
 				t.Errorf("the three runs examined %d leads (last %d), want the 266 sample leads of stream 1, then none", counts["examined"], runs[0].Totals.LeadsExamined)
 			}
-			var detail web.RunDetailView
+			var detail report.RunDetailView
 			if err := json.Unmarshal([]byte(mustCLI(t, "runs", "show", runs[2].RunID, "--db", dbURL, "--json")), &detail); err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +80,7 @@ func TestRunOnBusyStream(t *testing.T) {
 	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
 	mustCLI(t, "clients", "add", "Guy-Wilson", "--db", dbURL)
 	first := mustCLI(t, "run", "--stream", "1", "--db", dbURL, "--json")
-	var run web.RunView
+	var run report.RunView
 	if err := json.Unmarshal([]byte(first), &run); err != nil || run.Status != "queued" {
 		t.Fatalf("run --json: %v %q", err, first)
 	}

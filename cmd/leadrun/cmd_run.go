@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/report"
 	"github.com/leadrun/leadrun/runner"
-	"github.com/leadrun/leadrun/web"
 )
 
 // RunCmd starts a run.
@@ -39,7 +39,7 @@ func (c *RunCmd) Run(ctx context.Context, a *app) error {
 			if run, err = a.db.FindRunByID(ctx, run.ID); err != nil {
 				return err
 			}
-			return writeJSON(a.out, web.NewRunView(run))
+			return writeJSON(a.out, report.NewRunView(run, a.db.Now()))
 		}
 		fmt.Fprintf(a.out, "Run %s queued for stream %d. A `leadrun worker` (or `leadrun serve`) on this database works it;\n"+
 			"follow it with `leadrun runs show %s`.\n", run.ID, run.Stream, run.ID)
@@ -129,9 +129,9 @@ func (c *RunsListCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	if c.JSON {
-		out := make([]web.RunView, len(runs))
+		out := make([]report.RunView, len(runs))
 		for i, r := range runs {
-			out[i] = web.NewRunView(r)
+			out[i] = report.NewRunView(r, db.Now())
 		}
 		return writeJSON(a.out, out)
 	}
@@ -174,7 +174,7 @@ func showRunJSON(ctx context.Context, a *app, runID string) error {
 	if err != nil {
 		return err
 	}
-	detail, err := web.LoadRunDetail(ctx, db, runID)
+	detail, err := report.LoadRunDetail(ctx, db, runID, db.Now())
 	if err != nil {
 		return err
 	}

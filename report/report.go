@@ -1,4 +1,6 @@
-package web
+// Package report holds the stable JSON views of runs and their client results, shared by
+// the API (package web) and the CLI (cmd/leadrun), so both print the same shapes.
+package report
 
 import (
 	"context"
@@ -27,11 +29,12 @@ type RunView struct {
 	SuccessRate     *float64          `json:"success_rate"` // percent; null when nothing was attempted
 }
 
-// NewRunView renders a run.
-func NewRunView(r *leadrun.Run) RunView {
+// NewRunView renders a run; now is the clock reading a running run's duration is
+// measured to.
+func NewRunView(r *leadrun.Run, now time.Time) RunView {
 	return RunView{RunID: r.ID, Stream: r.Stream, Status: r.Status, StatusReason: r.StatusReason, Trigger: r.Trigger,
 		RequestedBy: r.RequestedBy, Params: r.Params, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt,
-		FinishedAt: r.FinishedAt, HeartbeatAt: r.HeartbeatAt, DurationSeconds: r.Duration(time.Now()).Seconds(),
+		FinishedAt: r.FinishedAt, HeartbeatAt: r.HeartbeatAt, DurationSeconds: r.Duration(now).Seconds(),
 		Totals: r.Totals, SuccessRate: rate(r.Totals)}
 }
 
@@ -61,8 +64,9 @@ type RunDetailView struct {
 	Events        []*leadrun.RunEvent `json:"events"`
 }
 
-// LoadRunDetail reads a run, its client results and its progress log.
-func LoadRunDetail(ctx context.Context, db *sqldb.DB, runID string) (RunDetailView, error) {
+// LoadRunDetail reads a run, its client results and its progress log; now is what a
+// running run's duration is measured to.
+func LoadRunDetail(ctx context.Context, db *sqldb.DB, runID string, now time.Time) (RunDetailView, error) {
 	run, err := db.FindRunByID(ctx, runID)
 	if err != nil {
 		return RunDetailView{}, err
@@ -75,12 +79,12 @@ func LoadRunDetail(ctx context.Context, db *sqldb.DB, runID string) (RunDetailVi
 	if err != nil {
 		return RunDetailView{}, err
 	}
-	return NewRunDetailView(run, results, events), nil
+	return NewRunDetailView(run, results, events, now), nil
 }
 
 // NewRunDetailView renders a run with its client results and events.
-func NewRunDetailView(run *leadrun.Run, results []*leadrun.ClientResult, events []*leadrun.RunEvent) RunDetailView {
-	out := RunDetailView{Run: NewRunView(run), ClientResults: []ClientResultView{}, Events: events}
+func NewRunDetailView(run *leadrun.Run, results []*leadrun.ClientResult, events []*leadrun.RunEvent, now time.Time) RunDetailView {
+	out := RunDetailView{Run: NewRunView(run, now), ClientResults: []ClientResultView{}, Events: events}
 	if out.Events == nil {
 		out.Events = []*leadrun.RunEvent{}
 	}

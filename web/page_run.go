@@ -1,0 +1,209 @@
+package web
+
+// A run's page, its live part, and cancelling it.
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"time"
+
+	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/report"
+	"github.com/leadrun/leadrun/sqldb"
+)
+
+// runPageData is a run's detail page.
+type runPageData struct {
+	Detail    report.RunDetailView
+	Active    bool
+	Clients   []clientRow
+	Errors    []reasonGroup
+	Events    []*leadrun.RunEvent // newest first
+	Heartbeat string              // "12 s ago", or "" when the run has none
+}
+
+type clientRow struct {
+	report.ClientResultView
+	Lead, Post *leadrun.Operation
+	Due        int64 // leads due when the run was planned (0 when unknown)
+	Duration   string
+}
+
+// reasonGroup is one skip or failure reason across a run's clients, with the leads it hit.
+type reasonGroup struct {
+	Reason  string
+	Failed  bool
+	Count   int64
+	Advice  string
+	Clients []reasonClient
+	Leads   []sqldb.AffectedLead
+	More    bool // more leads than listed
+}
+
+type reasonClient struct {
+	ClientID, Name string
+	Count          int64
+}
+
+const affectedLeadsShown = 20
+
+// loadRunPage reads a run's page; with onlyClient set, only that client's result, skips,
+// failures and events.
+func (s *Server) loadRunPage(ctx context.Context, id, onlyClient string) (*runPageData, error) {
+	now := s.now()
+	detail, err := report.LoadRunDetail(ctx, s.db, id, now)
+	if err != nil {
+		return nil, err
+	}
+	d := &runPageData{Detail: detail, Active: !detail.Run.Status.Terminal()}
+	groups := map[string]*reasonGroup{}
+	for _, cr := range detail.ClientResults {
+		if onlyClient != "" && cr.ClientID != onlyClient {
+			continue
+		}
+		row := clientRow{ClientResultView: cr}
+		var start, end *time.Time
+		finished := true
+		for _, op := range cr.Operations {
+			if op.Status != leadrun.OpSkipped && op.FinishedAt == nil {
+				finished = false
+			}
+			switch op.Kind {
+			case leadrun.OpLeadScoring:
+				row.Lead = op
+				if op.Status != leadrun.OpSkipped {
+					row.Due = op.Due // stored when the run was planned
+				}
+				if op.Limit > 0 && int64(op.Limit) < row.Due {
+					row.Due = int64(op.Limit)
+				}
+			case leadrun.OpPostScoring:
+				row.Post = op
+			}
+			if op.StartedAt != nil && (start == nil || op.StartedAt.Before(*start)) {
+				start = op.StartedAt
+			}
+			if op.StartedAt != nil && op.FinishedAt != nil && (end == nil || op.FinishedAt.After(*end)) {
+				end = op.FinishedAt
+			}
+			addReasons(groups, cr, op.FailedBy, true)
+			addReasons(groups, cr, op.SkippedBy, false)
+			if op.SkipReason != "" && op.SkipReason != leadrun.SkipNoLeadsToScore && op.SkipReason != leadrun.SkipNoPostsToScore &&
+				op.SkipReason != leadrun.SkipServiceLevel {
+				addReasons(groups, cr, map[string]int64{op.SkipReason: 0}, false)
+			}
+		}
+		switch {
+		case start != nil && end != nil && finished:
+			row.Duration = fmtDuration(end.Sub(*start))
+		case start != nil && !finished:
+			row.Duration = fmtDuration(now.Sub(*start).Truncate(100*time.Millisecond)) + " so far"
+		}
+		d.Clients = append(d.Clients, row)
+	}
+	for _, g := range groups {
+		if err := s.fillAffected(ctx, id, g); err != nil {
+			return nil, err
+		}
+		d.Errors = append(d.Errors, *g)
+	}
+	sort.Slice(d.Errors, func(i, j int) bool {
+		a, b := d.Errors[i], d.Errors[j]
+		if a.Failed != b.Failed {
+			return a.Failed
+		}
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Reason < b.Reason
+	})
+	for i := len(detail.Events) - 1; i >= 0; i-- {
+		if ev := detail.Events[i]; onlyClient == "" || ev.ClientID == onlyClient {
+			d.Events = append(d.Events, ev)
+		}
+	}
+	if hb := detail.Run.HeartbeatAt; hb != nil && d.Active {
+		d.Heartbeat = ago(hb, now)
+	}
+	return d, nil
+}
+
+func addReasons(groups map[string]*reasonGroup, cr report.ClientResultView, by map[string]int64, failed bool) {
+	for reason, n := range by {
+		key := fmt.Sprintf("%t/%s", failed, reason)
+		g := groups[key]
+		if g == nil {
+			g = &reasonGroup{Reason: reason, Failed: failed, Advice: reasonAdvice(reason)}
+			groups[key] = g
+		}
+		g.Count += n
+		g.Clients = append(g.Clients, reasonClient{ClientID: cr.ClientID, Name: cr.ClientName, Count: n})
+	}
+}
+
+// fillAffected lists the leads a reason hit, for lead-level reasons.
+func (s *Server) fillAffected(ctx context.Context, runID string, g *reasonGroup) error {
+	for _, c := range g.Clients {
+		if c.Count == 0 || len(g.Leads) >= affectedLeadsShown {
+			g.More = g.More || (c.Count > 0 && len(g.Leads) >= affectedLeadsShown)
+			continue
+		}
+		leads, err := s.db.AffectedLeads(ctx, runID, c.ClientID, leadrun.Reason(g.Reason), affectedLeadsShown+1-len(g.Leads))
+		if err != nil {
+			return err
+		}
+		for _, l := range leads {
+			if len(g.Leads) == affectedLeadsShown {
+				g.More = true
+				break
+			}
+			g.Leads = append(g.Leads, l)
+		}
+	}
+	return nil
+}
+
+func (s *Server) handleRunPage(w http.ResponseWriter, r *http.Request, p *dashPage) {
+	d, err := s.loadRunPage(r.Context(), r.PathValue("id"), "")
+	if err != nil {
+		s.dashError(w, r, p, err)
+		return
+	}
+	p.Title, p.Nav, p.Data, p.Flash = d.Detail.Run.RunID, "runs", d, notices[r.URL.Query().Get("notice")]
+	s.render(w, r, "run", p)
+}
+
+// handleRunLive renders the live part of a run page, which htmx swaps in every few
+// seconds while the run is active; once it ends, the fragment stops asking.
+func (s *Server) handleRunLive(w http.ResponseWriter, r *http.Request, p *dashPage) {
+	d, err := s.loadRunPage(r.Context(), r.PathValue("id"), "")
+	if err != nil {
+		s.dashError(w, r, p, err)
+		return
+	}
+	p.Data = d
+	s.render(w, r, "run_live", p)
+}
+
+func (s *Server) handleRunCancelForm(w http.ResponseWriter, r *http.Request, p *dashPage) {
+	id := r.PathValue("id")
+	if _, err := s.runner.Cancel(r.Context(), id, "cancelled from the dashboard", "dashboard"); err != nil {
+		if leadrun.ErrorCode(err) == leadrun.EINTERNAL || leadrun.ErrorCode(err) == leadrun.ENOTFOUND {
+			s.dashError(w, r, p, err)
+			return
+		}
+		d, lerr := s.loadRunPage(r.Context(), id, "")
+		if lerr != nil {
+			s.dashError(w, r, p, lerr)
+			return
+		}
+		p.Title, p.Nav, p.Data = id, "runs", d
+		s.failPage(r, p, err)
+		s.render(w, r, "run", p)
+		return
+	}
+	http.Redirect(w, r, "/runs/"+url.PathEscape(id)+"?notice=cancelled", http.StatusSeeOther)
+}
