@@ -58,7 +58,7 @@ func (c *Config) setDefaults() {
 	defDur(&c.HeartbeatEvery, min(time.Second, c.StaleAfter/4))
 	defDur(&c.ReapEvery, min(15*time.Second, c.StaleAfter/2))
 	defDur(&c.OperationTimeout, 2*time.Hour)
-	defDur(&c.QuietAfter, 72*time.Hour)
+	defDur(&c.QuietAfter, leadrun.QuietAfter)
 	defDur(&c.ScheduleTick, 15*time.Second)
 }
 
