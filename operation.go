@@ -2,6 +2,7 @@ package leadrun
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -59,6 +60,7 @@ type Operation struct {
 	Status       OpStatus         `json:"status"`
 	SkipReason   string           `json:"skip_reason,omitempty"`
 	LastError    string           `json:"last_error,omitempty"`
+	FailureCode  Reason           `json:"failure_code,omitempty"` // machine-readable cause of a failed operation, e.g. provider_unavailable
 	Limit        int              `json:"limit"` // 0 = no limit
 	Examined     int64            `json:"examined"`
 	Scored       int64            `json:"scored"`
@@ -202,6 +204,9 @@ func DeriveRunStatus(results []*ClientResult) (RunStatus, string) {
 			return RunAbandoned, fmt.Sprintf("client %s was abandoned: its worker stopped heartbeating", c.ClientID)
 		}
 	}
+	if reason, ok := providerFailure(results, t); ok {
+		return RunFailed, reason
+	}
 	switch {
 	case t.ClientsTotal == 0:
 		return RunCompleted, "no active clients on this stream"
@@ -217,6 +222,33 @@ func DeriveRunStatus(results []*ClientResult) (RunStatus, string) {
 		return RunCompletedWithErrors, fmt.Sprintf("%d clients succeeded, %d with errors, %d failed, %d skipped",
 			t.ClientsSucceeded, t.ClientsWithErrors, t.ClientsFailed, t.ClientsSkipped)
 	}
+}
+
+// providerFailure reports a run stopped by its AI provider: any operation that failed
+// with provider_unavailable fails the run, whose reason quotes the provider's message
+// (the run did not do its work, whatever some clients finished before the outage).
+func providerFailure(results []*ClientResult, t Totals) (string, bool) {
+	stopped, msg := 0, ""
+	for _, c := range results {
+		for _, o := range c.Operations {
+			if o.Status == OpFailed && o.FailureCode == ReasonProviderUnavailable {
+				stopped++
+				if msg == "" {
+					msg = o.LastError
+				}
+			}
+		}
+	}
+	if stopped == 0 {
+		return "", false
+	}
+	if !strings.HasPrefix(msg, "AI provider unavailable") {
+		msg = "AI provider unavailable: " + msg
+	}
+	if done := t.ClientsSucceeded + t.ClientsWithErrors; done > 0 {
+		msg += fmt.Sprintf(" (%d operations stopped; %d clients finished before)", stopped, done)
+	}
+	return msg, true
 }
 
 // EventLevel is the severity of a run event.
