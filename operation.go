@@ -61,7 +61,7 @@ type Operation struct {
 	SkipReason   string           `json:"skip_reason,omitempty"`
 	LastError    string           `json:"last_error,omitempty"`
 	FailureCode  Reason           `json:"failure_code,omitempty"` // machine-readable cause of a failed operation, e.g. provider_unavailable
-	Limit        int              `json:"limit"` // 0 = no limit
+	Limit        int              `json:"limit"`                  // 0 = no limit
 	Examined     int64            `json:"examined"`
 	Scored       int64            `json:"scored"`
 	Skipped      int64            `json:"skipped"`

@@ -65,23 +65,38 @@ func (s ScorerInfo) String() string {
 }
 
 // Queue is the name of the job queue of operations scored with this configuration: only
-// workers offering the same scorer, host and model fetch them.
+// workers offering the same scorer, host and model fetch them. It is made of letters,
+// digits and single '_' or '-' separators, as the job engine requires.
 func (s ScorerInfo) Queue() string {
-	var b strings.Builder
-	b.WriteString("ops_")
-	for _, r := range strings.ToLower(s.Name + "_" + s.Host + "_" + s.Model) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_', r == '-':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('-')
+	parts := []string{"ops"}
+	for _, p := range []string{s.Name, s.Host, s.Model} {
+		if p = queuePart(p); p != "" {
+			parts = append(parts, p)
 		}
 	}
-	q := b.String()
+	q := strings.Join(parts, "_")
 	if len(q) > 120 {
-		q = fmt.Sprintf("%s-%08x", q[:110], fnv32(q))
+		q = strings.TrimRight(q[:110], "_-") + fmt.Sprintf("-%08x", fnv32(q))
 	}
 	return q
+}
+
+// queuePart keeps letters and digits, turning every other run of characters into one '-'.
+func queuePart(p string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(p) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	return b.String()
 }
 
 func fnv32(s string) uint32 {

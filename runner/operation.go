@@ -241,6 +241,9 @@ func (r *Runner) finishOperation(ctx context.Context, job *river.Job[operationAr
 		} else {
 			finished, err = tx.FinishOperation(wctx, ex.key, status, lastErr)
 		}
+		if err == nil && finished {
+			err = r.recordFailureCode(wctx, tx, ex)
+		}
 		if err != nil {
 			return err
 		}

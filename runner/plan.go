@@ -2,11 +2,13 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/sqldb"
@@ -34,19 +36,32 @@ func (w *planWorker) Timeout(*river.Job[planArgs]) time.Duration { return 5 * ti
 // Work plans the run.
 func (w *planWorker) Work(ctx context.Context, job *river.Job[planArgs]) error {
 	r := w.r
+	failReason := ""
 	err := r.db.InTx(ctx, func(tx *sqldb.Tx) error {
 		run, err := tx.LockRun(ctx, job.Args.RunID)
 		if err != nil {
 			return err
 		}
 		if run.Status == leadrun.RunQueued {
+			reason, err := r.offered(ctx, tx, run)
+			if err != nil {
+				return err
+			}
+			if reason != "" {
+				failReason = reason
+				return completeTx(ctx, r.db.Kind(), tx.Tx, job)
+			}
 			if err := r.plan(ctx, tx, run); err != nil {
 				return err
 			}
 		}
 		return completeTx(ctx, r.db.Kind(), tx.Tx, job)
 	})
-	if err != nil && job.Attempt >= job.MaxAttempts {
+	if err == nil && failReason != "" {
+		r.failRun(ctx, job.Args.RunID, failReason)
+	}
+	var snooze *rivertype.JobSnoozeError
+	if err != nil && !errors.As(err, &snooze) && job.Attempt >= job.MaxAttempts {
 		r.failRun(ctx, job.Args.RunID, "planning failed: "+err.Error())
 	}
 	return err
@@ -73,7 +88,7 @@ func (r *Runner) plan(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run) error
 		}
 		for _, op := range ops {
 			jobs = append(jobs, river.InsertManyParams{Args: operationArgs{RunID: run.ID, ClientID: c.ID, Operation: op},
-				InsertOpts: &river.InsertOpts{MaxAttempts: 5}})
+				InsertOpts: &river.InsertOpts{MaxAttempts: 5, Queue: runQueue(run)}})
 		}
 	}
 	if err := tx.StartRun(ctx, run.ID); err != nil {

@@ -38,6 +38,7 @@ type Config struct {
 	QuietAfter       time.Duration  // alert for an active client with no lead scored this long (default 72h)
 	Schedules        map[int]string // stream → cron expression (UTC); see ParseSchedules
 	ScheduleTick     time.Duration  // how often schedules are checked (default 15s)
+	WorkerWait       time.Duration  // how long a run waits for a worker offering its scorer (default 30s)
 }
 
 func (c *Config) setDefaults() {
@@ -60,6 +61,7 @@ func (c *Config) setDefaults() {
 	defDur(&c.OperationTimeout, 2*time.Hour)
 	defDur(&c.QuietAfter, 72*time.Hour)
 	defDur(&c.ScheduleTick, 15*time.Second)
+	defDur(&c.WorkerWait, 30*time.Second)
 }
 
 // Runner triggers, executes, watches and cancels runs.
@@ -69,6 +71,8 @@ type Runner struct {
 	log    *slog.Logger
 	cfg    Config
 	jobs   *river.Client[*sql.Tx]
+	info   leadrun.ScorerInfo // the scorer configuration this process offers
+	worker string             // this process in scorer_workers
 
 	schedules map[int]cron.Schedule
 	hooks     []Hook
@@ -83,7 +87,8 @@ type Runner struct {
 // work jobs too.
 func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (*Runner, error) {
 	cfg.setDefaults()
-	r := &Runner{db: db, scorer: scorer, log: logger, cfg: cfg, schedules: map[int]cron.Schedule{}}
+	r := &Runner{db: db, scorer: scorer, log: logger, cfg: cfg, schedules: map[int]cron.Schedule{},
+		info: leadrun.DescribeScorer(scorer), worker: workerName()}
 	for stream, expr := range cfg.Schedules {
 		sched, err := cron.ParseStandard(expr)
 		if err != nil {
@@ -97,7 +102,8 @@ func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (
 	river.AddWorker(workers, &operationWorker{r: r})
 	river.AddWorker(workers, &alertWorker{r: r})
 	client, err := river.NewClient(db.JobDriver(), &river.Config{
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers},
+			r.info.Queue(): {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
 		Logger:               quietLogger(logger),
 		FetchPollInterval:    50 * time.Millisecond,
@@ -133,9 +139,11 @@ func (r *Runner) Start(ctx context.Context) error {
 	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	r.stop = stop
 	r.working.Store(true)
-	r.loops.Add(2)
+	r.touchWorker(ctx)
+	r.loops.Add(3)
 	go r.heartbeatLoop(loopCtx)
 	go r.reapLoop(loopCtx)
+	go r.workerLoop(loopCtx)
 	if len(r.schedules) > 0 {
 		r.loops.Add(1)
 		go r.scheduleLoop(loopCtx, r.schedules)
@@ -154,6 +162,9 @@ func (r *Runner) Shutdown(ctx context.Context) error {
 	if r.stop != nil {
 		r.stop()
 		r.loops.Wait()
+		if rerr := r.db.RemoveScorerWorker(context.WithoutCancel(ctx), r.worker); rerr != nil {
+			r.log.Warn("could not remove this worker's record", "error", rerr)
+		}
 	}
 	return err
 }
@@ -170,7 +181,16 @@ func (r *Runner) Trigger(ctx context.Context, req leadrun.TriggerRequest) (*lead
 		if run, err = tx.CreateRun(ctx, req); err != nil {
 			return err
 		}
-		msg := fmt.Sprintf("Run queued by %s", req.Trigger)
+		if run.Scorer = req.Scorer; run.Scorer.Name == "" {
+			run.Scorer = r.info
+		}
+		if err := tx.SetRunScorer(ctx, run.ID, run.Scorer); err != nil {
+			return err
+		}
+		msg := fmt.Sprintf("Run queued by %s, scorer %s", req.Trigger, run.Scorer)
+		if run.Scorer.Host != "" {
+			msg += " at " + run.Scorer.Host
+		}
 		if req.RequestedBy != "" {
 			msg += " (" + req.RequestedBy + ")"
 		}

@@ -296,7 +296,7 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 // the items' (another 4xx).
 func (s *Scorer) classify(callCtx context.Context, err error, cap *captured) *attemptError {
 	if cap.tooBig {
-		return &attemptError{reason: leadrun.ReasonAPIError, provider: true, status: cap.status, retryAfter: -1,
+		return &attemptError{reason: leadrun.ReasonAPIError, provider: true, retryAfter: -1,
 			msg: fmt.Sprintf("the answer is larger than %d bytes (LEADRUN_OPENAI_MAX_RESPONSE_BYTES)", s.cfg.MaxResponseBytes)}
 	}
 	if cap.status >= 400 {
