@@ -89,7 +89,7 @@ func (tx *Tx) ScorerWorkerSeen(ctx context.Context, queue string, since time.Tim
 // RequeueFilter selects the failed leads of a client to make due again.
 type RequeueFilter struct {
 	Reason    *leadrun.Reason // only leads whose last failure had this reason
-	AllFailed bool           // every failed lead, whatever its reason
+	AllFailed bool            // every failed lead, whatever its reason
 }
 
 // RequeueLeads resets the attempts of a client's failed leads selected by f, so the next

@@ -87,7 +87,7 @@ func providerCases() []providerCase {
 			reason: "HTTP 429 Rate limit reached (after 3 tries)", tokens: 0},
 		{name: "connection refused", refuse: true, status: leadrun.RunFailed, reason: "AI provider unavailable: request failed", tokens: 0},
 		{name: "hang past timeout", edit: func(c *Config) { c.Timeout, c.MaxRetries = 200*time.Millisecond, 1 },
-			serve: func(_ http.ResponseWriter, r *http.Request, _ int64, _ []string) { <-r.Context().Done() },
+			serve:  func(_ http.ResponseWriter, r *http.Request, _ int64, _ []string) { <-r.Context().Done() },
 			status: leadrun.RunFailed, reason: "no answer within 200ms (after 2 tries)", tokens: 0},
 		{name: "huge body", edit: func(c *Config) { c.MaxResponseBytes = 64 << 10 },
 			serve: func(w http.ResponseWriter, r *http.Request, _ int64, _ []string) {
