@@ -130,3 +130,17 @@ func URLHost(raw string) string {
 	}
 	return u.Host
 }
+
+// FailReasons are the reason codes a failed lead or post can carry.
+var FailReasons = []Reason{ReasonInvalidAIResponse, ReasonEmptyAIResponse, ReasonParseError, ReasonAPIError,
+	ReasonTimeout, ReasonRateLimited, ReasonSafetyBlock, ReasonBudgetExceeded, ReasonRubricError}
+
+// ValidFailReason reports whether r is a reason a lead can have failed with.
+func ValidFailReason(r Reason) bool {
+	for _, x := range FailReasons {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}

@@ -75,6 +75,8 @@ func (s *Server) dashRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /clients/{id}/rubric", s.page(s.handleRubricForm))
 	mux.Handle("POST /clients/{id}/export", s.page(s.handleExportForm))
 	mux.Handle("GET /clients/{id}/leads/{lead_id}", s.page(s.handleLeadPage))
+	mux.Handle("POST /clients/{id}/leads/requeue", s.page(s.handleRequeueForm))
+	mux.Handle("GET /provider-status", s.page(s.handleProviderFragment))
 }
 
 func cacheFor(h http.Handler, d time.Duration) http.Handler {

@@ -26,6 +26,7 @@ var notices = map[string]string{
 	"started":   "Run started. This page follows it live.",
 	"cancelled": "Run cancelled. Finished chunks stay committed; the next run resumes the rest.",
 	"rubric":    "Rubric saved. The next run scores with it.",
+	"requeued":  "Failed leads requeued: their attempts are reset and the next run scores them again.",
 }
 
 // runsFilter is the runs list's filter form, as typed.

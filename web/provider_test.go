@@ -1,0 +1,140 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/sqldb"
+	"github.com/leadrun/leadrun/sqldb/sqldbtest"
+	"github.com/leadrun/leadrun/web"
+)
+
+// failLead records n failed attempts of a lead with a reason.
+func failLead(t *testing.T, db *sqldb.DB, clientID string, id int64, reason leadrun.Reason, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		err := db.InTx(context.Background(), func(tx *sqldb.Tx) error {
+			_, err := tx.ApplyLeadUpdates(context.Background(), clientID, "SR-T", 3,
+				[]sqldb.LeadUpdate{{LeadID: id, Status: leadrun.StatusFailed, Reason: reason, ScoredBy: "openai/m"}})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func firstLeads(t *testing.T, db *sqldb.DB, clientID string, n int) []*leadrun.Lead {
+	t.Helper()
+	leads, err := db.FindLeads(context.Background(), leadrun.LeadFilter{ClientID: clientID, Limit: n})
+	if err != nil || len(leads) < n {
+		t.Fatalf("leads: %d %v", len(leads), err)
+	}
+	return leads
+}
+
+// Failed leads are retried on request: by reason or all, through the API and the
+// dashboard's CSRF-protected button; bad requests change nothing.
+func TestLeadRequeue(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		e := mustServe(t, db, web.Config{AdminToken: token}, false)
+		leads := firstLeads(t, db, "Guy-Wilson", 2)
+		failLead(t, db, "Guy-Wilson", leads[0].ID, leadrun.ReasonAPIError, 3)
+		failLead(t, db, "Guy-Wilson", leads[1].ID, leadrun.ReasonTimeout, 1)
+		attempts := func(id int64) int {
+			l, err := db.FindLeadByID(ctx, "Guy-Wilson", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l.Attempts
+		}
+		path := "/api/v1/clients/Guy-Wilson/leads/requeue"
+		for _, bad := range []struct {
+			body   string
+			status int
+		}{{`{}`, 400}, {`{"reason":"nope"}`, 400}, {`{"reason":1}`, 400}, {`{"all_failed":true,"x":1}`, 400}} {
+			if status, _ := e.do(t, "POST", path, bearer, bad.body); status != bad.status {
+				t.Errorf("POST %s: %d, want %d", bad.body, status, bad.status)
+			}
+		}
+		if status, _ := e.do(t, "POST", path, nil, `{"all_failed":true}`); status != http.StatusUnauthorized {
+			t.Errorf("without the admin token: %d", status)
+		}
+		if status, _ := e.do(t, "POST", "/api/v1/clients/Nobody/leads/requeue", bearer, `{"all_failed":true}`); status != http.StatusNotFound {
+			t.Errorf("unknown client: %d", status)
+		}
+		if attempts(leads[0].ID) != 3 || attempts(leads[1].ID) != 1 {
+			t.Fatal("a refused request changed attempts")
+		}
+		status, body := e.do(t, "POST", path, bearer, `{"reason":"api_error"}`)
+		if status != 200 || body["requeued"] != 1.0 || attempts(leads[0].ID) != 0 || attempts(leads[1].ID) != 1 {
+			t.Fatalf("requeue api_error: %d %v; attempts %d, %d", status, body, attempts(leads[0].ID), attempts(leads[1].ID))
+		}
+		due, err := db.DueLeads(ctx, "Guy-Wilson", 0, 3, 1000)
+		if err != nil || !hasLead(due, leads[0].ID) {
+			t.Errorf("requeued lead not due: %v", err)
+		}
+
+		b := newBrowser(t, e.srv.URL)
+		b.login(token)
+		form := url.Values{"all_failed": {"1"}, "back": {"https://evil.example/"}}
+		if status, _, _ := b.post("/clients/Guy-Wilson/leads/requeue", form); status != http.StatusForbidden || attempts(leads[1].ID) != 1 {
+			t.Errorf("button without CSRF: %d, attempts %d", status, attempts(leads[1].ID))
+		}
+		form.Set("csrf_token", b.csrf)
+		status, _, h := b.post("/clients/Guy-Wilson/leads/requeue", form)
+		if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/clients/Guy-Wilson?notice=requeued") || attempts(leads[1].ID) != 0 {
+			t.Errorf("button: %d to %q, attempts %d", status, h.Get("Location"), attempts(leads[1].ID))
+		}
+	})
+}
+
+func hasLead(leads []*leadrun.Lead, id int64) bool {
+	for _, l := range leads {
+		if l.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// The last provider status shows in JSON and on the dashboard; a lead's scorer shows on
+// its page and in its JSON; a lead with no attempts left says so and offers a retry.
+func TestProviderStatusAndLeadProvenance(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		e := mustServe(t, db, web.Config{AdminToken: token}, false)
+		msg := "FAILED: scorer openai/gpt-4o-mini at api.example.com: AI provider unavailable: HTTP 401 Incorrect API key provided"
+		if err := db.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: leadrun.ScorerInfo{Name: "openai",
+			Host: "api.example.com", Model: "gpt-4o-mini"}, Message: msg + "\x00", Source: "leadrun check ai"}); err != nil {
+			t.Fatal(err)
+		}
+		status, body := e.do(t, "GET", "/api/v1/provider-status", bearer, "")
+		providers, _ := body["providers"].([]any)
+		if status != 200 || len(providers) != 1 || providers[0].(map[string]any)["message"] != msg || providers[0].(map[string]any)["ok"] != false {
+			t.Fatalf("provider status: %d %v", status, body)
+		}
+		b := newBrowser(t, e.srv.URL)
+		b.login(token)
+		if _, page, _ := b.get("/provider-status"); !strings.Contains(page, "HTTP 401 Incorrect API key provided") || !strings.Contains(page, "unavailable") {
+			t.Errorf("provider fragment:\n%s", page)
+		}
+		lead := firstLeads(t, db, "Guy-Wilson", 1)[0]
+		failLead(t, db, "Guy-Wilson", lead.ID, leadrun.ReasonInvalidAIResponse, 3)
+		status, body = e.do(t, "GET", "/api/v1/clients/Guy-Wilson/leads/"+strconv.FormatInt(lead.ID, 10), bearer, "")
+		if status != 200 || body["scored_by"] != "openai/m" {
+			t.Errorf("lead JSON: %d scored_by %v", status, body["scored_by"])
+		}
+		_, page, _ := b.get("/clients/Guy-Wilson/leads/" + strconv.FormatInt(lead.ID, 10))
+		if !strings.Contains(page, `id="scored-by"`) || !strings.Contains(page, "openai/m") || !strings.Contains(page, "none left") ||
+			!strings.Contains(page, `action="/clients/Guy-Wilson/leads/requeue"`) {
+			t.Errorf("lead page lacks the scorer or the truth about attempts")
+		}
+	})
+}
