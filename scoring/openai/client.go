@@ -68,7 +68,13 @@ type attemptError struct {
 	// timeout), not the items'; permanent: retrying cannot fix it (401/403/404).
 	provider, permanent bool
 	status              int
+	hang                bool // no answer within the timeout
 }
+
+// maxHangRetries caps the retries of calls that got no answer within the timeout: a
+// provider that hangs twice in a row is down, and each more try would cost a whole
+// timeout (a minute by default) before the run could stop.
+const maxHangRetries = 1
 
 // usageMeter sums the tokens of every response of one request.
 type usageMeter struct {
@@ -116,7 +122,7 @@ func (s *Scorer) chat(ctx context.Context, call chatCall, meter *usageMeter) (ch
 			}
 			continue
 		}
-		if !aerr.retry || attempt >= s.cfg.MaxRetries {
+		if !aerr.retry || attempt >= s.cfg.MaxRetries || (aerr.hang && attempt >= maxHangRetries) {
 			return chatReply{}, s.givenUp(aerr, attempt)
 		}
 		attempt++
@@ -319,7 +325,7 @@ func (s *Scorer) classify(callCtx context.Context, err error, cap *captured) *at
 		return e
 	}
 	if errors.Is(err, context.DeadlineExceeded) || callCtx.Err() != nil {
-		return &attemptError{reason: leadrun.ReasonTimeout, retry: true, retryAfter: -1, provider: true,
+		return &attemptError{reason: leadrun.ReasonTimeout, retry: true, retryAfter: -1, provider: true, hang: true,
 			msg: fmt.Sprintf("no answer within %s", s.cfg.Timeout)}
 	}
 	if cap.status >= 200 && cap.status < 300 {

@@ -183,6 +183,13 @@ func TestScoreLeads(t *testing.T) {
 			wantErr: leadrun.ReasonProviderUnavailable, wantCalls: 2,
 		},
 		{
+			name:    "a hang is retried once, whatever the retry limit",
+			leads:   testLeads(1),
+			script:  []reply{{hang: true}, {hang: true}, {hang: true}},
+			edit:    func(c *Config) { c.Timeout, c.MaxRetries = 100*time.Millisecond, 4 },
+			wantErr: leadrun.ReasonProviderUnavailable, wantCalls: 2,
+		},
+		{
 			name:    "401 is the provider's, not retried, never shows the key",
 			leads:   testLeads(1),
 			script:  []reply{{status: 401, body: `{"error":{"message":"Incorrect API key provided: sk-test-secret-key","type":"invalid_request_error","code":"invalid_api_key"}}`}},
