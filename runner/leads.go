@@ -179,8 +179,9 @@ func (r *Runner) scoreLeadChunk(ctx context.Context, ex *execution, leads []*lea
 		return updates, spentBefore(err), nil
 	}
 	updates = append(updates, r.leadOutcomes(ex.rubric, scorable, res)...)
+	by := r.info.String()
 	for i := range updates {
-		updates[i].ScoredBy = r.info.String()
+		updates[i].ScoredBy = by
 	}
 	return updates, res.Usage, nil
 }

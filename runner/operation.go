@@ -242,7 +242,7 @@ func (r *Runner) finishOperation(ctx context.Context, job *river.Job[operationAr
 			finished, err = tx.FinishOperation(wctx, ex.key, status, lastErr)
 		}
 		if err == nil && finished {
-			err = r.recordFailureCode(wctx, tx, ex)
+			err = r.recordFailureCode(wctx, tx, ex, op)
 		}
 		if err != nil {
 			return err

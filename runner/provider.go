@@ -92,11 +92,17 @@ func (r *Runner) providerStopped(ex *execution, pe *leadrun.ProviderError) {
 }
 
 // recordFailureCode stores the failure code of an operation that ended failed, in the
-// transaction that finished it, and the provider's status when the provider failed.
-func (r *Runner) recordFailureCode(ctx context.Context, tx *sqldb.Tx, ex *execution) error {
+// transaction that finished it, and the provider's status: unavailable when it failed
+// the operation, OK when it answered it.
+func (r *Runner) recordFailureCode(ctx context.Context, tx *sqldb.Tx, ex *execution, op *leadrun.Operation) error {
 	pe := leadrun.AsProviderError(ex.fatal)
 	if pe == nil {
-		return nil
+		if ex.fatal != nil || r.info.Host == "" || op.PromptTokens+op.CompTokens == 0 {
+			return nil
+		}
+		// The provider answered this operation: it is up (again).
+		return tx.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: r.info, OK: true,
+			Message: "OK: answered the calls of " + ex.key.String(), Source: "run " + ex.key.RunID})
 	}
 	if err := tx.SetOperationFailureCode(ctx, ex.key, leadrun.ReasonProviderUnavailable); err != nil {
 		return err

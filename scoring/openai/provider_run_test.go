@@ -197,6 +197,10 @@ func checkProviderCase(t *testing.T, db *sqldb.DB, tc providerCase) {
 	case tc.tokens < 0 && (tt.PromptTokens <= 0 || tt.PromptTokens > 1_000_000 || tt.CompletionTokens != 0):
 		t.Errorf("absurd usage counted as %d + %d tokens; want clamped to a plausible bound and 0", tt.PromptTokens, tt.CompletionTokens)
 	}
+	if st, err := db.ProviderStatuses(ctx); err != nil || len(st) != 1 || st[0].OK != (tc.status == leadrun.RunCompleted) ||
+		(!st[0].OK && !strings.Contains(st[0].Message, strings.TrimPrefix(tc.reason, "AI provider unavailable: "))) {
+		t.Errorf("provider status after the run: %v %v", st, err)
+	}
 	if tc.status == leadrun.RunFailed {
 		results, err := db.FindClientResults(ctx, run.ID)
 		if err != nil || results[0].Operations[0].FailureCode != leadrun.ReasonProviderUnavailable {
