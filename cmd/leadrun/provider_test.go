@@ -73,8 +73,10 @@ func TestDemoWithOpenAIWrongKey(t *testing.T) {
 		!strings.Contains(errOut, "ended failed: AI provider unavailable: HTTP 401 Incorrect API key provided") {
 		t.Fatalf("demo: exit %d\n%s%s", code, out, errOut)
 	}
-	if calls.Load() != 1 {
-		t.Errorf("%d calls to a provider refusing the key; the breaker should stop after 1", calls.Load())
+	// Calls already in flight when the first 401 came back (at most the 4 allowed at once)
+	// end too; after that the open breaker makes no more.
+	if n := calls.Load(); n < 1 || n > 4 {
+		t.Errorf("%d calls to a provider refusing the key; want at most the 4 in flight when the breaker opened", n)
 	}
 	db := openDB(t, dbURL)
 	for _, client := range []string{"Guy-Wilson", "Dean-Hobin"} {
