@@ -7,8 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/runner"
 	"github.com/leadrun/leadrun/sqldb"
 	"github.com/leadrun/leadrun/sqldb/sqldbtest"
 	"github.com/leadrun/leadrun/web"
@@ -137,4 +139,63 @@ func TestProviderStatusAndLeadProvenance(t *testing.T) {
 			t.Errorf("lead page lacks the scorer or the truth about attempts")
 		}
 	})
+}
+
+// refusingScorer answers every lead with a safety block (a lead's failure) and names
+// itself openai, so the run's scorer shows.
+type refusingScorer struct{}
+
+func (refusingScorer) Name() string { return "openai" }
+func (refusingScorer) Info() leadrun.ScorerInfo {
+	return leadrun.ScorerInfo{Name: "openai", Host: "api.example.com", Model: "gpt-4o-mini"}
+}
+func (refusingScorer) ScoreLeads(_ context.Context, req leadrun.LeadRequest) (*leadrun.LeadResult, error) {
+	res := &leadrun.LeadResult{}
+	for _, l := range req.Leads {
+		res.Outcomes = append(res.Outcomes, leadrun.LeadOutcome{LeadID: l.ID, Reason: leadrun.ReasonSafetyBlock, Detail: "refused"})
+	}
+	return res, nil
+}
+func (refusingScorer) ScorePosts(_ context.Context, req leadrun.PostRequest) (*leadrun.PostResult, error) {
+	return &leadrun.PostResult{}, nil
+}
+
+// A run's page names the scorer it asked for, and its failure group offers "Retry these
+// leads" (a CSRF-protected form) that makes the failed leads due again.
+func TestRunPageRetryButton(t *testing.T) {
+	ctx := context.Background()
+	db := sqldbtest.MustOpen(t, sqldb.SQLite)
+	e := mustServeWith(t, db, web.Config{AdminToken: token}, refusingScorer{}, runner.Config{}, true)
+	run, err := e.r.Trigger(ctx, leadrun.TriggerRequest{Stream: 1, Trigger: leadrun.TriggerAPI,
+		Params: leadrun.RunParams{LeadLimit: 5, ClientFilter: []string{"Guy-Wilson"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if run, err = e.r.Wait(wctx, run.ID, 20*time.Millisecond, nil); err != nil || run.Totals.LeadsFailed == 0 {
+		t.Fatalf("run %+v %v", run, err)
+	}
+	b := newBrowser(t, e.srv.URL)
+	b.login(token)
+	_, page, _ := b.get("/runs/" + run.ID)
+	for _, want := range []string{`id="run-scorer">openai/gpt-4o-mini at api.example.com`, `action="/clients/Guy-Wilson/leads/requeue"`,
+		`name="reason" value="safety_block"`, "Retry these leads"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("run page lacks %q", want)
+		}
+	}
+	failed := leadrun.StatusFailed
+	before, _ := db.FindLeads(ctx, leadrun.LeadFilter{ClientID: "Guy-Wilson", ScoringStatus: &failed})
+	status, _, _ := b.post("/clients/Guy-Wilson/leads/requeue", url.Values{"csrf_token": {b.csrf}, "reason": {"safety_block"},
+		"back": {"/runs/" + run.ID}})
+	after, _ := db.FindLeads(ctx, leadrun.LeadFilter{ClientID: "Guy-Wilson", ScoringStatus: &failed})
+	if status != http.StatusSeeOther || len(after) != len(before) || len(after) == 0 {
+		t.Fatalf("retry button: %d; failed leads %d → %d", status, len(before), len(after))
+	}
+	for _, l := range after {
+		if l.Attempts != 0 {
+			t.Errorf("lead %d still has %d attempts", l.ID, l.Attempts)
+		}
+	}
 }
