@@ -292,3 +292,38 @@ func startProviderRunner(t *testing.T, db *sqldb.DB, cfg Config) *runner.Runner 
 	})
 	return r
 }
+
+// The breaker is shared by the process's operations and outlives a run: after a 401 the
+// next run fails at once with the same message and without calling the provider, until
+// the cool-down lets one probe through.
+func TestOpenBreakerFailsTheNextRunWithoutCalls(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		var calls atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			calls.Add(1)
+			_, _ = io.Copy(io.Discard, r.Body)
+			writeError(w, 401, "Incorrect API key provided")
+		}))
+		t.Cleanup(srv.Close)
+		cfg := Config{BaseURL: srv.URL + "/v1", Model: "test-model", APIKey: "sk-test-secret-key", Timeout: 5 * time.Second}
+		r := startProviderRunner(t, db, cfg)
+		ctx := context.Background()
+		var reasons []string
+		for i := 0; i < 2; i++ {
+			run, err := r.Trigger(ctx, leadrun.TriggerRequest{Stream: 1, Trigger: leadrun.TriggerAPI})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			run, err = r.Wait(wctx, run.ID, 10*time.Millisecond, nil)
+			cancel()
+			if err != nil || run.Status != leadrun.RunFailed || run.Totals.LeadsFailed != 0 {
+				t.Fatalf("run %d: %+v %v", i+1, run, err)
+			}
+			reasons = append(reasons, run.StatusReason)
+		}
+		if calls.Load() != 1 || reasons[0] != reasons[1] || !strings.Contains(reasons[1], "HTTP 401 Incorrect API key provided") {
+			t.Errorf("%d calls; reasons %q", calls.Load(), reasons)
+		}
+	})
+}
