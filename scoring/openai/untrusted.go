@@ -2,6 +2,7 @@ package openai
 
 import (
 	"net/url"
+	"strings"
 
 	"github.com/leadrun/leadrun"
 )
@@ -65,4 +66,49 @@ func shownURL(raw string) string {
 		return "(invalid base URL)"
 	}
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}
+
+// minSubstringSecret is the length from which a secret is redacted wherever it appears;
+// a shorter one (a placeholder key for servers that ignore keys, such as "t") is redacted
+// only where it stands as a whole token, so that ordinary words stay readable.
+const minSubstringSecret = 8
+
+// redact removes the API key from text that may quote it.
+func (s *Scorer) redact(text string) string {
+	return redactSecret(text, s.cfg.APIKey)
+}
+
+// redactSecret replaces secret in text: every occurrence when it is long enough to be
+// unmistakable, else only whole tokens (not inside a longer run of letters, digits, '-'
+// or '_').
+func redactSecret(text, secret string) string {
+	secret = strings.TrimSpace(secret)
+	if secret == "" {
+		return text
+	}
+	if len(secret) >= minSubstringSecret {
+		return strings.ReplaceAll(text, secret, "[redacted]")
+	}
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		j := strings.Index(text[i:], secret)
+		if j < 0 {
+			b.WriteString(text[i:])
+			break
+		}
+		j += i
+		end := j + len(secret)
+		b.WriteString(text[i:j])
+		if (j == 0 || !tokenByte(text[j-1])) && (end == len(text) || !tokenByte(text[end])) {
+			b.WriteString("[redacted]")
+		} else {
+			b.WriteString(secret)
+		}
+		i = end
+	}
+	return b.String()
+}
+
+func tokenByte(c byte) bool {
+	return c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
