@@ -83,6 +83,8 @@ func TestLeadRequeue(t *testing.T) {
 			t.Errorf("requeued lead not due: %v", err)
 		}
 
+		other := firstLeads(t, db, "Dean-Hobin", 1)[0]
+		failLead(t, db, "Dean-Hobin", other.ID, leadrun.ReasonTimeout, 3)
 		b := newBrowser(t, e.srv.URL)
 		b.login(token)
 		form := url.Values{"all_failed": {"1"}, "back": {"https://evil.example/"}}
@@ -93,6 +95,9 @@ func TestLeadRequeue(t *testing.T) {
 		status, _, h := b.post("/clients/Guy-Wilson/leads/requeue", form)
 		if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/clients/Guy-Wilson?notice=requeued") || attempts(leads[1].ID) != 0 {
 			t.Errorf("button: %d to %q, attempts %d", status, h.Get("Location"), attempts(leads[1].ID))
+		}
+		if l, err := db.FindLeadByID(ctx, "Dean-Hobin", other.ID); err != nil || l.Attempts != 3 {
+			t.Errorf("requeueing Guy-Wilson's leads touched another client's: %+v %v", l, err)
 		}
 	})
 }
