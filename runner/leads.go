@@ -233,6 +233,7 @@ func failedLead(id int64, reason leadrun.Reason, detail string) sqldb.LeadUpdate
 	if reason == "" {
 		reason = leadrun.ReasonInvalidAIResponse
 	}
+	detail, _ = leadrun.CleanText(detail) // it may quote what a scorer was sent back
 	return sqldb.LeadUpdate{LeadID: id, Status: leadrun.StatusFailed, Reason: reason, Assessment: "Scoring failed: " + detail}
 }
 
