@@ -44,7 +44,7 @@ func (c *CheckAICmd) Run(ctx context.Context, a *app) error {
 		fmt.Fprintln(a.out, st.Message)
 	}
 	if checkErr != nil {
-		return leadrun.Errorf(leadrun.EINVALID, "%s", st.Message)
+		return leadrun.Errorf(leadrun.EINVALID, "the AI provider check failed")
 	}
 	return nil
 }
