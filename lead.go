@@ -64,6 +64,7 @@ type Lead struct {
 	Attempts       int           `json:"attempts"`
 	LastReason     Reason        `json:"last_reason,omitempty"`
 	LastRunID      string        `json:"last_run_id,omitempty"`
+	ScoredBy       string        `json:"scored_by,omitempty"` // scorer and model of the last attempt, e.g. openai/gpt-4o-mini
 	TopPostID      *int64        `json:"top_post_id,omitempty"`
 	CreatedAt      time.Time     `json:"created_at"`
 	UpdatedAt      time.Time     `json:"updated_at"`

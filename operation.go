@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // OperationKind names an operation of a client result.
@@ -61,9 +60,10 @@ type Operation struct {
 	Status       OpStatus         `json:"status"`
 	SkipReason   string           `json:"skip_reason,omitempty"`
 	LastError    string           `json:"last_error,omitempty"`
-	Limit        int              `json:"limit"`               // 0 = no limit
-	Due          int64            `json:"due"`                 // items due when the run was planned
-	WorkerID     string           `json:"worker_id,omitempty"` // the worker process executing it, last
+	FailureCode  Reason           `json:"failure_code,omitempty"` // machine-readable cause of a failed operation, e.g. provider_unavailable
+	Limit        int              `json:"limit"`                  // 0 = no limit
+	Due          int64            `json:"due"`                    // items due when the run was planned
+	WorkerID     string           `json:"worker_id,omitempty"`    // the worker process executing it, last
 	Examined     int64            `json:"examined"`
 	Scored       int64            `json:"scored"`
 	Skipped      int64            `json:"skipped"`
@@ -209,6 +209,9 @@ func DeriveRunStatus(results []*ClientResult) (RunStatus, string) {
 		return RunAbandoned, fmt.Sprintf("%d of %d clients abandoned: %s; %d succeeded, %d with errors, %d failed",
 			abandoned, t.ClientsTotal, opErrors(results, OpAbandoned), t.ClientsSucceeded, t.ClientsWithErrors, t.ClientsFailed)
 	}
+	if reason, ok := providerFailure(results, t); ok {
+		return RunFailed, reason
+	}
 	switch {
 	case t.ClientsTotal == 0:
 		return RunCompleted, "no active clients on this stream"
@@ -249,7 +252,7 @@ func opErrors(results []*ClientResult, status OpStatus) string {
 				more++
 				continue
 			}
-			msgs = append(msgs, truncate(o.LastError, 200))
+			msgs = append(msgs, Truncate(o.LastError, 200))
 		}
 	}
 	s := strings.Join(msgs, "; ")
@@ -259,15 +262,31 @@ func opErrors(results []*ClientResult, status OpStatus) string {
 	return s
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// providerFailure reports a run stopped by its AI provider: any operation that failed
+// with provider_unavailable fails the run, whose reason quotes the provider's message
+// (the run did not do its work, whatever some clients finished before the outage).
+func providerFailure(results []*ClientResult, t Totals) (string, bool) {
+	stopped, msg := 0, ""
+	for _, c := range results {
+		for _, o := range c.Operations {
+			if o.Status == OpFailed && o.FailureCode == ReasonProviderUnavailable {
+				stopped++
+				if msg == "" {
+					msg = o.LastError
+				}
+			}
+		}
 	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
+	if stopped == 0 {
+		return "", false
 	}
-	return s[:cut] + "…"
+	if !strings.HasPrefix(msg, "AI provider unavailable") {
+		msg = "AI provider unavailable: " + msg
+	}
+	if done := t.ClientsSucceeded + t.ClientsWithErrors; done > 0 {
+		msg += fmt.Sprintf(" (%d operations stopped; %d clients finished before)", stopped, done)
+	}
+	return msg, true
 }
 
 // EventLevel is the severity of a run event.

@@ -87,6 +87,7 @@ type TriggerRequest struct {
 	Trigger     Trigger
 	RequestedBy string // who or what asked, for the record
 	Params      RunParams
+	Scorer      ScorerInfo // the scorer configuration asked for; empty means the runner's own
 }
 
 // Validate checks a trigger request.
@@ -113,6 +114,7 @@ type Run struct {
 	Trigger      Trigger    `json:"trigger"`
 	RequestedBy  string     `json:"requested_by,omitempty"`
 	Params       RunParams  `json:"params"`
+	Scorer       ScorerInfo `json:"scorer"` // the scorer configuration the run asked for
 	CreatedAt    time.Time  `json:"created_at"`
 	StartedAt    *time.Time `json:"started_at"`
 	FinishedAt   *time.Time `json:"finished_at"`

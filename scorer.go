@@ -30,8 +30,10 @@ const (
 type Scorer interface {
 	// Name identifies the scorer in run records and logs, e.g. "rules".
 	Name() string
-	// ScoreLeads scores one chunk. An error means the whole chunk failed (its reason is
-	// taken from a *ScoreError, else api_error); otherwise every lead has an outcome.
+	// ScoreLeads scores one chunk. An error means the whole chunk failed: a *ProviderError
+	// when the provider itself failed (the leads are not at fault and must stay due),
+	// else its reason is taken from a *ScoreError (api_error when unknown); otherwise
+	// every lead has an outcome.
 	ScoreLeads(ctx context.Context, req LeadRequest) (*LeadResult, error)
 	// ScorePosts scores the posts of one or more leads, with the same error contract.
 	ScorePosts(ctx context.Context, req PostRequest) (*PostResult, error)
@@ -105,9 +107,12 @@ type ScoreError struct {
 func (e *ScoreError) Error() string { return fmt.Sprintf("%s: %v", e.Reason, e.Err) }
 func (e *ScoreError) Unwrap() error { return e.Err }
 
-// FailureReason extracts the reason code of a scorer error (api_error when unknown,
-// timeout for deadline errors).
+// FailureReason extracts the reason code of a scorer error (provider_unavailable for a
+// *ProviderError, api_error when unknown, timeout for deadline errors).
 func FailureReason(err error) Reason {
+	if AsProviderError(err) != nil {
+		return ReasonProviderUnavailable
+	}
 	var se *ScoreError
 	if errors.As(err, &se) {
 		return se.Reason

@@ -13,27 +13,28 @@ import (
 // RunView is the stable JSON form of a run, shared by the API and the CLI (documented in
 // the README).
 type RunView struct {
-	RunID           string            `json:"run_id"`
-	Stream          int               `json:"stream"`
-	Status          leadrun.RunStatus `json:"status"`
-	StatusReason    string            `json:"status_reason"`
-	Trigger         leadrun.Trigger   `json:"trigger"`
-	RequestedBy     string            `json:"requested_by"`
-	Params          leadrun.RunParams `json:"params"`
-	CreatedAt       time.Time         `json:"created_at"`
-	StartedAt       *time.Time        `json:"started_at"`
-	FinishedAt      *time.Time        `json:"finished_at"`
-	HeartbeatAt     *time.Time        `json:"heartbeat_at"`
-	DurationSeconds float64           `json:"duration_seconds"`
-	Totals          leadrun.Totals    `json:"totals"`
-	SuccessRate     *float64          `json:"success_rate"` // percent; null when nothing was attempted
+	RunID           string             `json:"run_id"`
+	Stream          int                `json:"stream"`
+	Status          leadrun.RunStatus  `json:"status"`
+	StatusReason    string             `json:"status_reason"`
+	Trigger         leadrun.Trigger    `json:"trigger"`
+	RequestedBy     string             `json:"requested_by"`
+	Params          leadrun.RunParams  `json:"params"`
+	Scorer          leadrun.ScorerInfo `json:"scorer"` // the scorer configuration the run asked for
+	CreatedAt       time.Time          `json:"created_at"`
+	StartedAt       *time.Time         `json:"started_at"`
+	FinishedAt      *time.Time         `json:"finished_at"`
+	HeartbeatAt     *time.Time         `json:"heartbeat_at"`
+	DurationSeconds float64            `json:"duration_seconds"`
+	Totals          leadrun.Totals     `json:"totals"`
+	SuccessRate     *float64           `json:"success_rate"` // percent; null when nothing was attempted
 }
 
 // NewRunView renders a run; now is the clock reading a running run's duration is
 // measured to.
 func NewRunView(r *leadrun.Run, now time.Time) RunView {
 	return RunView{RunID: r.ID, Stream: r.Stream, Status: r.Status, StatusReason: r.StatusReason, Trigger: r.Trigger,
-		RequestedBy: r.RequestedBy, Params: r.Params, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt,
+		RequestedBy: r.RequestedBy, Params: r.Params, Scorer: r.Scorer, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt,
 		FinishedAt: r.FinishedAt, HeartbeatAt: r.HeartbeatAt, DurationSeconds: r.Duration(now).Seconds(),
 		Totals: r.Totals, SuccessRate: rate(r.Totals)}
 }

@@ -45,6 +45,13 @@ func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 		}
 		start := time.Now()
 		updates, usage, err := r.scoreLeadChunk(ctx, ex, leads)
+		if pe := leadrun.AsProviderError(err); pe != nil {
+			// The provider failed: its leads stay due; the tokens of its paid calls and
+			// the chunk's leads skipped for missing data are committed with the batch.
+			b.add(updates, usage, 0)
+			r.providerStopped(ex, pe)
+			break
+		}
 		if err != nil {
 			break // stopped mid-call: nothing of this chunk is written
 		}
@@ -80,7 +87,7 @@ type leadBatch struct {
 	scoring time.Duration
 }
 
-func (b *leadBatch) empty() bool { return len(b.updates) == 0 }
+func (b *leadBatch) empty() bool { return len(b.updates) == 0 && b.usage == (leadrun.Usage{}) }
 
 func (b *leadBatch) add(updates []sqldb.LeadUpdate, usage leadrun.Usage, took time.Duration) {
 	b.updates = append(b.updates, updates...)
@@ -134,8 +141,10 @@ func ignoreCancel(ctx context.Context, err error) error {
 }
 
 // scoreLeadChunk skips leads missing critical data and scores the rest. A scorer error
-// fails the chunk's leads with its reason; an error is returned only when the context
-// stopped the call, so that nothing half-known is written.
+// fails the chunk's leads with its reason, except a provider failure, returned as is
+// with the skipped leads and the tokens spent (the scored leads are not at fault); an
+// error is otherwise returned only when the context stopped the call, so that nothing
+// half-known is written.
 func (r *Runner) scoreLeadChunk(ctx context.Context, ex *execution, leads []*leadrun.Lead) ([]sqldb.LeadUpdate, leadrun.Usage, error) {
 	updates := make([]sqldb.LeadUpdate, 0, len(leads))
 	var scorable []*leadrun.Lead
@@ -155,6 +164,9 @@ func (r *Runner) scoreLeadChunk(ctx context.Context, ex *execution, leads []*lea
 		if ctx.Err() != nil {
 			return nil, leadrun.Usage{}, ctx.Err()
 		}
+		if pe := leadrun.AsProviderError(err); pe != nil {
+			return updates, pe.Usage, pe
+		}
 		reason := leadrun.FailureReason(err)
 		ex.log.Warn("scorer failed a chunk", "reason", reason, "leads", len(scorable), "error", err)
 		for _, l := range scorable {
@@ -162,7 +174,12 @@ func (r *Runner) scoreLeadChunk(ctx context.Context, ex *execution, leads []*lea
 		}
 		return updates, spentBefore(err), nil
 	}
-	return append(updates, r.leadOutcomes(ex.rubric, scorable, res)...), res.Usage, nil
+	updates = append(updates, r.leadOutcomes(ex.rubric, scorable, res)...)
+	by := r.info.String()
+	for i := range updates {
+		updates[i].ScoredBy = by
+	}
+	return updates, res.Usage, nil
 }
 
 // leadOutcomes matches outcomes to leads by ID (never by position) and validates each
@@ -212,6 +229,7 @@ func failedLead(id int64, reason leadrun.Reason, detail string) sqldb.LeadUpdate
 	if reason == "" {
 		reason = leadrun.ReasonInvalidAIResponse
 	}
+	detail, _ = leadrun.CleanText(detail) // it may quote what a scorer was sent back
 	return sqldb.LeadUpdate{LeadID: id, Status: leadrun.StatusFailed, Reason: reason, Assessment: "Scoring failed: " + detail}
 }
 

@@ -52,7 +52,16 @@ func (r *Runner) queueRun(ctx context.Context, tx *sqldb.Tx, req leadrun.Trigger
 	if err != nil {
 		return nil, err
 	}
-	msg := fmt.Sprintf("Run queued by %s", req.Trigger)
+	if run.Scorer = req.Scorer; run.Scorer.Name == "" {
+		run.Scorer = r.info
+	}
+	if err := tx.SetRunScorer(ctx, run.ID, run.Scorer); err != nil {
+		return nil, err
+	}
+	msg := fmt.Sprintf("Run queued by %s, scorer %s", req.Trigger, run.Scorer)
+	if run.Scorer.Host != "" {
+		msg += " at " + run.Scorer.Host
+	}
 	if req.RequestedBy != "" {
 		msg += " (" + req.RequestedBy + ")"
 	}
@@ -220,6 +229,11 @@ func (r *Runner) endOperation(ctx context.Context, tx *sqldb.Tx, k leadrun.OpKey
 	if err != nil || !done {
 		return false, err
 	}
+	if end.failureCode != "" {
+		if err := tx.SetOperationFailureCode(ctx, k, end.failureCode); err != nil {
+			return false, err
+		}
+	}
 	return true, r.afterEnd(ctx, tx, k, end, by)
 }
 
@@ -264,12 +278,14 @@ func (r *Runner) clientFinished(ctx context.Context, tx *sqldb.Tx, k leadrun.OpK
 
 // opEnd is how an operation ends: its status and why.
 type opEnd struct {
-	from       leadrun.OpStatus
-	status     leadrun.OpStatus
-	skipReason string
-	message    string // last error or skip detail; empty when it ran to its end cleanly
-	level      leadrun.EventLevel
-	line       string // the progress-log line
+	from        leadrun.OpStatus
+	status      leadrun.OpStatus
+	skipReason  string
+	message     string         // last error or skip detail; empty when it ran to its end cleanly
+	failureCode leadrun.Reason // machine-readable cause of a failure, e.g. provider_unavailable
+	cause       error          // the error that ended it, if any
+	level       leadrun.EventLevel
+	line        string // the progress-log line
 }
 
 // progress emits EventOperationProgressed for a committed chunk.

@@ -57,13 +57,26 @@ type execution struct {
 	ended        *opEnd // set when the operation cannot or need not go on
 }
 
-// fail ends the operation failed with the error's message.
+// fail ends the operation failed with the error's message; a provider's failure is
+// recorded as such (failure code provider_unavailable), so the run's reason quotes it.
 func (ex *execution) fail(err error) {
+	if pe := leadrun.AsProviderError(err); pe != nil {
+		ex.ended = &opEnd{status: leadrun.OpFailed, message: pe.Error(), failureCode: leadrun.ReasonProviderUnavailable, cause: pe}
+		return
+	}
 	msg := leadrun.ErrorMessage(err)
 	if leadrun.ErrorCode(err) == leadrun.EINTERNAL {
 		msg = err.Error()
 	}
-	ex.ended = &opEnd{status: leadrun.OpFailed, message: msg}
+	ex.ended = &opEnd{status: leadrun.OpFailed, message: msg, cause: err}
+}
+
+// cause is the error that ended the operation, if any.
+func (ex *execution) cause() error {
+	if ex.ended == nil {
+		return nil
+	}
+	return ex.ended.cause
 }
 
 // skip ends the operation skipped with a reason; what it committed stays counted.
@@ -311,8 +324,11 @@ func (r *Runner) finishOperation(ctx context.Context, job *river.Job[operationAr
 				return err
 			}
 			end := r.operationEnd(ex, op)
-			_, err = r.endOperation(wctx, tx, ex.key, end, "")
-			return err
+			finished, err := r.endOperation(wctx, tx, ex.key, end, "")
+			if err != nil || !finished {
+				return err
+			}
+			return r.recordProviderStatus(wctx, tx, ex, op)
 		})
 	})
 }
@@ -322,6 +338,7 @@ func (r *Runner) operationEnd(ex *execution, op *leadrun.Operation) opEnd {
 	end := opEnd{from: op.Status, status: op.FinalStatus()}
 	if ex.ended != nil {
 		end.status, end.skipReason, end.message = ex.ended.status, ex.ended.skipReason, ex.ended.message
+		end.failureCode = ex.ended.failureCode
 	}
 	elapsed := time.Since(ex.started).Round(time.Millisecond)
 	end.line = fmt.Sprintf("%s: %s (%d/%d scored, %d skipped, %d failed, %s, %d tokens)", opTitle(ex.key.Kind), end.status,

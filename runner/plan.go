@@ -2,11 +2,13 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/sqldb"
@@ -44,13 +46,22 @@ func (w *planWorker) Work(ctx context.Context, job *river.Job[planArgs]) error {
 			return err
 		}
 		if run.Status == leadrun.RunQueued {
+			reason, err := r.offered(ctx, tx, run)
+			if err != nil {
+				return err
+			}
+			if reason != "" { // no worker offers the run's scorer
+				_, err := r.finishRun(ctx, tx, run.ID, run.Status, leadrun.RunFailed, reason, "", "")
+				return err
+			}
 			if err := r.plan(ctx, tx, run); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil && job.Attempt >= job.MaxAttempts {
+	var snooze *rivertype.JobSnoozeError
+	if err != nil && !errors.As(err, &snooze) && job.Attempt >= job.MaxAttempts {
 		r.failRun(ctx, job.Args.RunID, "planning failed: "+err.Error())
 	}
 	return err
@@ -77,7 +88,7 @@ func (r *Runner) plan(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run) error
 		}
 		for _, op := range ops {
 			jobs = append(jobs, river.InsertManyParams{Args: operationArgs{RunID: run.ID, ClientID: c.ID, Operation: op},
-				InsertOpts: &river.InsertOpts{MaxAttempts: 5}})
+				InsertOpts: &river.InsertOpts{MaxAttempts: 5, Queue: runQueue(run)}})
 		}
 	}
 	if err := r.startRun(ctx, tx, run, len(clients), len(jobs)); err != nil {

@@ -42,25 +42,38 @@ func (r *Runner) scorePosts(ctx context.Context, ex *execution) error {
 			}
 			budget -= len(posts)
 			u, use, err := r.scoreLeadPosts(ctx, ex, l, posts)
+			if pe := leadrun.AsProviderError(err); pe != nil {
+				// The provider failed: commit what earlier leads got and the tokens paid;
+				// this lead's posts stay due.
+				r.providerStopped(ex, pe)
+				return r.commitPosts(ctx, ex, updates, addUsage(usage, use))
+			}
 			if err != nil {
 				return nil // stopped mid-call
 			}
 			updates, usage = append(updates, u...), addUsage(usage, use)
 		}
 		last := leads[len(leads)-1].ID
-		err = r.commitChunk(ctx, ex, func(wctx context.Context, tx *sqldb.Tx) (sqldb.OpDelta, error) {
-			applied, err := tx.ApplyPostUpdates(wctx, ex.client.ID, r.cfg.MaxAttempts, updates)
-			if err != nil {
-				return sqldb.OpDelta{}, err
-			}
-			return postDelta(updates, applied, usage), nil
-		})
-		if err != nil {
+		if err := r.commitPosts(ctx, ex, updates, usage); err != nil {
 			return err
 		}
 		ex.cursor = last
 	}
 	return nil
+}
+
+// commitPosts commits the post updates and usage of a chunk.
+func (r *Runner) commitPosts(ctx context.Context, ex *execution, updates []sqldb.PostUpdate, usage leadrun.Usage) error {
+	if len(updates) == 0 && usage == (leadrun.Usage{}) {
+		return nil
+	}
+	return r.commitChunk(ctx, ex, func(wctx context.Context, tx *sqldb.Tx) (sqldb.OpDelta, error) {
+		applied, err := tx.ApplyPostUpdates(wctx, ex.client.ID, r.cfg.MaxAttempts, updates)
+		if err != nil {
+			return sqldb.OpDelta{}, err
+		}
+		return postDelta(updates, applied, usage), nil
+	})
 }
 
 func addUsage(u, o leadrun.Usage) leadrun.Usage {
@@ -86,6 +99,9 @@ func (r *Runner) scoreLeadPosts(ctx context.Context, ex *execution, lead *leadru
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, leadrun.Usage{}, ctx.Err()
+		}
+		if pe := leadrun.AsProviderError(err); pe != nil {
+			return nil, pe.Usage, pe
 		}
 		ex.log.Warn("scorer failed a lead's posts", "lead_id", lead.ID, "error", err)
 		for _, p := range scorable {

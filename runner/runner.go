@@ -38,6 +38,7 @@ type Config struct {
 	QuietAfter       time.Duration  // alert for an active client with no lead scored this long (default 72h)
 	Schedules        map[int]string // stream → cron expression (UTC); see ParseSchedules
 	ScheduleTick     time.Duration  // how often schedules are checked (default 15s)
+	WorkerWait       time.Duration  // how long a run waits for a worker offering its scorer (default 30s)
 }
 
 func (c *Config) setDefaults() {
@@ -60,6 +61,7 @@ func (c *Config) setDefaults() {
 	defDur(&c.OperationTimeout, 2*time.Hour)
 	defDur(&c.QuietAfter, leadrun.QuietAfter)
 	defDur(&c.ScheduleTick, 15*time.Second)
+	defDur(&c.WorkerWait, 30*time.Second)
 }
 
 // Runner triggers, executes, watches and cancels runs.
@@ -69,6 +71,8 @@ type Runner struct {
 	log    *slog.Logger
 	cfg    Config
 	jobs   *river.Client[*sql.Tx]
+	info   leadrun.ScorerInfo // the scorer configuration this process offers
+	worker string             // this process in scorer_workers
 
 	schedules map[int]cron.Schedule
 	hooks     []Hook
@@ -88,7 +92,9 @@ type Runner struct {
 // work jobs too.
 func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (*Runner, error) {
 	cfg.setDefaults()
-	r := &Runner{db: db, scorer: scorer, log: logger, cfg: cfg, schedules: map[int]cron.Schedule{}, workerID: newWorkerID()}
+	r := &Runner{db: db, scorer: scorer, log: logger, cfg: cfg, schedules: map[int]cron.Schedule{}, workerID: newWorkerID(),
+		info: leadrun.DescribeScorer(scorer)}
+	r.worker = r.workerID
 	r.health.now = time.Now
 	for stream, expr := range cfg.Schedules {
 		sched, err := cron.ParseStandard(expr)
@@ -103,8 +109,9 @@ func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (
 	river.AddWorker(workers, &operationWorker{r: r})
 	river.AddWorker(workers, &alertWorker{r: r})
 	client, err := river.NewClient(db.JobDriver(), &river.Config{
-		ID:                   r.workerID,
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		ID: r.workerID,
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers},
+			r.info.Queue(): {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
 		Logger:               quietLogger(logger),
 		FetchPollInterval:    50 * time.Millisecond,
@@ -146,9 +153,11 @@ func (r *Runner) Start(ctx context.Context) error {
 	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	r.stop = stop
 	r.working.Store(true)
-	r.loops.Add(2)
+	r.touchWorker(ctx)
+	r.loops.Add(3)
 	go r.heartbeatLoop(loopCtx)
 	go r.reapLoop(loopCtx)
+	go r.workerLoop(loopCtx)
 	if len(r.schedules) > 0 {
 		r.loops.Add(1)
 		go r.scheduleLoop(loopCtx, r.schedules)
@@ -177,6 +186,9 @@ func (r *Runner) Shutdown(ctx context.Context) error {
 		r.loops.Wait()
 		if serr := r.db.StopWorker(context.WithoutCancel(ctx), r.workerID); serr != nil {
 			r.log.Warn("could not record the worker's stop", "error", serr)
+		}
+		if rerr := r.db.RemoveScorerWorker(context.WithoutCancel(ctx), r.worker); rerr != nil {
+			r.log.Warn("could not remove this worker's record", "error", rerr)
 		}
 	}
 	return err

@@ -14,7 +14,7 @@ const leadColumns = `l.id, l.client_id, l.profile_key, l.profile_url, l.first_na
 	l.job_title, l.company, p.about, l.location, l.email, l.phone, p.experience, l.connection_status, p.raw,
 	l.scoring_status, l.score, COALESCE(a.assessment, ''), a.breakdown, COALESCE(a.ai_excluded, FALSE),
 	COALESCE(a.exclude_details, ''), l.scored_at, l.attempts, l.last_reason, l.last_run_id, l.top_post_id,
-	l.created_at, l.updated_at`
+	l.created_at, l.updated_at, l.scored_by`
 
 const leadFrom = ` FROM leads l JOIN lead_profiles p ON p.lead_id = l.id LEFT JOIN lead_assessments a ON a.lead_id = l.id `
 
@@ -187,7 +187,7 @@ func scanLead(s scanner) (*leadrun.Lead, error) {
 	err := s.Scan(&l.ID, &l.ClientID, &l.ProfileKey, &l.ProfileURL, &l.FirstName, &l.LastName, &l.Headline,
 		&l.JobTitle, &l.Company, &l.About, &l.Location, &l.Email, &l.Phone, &exp, &l.ConnectionStatus, &raw,
 		&l.ScoringStatus, &score, &l.Assessment, &breakdown, &l.AIExcluded, &l.ExcludeDetails, &scoredAt,
-		&l.Attempts, &lastReason, &l.LastRunID, &topPost, &l.CreatedAt, &l.UpdatedAt)
+		&l.Attempts, &lastReason, &l.LastRunID, &topPost, &l.CreatedAt, &l.UpdatedAt, &l.ScoredBy)
 	if err != nil {
 		return nil, err
 	}

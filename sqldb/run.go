@@ -12,7 +12,7 @@ import (
 )
 
 const runColumns = `id, day, seq, stream, status, status_reason, trigger, requested_by, params, created_at,
-	started_at, finished_at, heartbeat_at`
+	started_at, finished_at, heartbeat_at, scorer, scorer_host, scorer_model`
 
 // CreateRun allocates the next run ID of the day and stores a queued run, in the caller's
 // transaction. If the stream already has an active run it returns *leadrun.StreamBusyError
@@ -323,7 +323,7 @@ func (db *DB) clientResults(ctx context.Context, q querier, runIDs []string, rea
 }
 
 const opColumns = `run_id, client_id, operation, status, skip_reason, last_error, item_limit, due, worker_id,
-	examined, scored, skipped, failed, prompt_tokens, completion_tokens, cost_micros, started_at, finished_at`
+	examined, scored, skipped, failed, prompt_tokens, completion_tokens, cost_micros, started_at, finished_at, failure_code`
 
 func (db *DB) operations(ctx context.Context, q querier, in string, args []any) ([]*leadrun.Operation, error) {
 	return collect(ctx, q, scanOperation, `SELECT `+opColumns+` FROM operations WHERE run_id IN (`+in+`)
@@ -335,7 +335,7 @@ func scanOperation(s scanner) (*leadrun.Operation, error) {
 	var started, finished sql.NullTime
 	err := s.Scan(&op.RunID, &op.ClientID, &op.Kind, &op.Status, &op.SkipReason, &op.LastError, &op.Limit,
 		&op.Due, &op.WorkerID, &op.Examined, &op.Scored, &op.Skipped, &op.Failed, &op.PromptTokens, &op.CompTokens, &op.CostMicros,
-		&started, &finished)
+		&started, &finished, &op.FailureCode)
 	op.StartedAt, op.FinishedAt = timePtr(started), timePtr(finished)
 	return &op, err
 }
@@ -392,7 +392,7 @@ func scanRun(s scanner) (*leadrun.Run, error) {
 		started, finished, heartbeat sql.NullTime
 	)
 	err := s.Scan(&r.ID, &day, &r.Seq, &r.Stream, &r.Status, &r.StatusReason, &r.Trigger, &r.RequestedBy,
-		&params, &r.CreatedAt, &started, &finished, &heartbeat)
+		&params, &r.CreatedAt, &started, &finished, &heartbeat, &r.Scorer.Name, &r.Scorer.Host, &r.Scorer.Model)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ type LeadUpdate struct {
 	Excluded       bool
 	ExcludeDetails string
 	Reason         leadrun.Reason // why it was skipped or failed
+	ScoredBy       string         // scorer and model, e.g. openai/gpt-4o-mini
 }
 
 // ApplyLeadUpdates writes a chunk's outcomes. Each update applies only if the lead is still
@@ -25,7 +26,7 @@ type LeadUpdate struct {
 // kept in the lead's failure history.
 func (tx *Tx) ApplyLeadUpdates(ctx context.Context, clientID, runID string, maxAttempts int, updates []LeadUpdate) ([]bool, error) {
 	lead, err := tx.stmt(ctx, `UPDATE leads SET scoring_status = $3, score = $4, scored_at = $5,
-		attempts = attempts + 1, last_reason = $6, last_run_id = $7, updated_at = $8
+		attempts = attempts + 1, last_reason = $6, last_run_id = $7, updated_at = $8, scored_by = $10
 		WHERE id = $1 AND client_id = $2 AND scoring_status IN ('to_be_scored','failed')
 		AND (scoring_status = 'to_be_scored' OR attempts < $9)`)
 	if err != nil {
@@ -51,7 +52,7 @@ func (tx *Tx) ApplyLeadUpdates(ctx context.Context, clientID, runID string, maxA
 			scoredAt = now
 		}
 		res, err := lead.ExecContext(ctx, u.LeadID, clientID, u.Status, nullFloat(u.Score), scoredAt, string(u.Reason),
-			runID, now, maxAttempts)
+			runID, now, maxAttempts, u.ScoredBy)
 		if applied[i], err = affectedOne(res, err); err != nil || !applied[i] {
 			if err != nil {
 				return nil, err

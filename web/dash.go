@@ -41,6 +41,7 @@ var notices = map[string]string{
 	"started":   "Run started. This page follows it live.",
 	"cancelled": "Run cancelled. Finished chunks stay committed; the next run resumes the rest.",
 	"rubric":    "Rubric saved. The next run scores with it.",
+	"requeued":  "Failed leads requeued: their attempts are reset and the next run scores them again.",
 }
 
 // errDashboardOff is the answer of every dashboard page while no admin token is set.
@@ -83,6 +84,8 @@ func (s *Server) dashRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /clients/{id}/rubric", s.page(s.handleRubricForm))
 	mux.Handle("POST /clients/{id}/export", s.page(s.handleExportForm))
 	mux.Handle("GET /clients/{id}/leads/{lead_id}", s.page(s.handleLeadPage))
+	mux.Handle("POST /clients/{id}/leads/requeue", s.page(s.handleRequeueForm))
+	mux.Handle("GET /provider-status", s.page(s.handleProviderFragment))
 }
 
 func cacheFor(h http.Handler, d time.Duration) http.Handler {

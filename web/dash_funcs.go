@@ -14,22 +14,26 @@ import (
 // templateFuncs are the formatting helpers the page templates use. None of them returns
 // template.HTML: everything they produce is escaped by html/template like any other value.
 var templateFuncs = template.FuncMap{
-	"iso":     func(v any) string { return fmtTime(v, time.RFC3339) },
-	"utc":     func(v any) string { return fmtTime(v, "2006-01-02 15:04:05") },
-	"hasTime": func(v any) bool { _, ok := asTime(v); return ok },
-	"ago":     ago,
-	"secs":    func(s float64) string { return fmtDuration(time.Duration(s * float64(time.Second))) },
-	"num":     fmtInt,
-	"pct":     fmtPct,
-	"cost":    fmtCost,
-	"score":   fmtScore,
-	"badge":   badgeClass,
-	"human":   func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
-	"advice":  reasonAdvice,
-	"add":     func(a, b int64) int64 { return a + b },
-	"percent": percentOf,
-	"sub":     func(a, b int) int { return a - b },
-	"itoa":    strconv.Itoa,
+	"iso":       func(v any) string { return fmtTime(v, time.RFC3339) },
+	"utc":       func(v any) string { return fmtTime(v, "2006-01-02 15:04:05") },
+	"hasTime":   func(v any) bool { _, ok := asTime(v); return ok },
+	"ago":       ago,
+	"secs":      func(s float64) string { return fmtDuration(time.Duration(s * float64(time.Second))) },
+	"num":       fmtInt,
+	"pct":       fmtPct,
+	"cost":      fmtCost,
+	"score":     fmtScore,
+	"badge":     badgeClass,
+	"human":     func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
+	"advice":    reasonAdvice,
+	"add":       func(a, b int64) int64 { return a + b },
+	"percent":   percentOf,
+	"sub":       func(a, b int) int { return a - b },
+	"itoa":      strconv.Itoa,
+	"left":      attemptsLeft,
+	"outOf":     outOfAttempts,
+	"reasonsOf": func(g []reasonGroup, csrf string) reasonsData { return reasonsData{Groups: g, CSRF: csrf} },
+	"requeueOf": func(g reasonGroup, csrf string) requeueData { return requeueData{Group: g, CSRF: csrf} },
 }
 
 func asTime(v any) (time.Time, bool) {
@@ -158,11 +162,13 @@ func reasonAdvice(reason string) string {
 	case string(leadrun.ReasonInvalidAIResponse), string(leadrun.ReasonParseError), string(leadrun.ReasonEmptyAIResponse):
 		return "The AI answer did not pass validation. The lead is retried on the next runs (up to 3 attempts); if this persists, check the model and the rubric's wording."
 	case string(leadrun.ReasonAPIError):
-		return "The AI provider returned an error. Check its status page and the API key; the lead is retried on the next run."
+		return "The AI provider returned an error about this request. The lead is retried on the next runs while it has attempts left."
+	case string(leadrun.ReasonProviderUnavailable):
+		return "The AI provider could not be used (down, wrong API key, unknown model, or failing call after call). No lead was charged an attempt: they stay due. Run `leadrun check ai`, fix the provider settings, then start a run."
 	case string(leadrun.ReasonTimeout):
-		return "The AI provider did not answer in time. The lead is retried on the next run; raise the timeout if this repeats."
+		return "The AI provider did not answer in time. The lead is retried on the next runs while it has attempts left; raise the timeout if this repeats."
 	case string(leadrun.ReasonRateLimited):
-		return "The AI provider's rate limit was hit. Lower the concurrency or raise the provider quota; the lead is retried on the next run."
+		return "The AI provider's rate limit was hit. Lower the concurrency or raise the provider quota; the lead is retried on the next runs while it has attempts left."
 	case string(leadrun.ReasonSafetyBlock):
 		return "The provider's safety filter refused the profile. Review the lead by hand."
 	case string(leadrun.ReasonBudgetExceeded):

@@ -105,6 +105,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/clients/{id}/posts", true, "Ingest posts, deduplicated by post URL", s.handlePostIngest},
 		{"POST", "/api/v1/clients/{id}/ingest-token", true, "Make (or rotate) the client's ingest token; shown once", s.handleIngestTokenRotate},
 		{"DELETE", "/api/v1/clients/{id}/ingest-token", true, "Revoke the client's ingest token", s.handleIngestTokenRevoke},
+		{"POST", "/api/v1/clients/{id}/leads/requeue", true, `Retry failed leads: reset their attempts ({"reason": "api_error"} or {"all_failed": true})`, s.handleLeadRequeue},
+		{"GET", "/api/v1/provider-status", true, "Last known status of each AI provider (pre-flight checks, provider failures)", s.handleProviderStatus},
 	}
 }
 

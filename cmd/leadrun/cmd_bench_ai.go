@@ -1,3 +1,8 @@
+//go:build benchfake
+
+// The AI benchmark scores through openaifake, an in-process fake provider. It is built
+// only with -tags benchfake, so the normal binary holds no fake provider.
+
 package main
 
 import (

@@ -314,7 +314,8 @@ func writeFile(path string, write func(io.Writer) error) error {
 
 // LeadsCmd groups the lead commands.
 type LeadsCmd struct {
-	Import LeadsImportCmd `cmd:"" help:"Import leads from CSV or JSON (our fields or Linked Helper's)."`
+	Import  LeadsImportCmd  `cmd:"" help:"Import leads from CSV or JSON (our fields or Linked Helper's)."`
+	Requeue LeadsRequeueCmd `cmd:"" help:"Retry failed leads: reset their attempts so the next run scores them (--reason R or --all-failed)."`
 }
 
 // LeadsImportCmd imports leads.

@@ -34,7 +34,7 @@ func (c *DemoCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "Started run %s on stream %d with the rules scorer.\n", run.ID, c.Stream)
+	fmt.Fprintf(a.out, "Started run %s on stream %d with the %s scorer%s.\n", run.ID, c.Stream, run.Scorer, scorerHost(run.Scorer))
 	final, err := workUntilDone(ctx, a, r, run)
 	if err != nil {
 		return err

@@ -54,7 +54,7 @@ func (c *RescoreCmd) Run(ctx context.Context, a *app) error {
 	if len(leads) == 0 {
 		return leadrun.Errorf(leadrun.ENOTFOUND, "client %s has no scored leads to rescore yet", c.ClientID)
 	}
-	scorer, err := c.scorer(nil)
+	scorer, err := c.scorer(a.log, nil)
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,7 @@ func (c *ServeCmd) Run(ctx context.Context, a *app) error {
 	if err := r.Start(ctx); err != nil {
 		return err
 	}
+	go a.preflight(ctx, a.scorer, "serve start")
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(a.errOut, "leadrun serve: http://%s on %s (dashboard at /); stop with Ctrl-C or SIGTERM.\n", ln.Addr(), a.db.URL())

@@ -23,7 +23,8 @@ func (c *WorkerCmd) Run(ctx context.Context, a *app) error {
 	if err := r.Start(ctx); err != nil {
 		return err
 	}
-	a.log.Info("worker started", "db", a.db.URL(), "workers", c.Workers)
+	a.log.Info("worker started", "db", a.db.URL(), "workers", c.Workers, "scorer", r.ScorerInfo().String())
+	go a.preflight(ctx, a.scorer, "worker start")
 	fmt.Fprintf(a.errOut, "leadrun worker: working runs on %s (%d at once); stop with Ctrl-C or SIGTERM.\n", a.db.URL(), c.Workers)
 	<-ctx.Done()
 	a.log.Info("worker stopping")

@@ -22,6 +22,7 @@ import (
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/runner"
+	"github.com/leadrun/leadrun/scoring/breaker"
 	"github.com/leadrun/leadrun/scoring/openai"
 	"github.com/leadrun/leadrun/scoring/rules"
 	"github.com/leadrun/leadrun/sqldb"
@@ -40,7 +41,7 @@ const (
 type CLI struct {
 	Globals
 
-	Demo    DemoCmd    `cmd:"" help:"Load sample clients and leads, run stream 1 with the rules scorer and print the summary."`
+	Demo    DemoCmd    `cmd:"" help:"Load sample clients and leads, run stream 1 (rules scorer unless LEADRUN_SCORER says otherwise) and print the summary."`
 	Migrate MigrateCmd `cmd:"" help:"Create or upgrade the database schema."`
 	Run     RunCmd     `cmd:"" help:"Start a tracked smart-resume run for a stream."`
 	Runs    RunsCmd    `cmd:"" help:"List, show and cancel runs."`
@@ -51,6 +52,7 @@ type CLI struct {
 	Worker  WorkerCmd  `cmd:"" help:"Work queued runs until stopped (SIGINT/SIGTERM)."`
 	Serve   ServeCmd   `cmd:"" help:"Work runs and answer HTTP: the dashboard, the cron webhook, the JSON API, Linked Helper ingestion, /healthz, /readyz, /metrics."`
 	Bench   BenchCmd   `cmd:"" help:"Benchmark end-to-end scoring against a plain UPDATE loop."`
+	Check   CheckCmd   `cmd:"" help:"Check the configured AI provider with one minimal request."`
 }
 
 // Globals are flags every command takes.
@@ -77,6 +79,9 @@ type RunnerFlags struct {
 	OpenAIRPM         int           `name:"openai-rpm" env:"LEADRUN_OPENAI_RPM" help:"Requests per minute (0 = unlimited)."`
 	OpenAITPM         int           `name:"openai-tpm" env:"LEADRUN_OPENAI_TPM" help:"Tokens per minute (0 = unlimited)."`
 	OpenAIPrices      string        `name:"openai-prices" env:"LEADRUN_OPENAI_PRICES" help:"Price table for cost estimates, dollars per million tokens: MODEL=PROMPT/COMPLETION;… e.g. gpt-4o-mini=0.15/0.60"`
+	OpenAIMaxBody     int64         `name:"openai-max-response-bytes" env:"LEADRUN_OPENAI_MAX_RESPONSE_BYTES" default:"4194304" help:"Largest AI answer accepted, in bytes; a longer one is a provider failure."`
+	BreakerThreshold  int           `name:"openai-breaker-threshold" env:"LEADRUN_OPENAI_BREAKER_THRESHOLD" default:"5" help:"Consecutive provider failures (after retries) that open the circuit breaker; 401/403/404 open it at once."`
+	BreakerCoolDown   time.Duration `name:"openai-breaker-cooldown" env:"LEADRUN_OPENAI_BREAKER_COOLDOWN" default:"30s" help:"How long an open breaker refuses calls before one probe call."`
 }
 
 func (f RunnerFlags) config() runner.Config {
@@ -86,7 +91,7 @@ func (f RunnerFlags) config() runner.Config {
 
 // scorer builds the configured scorer. The API key comes only from the environment
 // (LEADRUN_OPENAI_API_KEY) or a file (LEADRUN_OPENAI_API_KEY_FILE), never from a flag.
-func (f RunnerFlags) scorer(observe func(time.Duration, string)) (leadrun.Scorer, error) {
+func (f RunnerFlags) scorer(logger *slog.Logger, observe func(time.Duration, string)) (leadrun.Scorer, error) {
 	if f.Scorer != "openai" {
 		return rules.New(rules.Options{Delay: f.RulesDelay}), nil
 	}
@@ -100,7 +105,9 @@ func (f RunnerFlags) scorer(observe func(time.Duration, string)) (leadrun.Scorer
 	}
 	return openai.New(openai.Config{BaseURL: f.OpenAIBaseURL, Model: f.OpenAIModel, APIKey: key,
 		Timeout: f.OpenAITimeout, Concurrency: f.OpenAIConcurrency, RequestsPerMinute: f.OpenAIRPM,
-		TokensPerMinute: f.OpenAITPM, Prices: prices, ObserveCall: observe})
+		TokensPerMinute: f.OpenAITPM, Prices: prices, ObserveCall: observe, MaxResponseBytes: f.OpenAIMaxBody,
+		Logger:  logger,
+		Breaker: breaker.New(breaker.Config{Threshold: f.BreakerThreshold, CoolDown: f.BreakerCoolDown})})
 }
 
 // parsePrices reads "MODEL=PROMPT/COMPLETION;…" in dollars per million tokens.
@@ -146,6 +153,7 @@ type app struct {
 	log         *slog.Logger
 	db          *sqldb.DB
 	observeAI   func(time.Duration, string) // set by serve: AI call latencies for /metrics
+	scorer      leadrun.Scorer              // the scorer newRunner built
 }
 
 // open opens and migrates the database once.
@@ -172,10 +180,11 @@ func (a *app) newRunner(ctx context.Context, f RunnerFlags, schedule ...string) 
 	if err != nil {
 		return nil, err
 	}
-	scorer, err := f.scorer(a.observeAI)
+	scorer, err := f.scorer(a.log, a.observeAI)
 	if err != nil {
 		return nil, err
 	}
+	a.scorer = scorer
 	cfg := f.config()
 	// A Slack-style webhook URL holds a secret: environment or file only.
 	if cfg.AlertWebhookURL, err = secretFromEnv("LEADRUN_ALERT_WEBHOOK_URL"); err != nil {

@@ -48,7 +48,8 @@ type chatReply struct {
 	content, refusal, finish string
 }
 
-// callError is a call that failed for good (after its retries).
+// callError is a call that failed for good (after its retries) with an answer that is
+// about its items (a 400, say). Failures of the provider itself are *leadrun.ProviderError.
 type callError struct {
 	reason leadrun.Reason
 	msg    string
@@ -63,7 +64,17 @@ type attemptError struct {
 	retry             bool
 	retryAfter        time.Duration // < 0 when the server did not say
 	schemaUnsupported bool
+	// provider: the failure is the provider's (connection, key, model, 5xx, 429,
+	// timeout), not the items'; permanent: retrying cannot fix it (401/403/404).
+	provider, permanent bool
+	status              int
+	hang                bool // no answer within the timeout
 }
+
+// maxHangRetries caps the retries of calls that got no answer within the timeout: a
+// provider that hangs twice in a row is down, and each more try would cost a whole
+// timeout (a minute by default) before the run could stop.
+const maxHangRetries = 1
 
 // usageMeter sums the tokens of every response of one request.
 type usageMeter struct {
@@ -84,14 +95,22 @@ func (m *usageMeter) usage(p Price) leadrun.Usage {
 	return leadrun.Usage{PromptTokens: m.prompt, CompletionTokens: m.completion, CostMicros: p.cost(m.prompt, m.completion)}
 }
 
-// chat makes one call with retries. It returns a *callError when the call failed for
-// good, or ctx's error as soon as ctx ends (never retried).
+// chat makes one call with retries. It returns a *callError when the answer failed for
+// good, a *leadrun.ProviderError when the provider did (or the breaker is open), or ctx's
+// error as soon as ctx ends (never retried).
 func (s *Scorer) chat(ctx context.Context, call chatCall, meter *usageMeter) (chatReply, error) {
 	for attempt := 0; ; {
+		if ok, err := s.breaker.Allow(); !ok {
+			return chatReply{}, s.openError(err)
+		}
 		schemaMode := !s.jsonObject.Load()
 		reply, aerr, err := s.attempt(ctx, call, schemaMode, meter)
 		if err != nil {
+			s.breaker.Neutral()
 			return chatReply{}, err
+		}
+		if aerr == nil || !aerr.provider {
+			s.breaker.Success() // the provider answered, whatever it said
 		}
 		if aerr == nil {
 			return reply, nil
@@ -103,15 +122,49 @@ func (s *Scorer) chat(ctx context.Context, call chatCall, meter *usageMeter) (ch
 			}
 			continue
 		}
-		if !aerr.retry || attempt >= s.cfg.MaxRetries {
-			return chatReply{}, &callError{reason: aerr.reason, msg: aerr.msg}
+		if !aerr.retry || attempt >= s.cfg.MaxRetries || (aerr.hang && attempt >= maxHangRetries) {
+			return chatReply{}, s.givenUp(aerr, attempt)
 		}
 		attempt++
 		s.stats.retries.Add(1)
 		if err := sleep(ctx, s.delay(attempt, aerr.retryAfter)); err != nil {
+			s.breaker.Neutral()
 			return chatReply{}, err
 		}
 	}
+}
+
+// givenUp turns the last failed attempt of a call into its error, and tells the breaker
+// about provider failures.
+func (s *Scorer) givenUp(aerr *attemptError, attempt int) error {
+	if !aerr.provider {
+		return &callError{reason: aerr.reason, msg: aerr.msg}
+	}
+	msg := aerr.msg
+	if attempt > 0 {
+		msg += fmt.Sprintf(" (after %d tries)", attempt+1)
+	}
+	pe := s.providerError(aerr.status, msg, aerr.permanent)
+	s.breaker.Failure(pe, aerr.permanent)
+	s.log.Warn("AI provider failed", "status", aerr.status, "error", pe.Error(), "permanent", aerr.permanent)
+	return pe
+}
+
+// providerError describes a provider failure with the configured base URL and model.
+func (s *Scorer) providerError(status int, msg string, permanent bool) *leadrun.ProviderError {
+	return &leadrun.ProviderError{Status: status, Message: msg, BaseURL: s.baseURLShown, Model: s.cfg.Model,
+		Permanent: permanent}
+}
+
+// openError is the error of a call refused by the open breaker: the provider error that
+// opened it, as a fresh value (callers set its usage).
+func (s *Scorer) openError(cause error) *leadrun.ProviderError {
+	if pe := leadrun.AsProviderError(cause); pe != nil {
+		c := *pe
+		c.Usage = leadrun.Usage{}
+		return &c
+	}
+	return s.providerError(0, "circuit breaker open", false)
 }
 
 // attempt makes one HTTP call within the limiters, the concurrency limit and the per-call
@@ -131,6 +184,7 @@ func (s *Scorer) attempt(ctx context.Context, call chatCall, schemaMode bool, me
 	var cap captured
 	s.stats.calls.Add(1)
 	began := time.Now()
+	cap.limit = s.cfg.MaxResponseBytes
 	res, err := s.svc.New(callCtx, s.params(call, schemaMode), option.WithMiddleware(cap.middleware))
 	if ctx.Err() != nil {
 		return chatReply{}, nil, ctx.Err()
@@ -141,13 +195,19 @@ func (s *Scorer) attempt(ctx context.Context, call chatCall, schemaMode bool, me
 		return chatReply{}, aerr, nil
 	}
 	s.observe(began, "ok")
-	meter.add(res.Usage.PromptTokens, res.Usage.CompletionTokens)
-	s.chargeTokens(est, res.Usage.PromptTokens+res.Usage.CompletionTokens)
+	var content string
+	if len(res.Choices) > 0 {
+		content = res.Choices[0].Message.Content
+	}
+	prompt, completion := s.trustUsage(est, len(content), res.Usage.PromptTokens, res.Usage.CompletionTokens)
+	meter.add(prompt, completion)
+	s.chargeTokens(est, prompt+completion)
 	if len(res.Choices) == 0 {
 		return chatReply{}, nil, nil // read as an empty answer
 	}
 	c := res.Choices[0]
-	return chatReply{content: c.Message.Content, refusal: c.Message.Refusal, finish: c.FinishReason}, nil, nil
+	return chatReply{content: s.clean(c.Message.Content, "content"), refusal: s.clean(c.Message.Refusal, "refusal"),
+		finish: c.FinishReason}, nil, nil
 }
 
 // observe reports one call's latency and outcome ("ok" or a reason code) to the
@@ -182,11 +242,14 @@ func (s *Scorer) params(call chatCall, schemaMode bool) sdk.ChatCompletionNewPar
 	return p
 }
 
-// captured keeps the status, headers and (for errors) body of a response.
+// captured keeps the status, headers and (for errors) body of a response, and caps the
+// size of any body read.
 type captured struct {
 	status int
 	header http.Header
 	body   []byte
+	limit  int64
+	tooBig bool // the body was longer than limit: reading it failed
 }
 
 func (c *captured) middleware(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
@@ -199,35 +262,81 @@ func (c *captured) middleware(req *http.Request, next option.MiddlewareNext) (*h
 		c.body, _ = io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
 		_ = res.Body.Close()
 		res.Body = io.NopCloser(bytes.NewReader(c.body))
+		return res, nil
 	}
+	res.Body = &cappedBody{ReadCloser: res.Body, left: c.limit, over: &c.tooBig}
 	return res, nil
 }
 
-// classify turns a failed attempt into a reason and a retry decision.
+// errBodyTooLarge ends the reading of a response body longer than the configured cap.
+var errBodyTooLarge = errors.New("response body too large")
+
+// cappedBody fails the read past its limit, so a provider streaming gigabytes costs at
+// most the limit in memory.
+type cappedBody struct {
+	io.ReadCloser
+	left int64
+	over *bool
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly the limit from a longer one.
+		var one [1]byte
+		if n, _ := b.ReadCloser.Read(one[:]); n > 0 {
+			*b.over = true
+			return 0, errBodyTooLarge
+		}
+		return b.ReadCloser.Read(p)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+// classify turns a failed attempt into a reason, a retry decision and its kind: the
+// provider's failure (connection, key, model, 5xx, 429, timeout, oversized answer) or
+// the items' (another 4xx).
 func (s *Scorer) classify(callCtx context.Context, err error, cap *captured) *attemptError {
+	if cap.tooBig {
+		return &attemptError{reason: leadrun.ReasonAPIError, provider: true, retryAfter: -1,
+			msg: fmt.Sprintf("the answer is larger than %d bytes (LEADRUN_OPENAI_MAX_RESPONSE_BYTES)", s.cfg.MaxResponseBytes)}
+	}
 	if cap.status >= 400 {
-		msg := s.redact(errorMessage(cap.body))
-		e := &attemptError{reason: leadrun.ReasonAPIError, retryAfter: retryAfter(cap.header),
-			msg: fmt.Sprintf("HTTP %d: %s", cap.status, msg)}
+		msg := s.clean(s.redact(errorMessage(cap.body)), "error message")
+		e := &attemptError{reason: leadrun.ReasonAPIError, retryAfter: retryAfter(cap.header), status: cap.status, msg: msg}
 		switch {
 		case (cap.status == 400 || cap.status == 422) && mentionsSchema(msg):
 			e.schemaUnsupported = true
+		case cap.status == http.StatusUnauthorized || cap.status == http.StatusForbidden || cap.status == http.StatusNotFound:
+			e.provider, e.permanent = true, true
 		case cap.status == http.StatusTooManyRequests:
-			e.reason, e.retry = leadrun.ReasonRateLimited, true
+			e.reason, e.retry, e.provider = leadrun.ReasonRateLimited, true, true
 		case cap.status == http.StatusRequestTimeout:
-			e.reason, e.retry = leadrun.ReasonTimeout, true
+			e.reason, e.retry, e.provider = leadrun.ReasonTimeout, true, true
 		case cap.status >= 500:
-			e.retry = true
+			e.retry, e.provider = true, true
+		default:
+			e.msg = fmt.Sprintf("HTTP %d %s", cap.status, msg)
 		}
 		return e
 	}
 	if errors.Is(err, context.DeadlineExceeded) || callCtx.Err() != nil {
-		return &attemptError{reason: leadrun.ReasonTimeout, retry: true, retryAfter: -1,
+		return &attemptError{reason: leadrun.ReasonTimeout, retry: true, retryAfter: -1, provider: true, hang: true,
 			msg: fmt.Sprintf("no answer within %s", s.cfg.Timeout)}
 	}
-	// Connection refused or reset, an unreadable body: transient as far as we can tell.
-	return &attemptError{reason: leadrun.ReasonAPIError, retry: true, retryAfter: -1,
-		msg: "request failed: " + s.redact(err.Error())}
+	if cap.status >= 200 && cap.status < 300 {
+		// The provider answered 2xx with a body that is not a completion: its fault, but
+		// a retry may get a good one.
+		return &attemptError{reason: leadrun.ReasonAPIError, retry: true, retryAfter: -1, provider: true,
+			msg: "unreadable answer: " + s.clean(s.redact(err.Error()), "error message")}
+	}
+	// No HTTP answer: connection refused or reset, DNS, TLS.
+	return &attemptError{reason: leadrun.ReasonAPIError, retry: true, retryAfter: -1, provider: true,
+		msg: "request failed: " + s.clean(s.redact(err.Error()), "error message")}
 }
 
 // errorMessage reads {"error":{"message":…}}, {"error":"…"} or plain text.
@@ -333,12 +442,4 @@ func (s *Scorer) chargeTokens(est, actual int64) {
 		return
 	}
 	s.tpm.ReserveN(time.Now(), int(min(actual-est, int64(s.tpm.Burst()))))
-}
-
-// redact removes the API key from text that may quote it.
-func (s *Scorer) redact(text string) string {
-	if s.cfg.APIKey == "" {
-		return text
-	}
-	return strings.ReplaceAll(text, s.cfg.APIKey, "[redacted]")
 }

@@ -3,10 +3,13 @@ package openai
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/leadrun/leadrun/scoring/breaker"
 )
 
 // Defaults applied by New to unset Config fields.
@@ -15,6 +18,9 @@ const (
 	DefaultTimeout     = 60 * time.Second
 	DefaultMaxRetries  = 4
 	DefaultConcurrency = 4
+	// DefaultMaxResponseBytes caps the body of one answer (a provider streaming
+	// gigabytes must not take the worker's memory with it).
+	DefaultMaxResponseBytes = 4 << 20
 )
 
 // Price is what a model costs, in dollars per million tokens.
@@ -50,6 +56,16 @@ type Config struct {
 	MaxOutputTokens int
 	// Prices per model name, for the cost estimate; a model without a price costs 0.
 	Prices map[string]Price
+	// MaxResponseBytes caps the body of one answer; a longer one fails the call as a
+	// provider failure. Zero means DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+	// Breaker is the circuit breaker of this provider (base URL and model). Nil gives the
+	// Scorer its own, with the default threshold and cool-down; a Scorer is meant to be
+	// shared by all operations of a process, and so is its breaker.
+	Breaker *breaker.Breaker
+	// Logger hears about provider failures, clamped usage and repaired text; nil means
+	// no logging. It never receives the API key.
+	Logger *slog.Logger
 	// HTTPClient replaces the default client (tests).
 	HTTPClient *http.Client
 	// ObserveCall, when set, is told each call's latency and outcome ("ok" or a reason
@@ -73,6 +89,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Concurrency == 0 {
 		c.Concurrency = DefaultConcurrency
+	}
+	if c.MaxResponseBytes == 0 {
+		c.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	return c
 }
@@ -98,6 +117,9 @@ func (c Config) Validate() error {
 	}
 	if c.RequestsPerMinute < 0 || c.TokensPerMinute < 0 {
 		problems = append(problems, "rate limits must not be negative")
+	}
+	if c.MaxResponseBytes < 0 {
+		problems = append(problems, "max response bytes must not be negative")
 	}
 	if c.MaxOutputTokens < 0 {
 		problems = append(problems, "max output tokens must not be negative")

@@ -221,8 +221,9 @@ func TestRunOutcomesByProviderBehaviour(t *testing.T) {
 		{name: "one lead never answered", status: leadrun.RunCompletedWithErrors, scored: 24,
 			failedBy: map[string]int64{"invalid_ai_response": 1},
 			script:   func(_ int64, keys []string) (int, []map[string]any, string) { return 0, only(keys, poison), "" }},
-		{name: "a chunk always 500", status: leadrun.RunCompletedWithErrors, scored: 15,
-			failedBy: map[string]int64{"api_error": 10},
+		// A provider failure is not the leads': the operation stops at that chunk and
+		// the run fails, with no lead failed (see provider_run_test.go).
+		{name: "a chunk always 500", status: leadrun.RunFailed, scored: 0,
 			script: func(_ int64, keys []string) (int, []map[string]any, string) {
 				if has(keys, poison) {
 					return 500, nil, ""

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/scoring/breaker"
 )
 
 // Scorer scores leads and posts with an OpenAI-compatible model. It is safe for
@@ -32,6 +34,10 @@ type Scorer struct {
 	rpm, tpm   *rate.Limiter
 	jsonObject atomic.Bool // the server lacks json_schema support: use json_object
 	stats      counters
+	breaker    *breaker.Breaker
+	log        *slog.Logger
+	// baseURLShown is the base URL without user info, query or fragment, for messages.
+	baseURLShown string
 
 	backoffBase, backoffMax time.Duration
 }
@@ -66,9 +72,18 @@ func New(cfg Config) (*Scorer, error) {
 		price: cfg.Prices[cfg.Model],
 		svc: sdk.NewChatCompletionService(option.WithBaseURL(cfg.BaseURL), option.WithAPIKey(cfg.APIKey),
 			option.WithHTTPClient(hc), option.WithMaxRetries(0)),
-		sem:         newFairSem(cfg.Concurrency),
-		backoffBase: time.Second,
-		backoffMax:  30 * time.Second,
+		sem:          newFairSem(cfg.Concurrency),
+		backoffBase:  time.Second,
+		backoffMax:   30 * time.Second,
+		breaker:      cfg.Breaker,
+		log:          cfg.Logger,
+		baseURLShown: shownURL(cfg.BaseURL),
+	}
+	if s.breaker == nil {
+		s.breaker = breaker.New(breaker.Config{})
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.RequestsPerMinute > 0 {
 		burst := max(1, min(cfg.RequestsPerMinute, cfg.Concurrency))
@@ -82,6 +97,14 @@ func New(cfg Config) (*Scorer, error) {
 
 // Name identifies the scorer in run records and logs.
 func (s *Scorer) Name() string { return "openai" }
+
+// Info names the configuration this scorer scores with: the base URL's host and the model.
+func (s *Scorer) Info() leadrun.ScorerInfo {
+	return leadrun.ScorerInfo{Name: "openai", Host: leadrun.URLHost(s.cfg.BaseURL), Model: s.cfg.Model}
+}
+
+// Breaker returns the scorer's circuit breaker.
+func (s *Scorer) Breaker() *breaker.Breaker { return s.breaker }
 
 // String describes the scorer without its API key.
 func (s *Scorer) String() string { return s.cfg.String() }
@@ -137,10 +160,10 @@ func (s *Scorer) ScoreLeads(ctx context.Context, req leadrun.LeadRequest) (*lead
 	}
 	for _, k := range keys {
 		v := out[k]
-		o := leadrun.LeadOutcome{LeadID: byKey[k].ID, Reason: v.reason, Detail: v.detail}
+		o := leadrun.LeadOutcome{LeadID: byKey[k].ID, Reason: v.reason, Detail: s.clean(v.detail, "detail")}
 		switch {
 		case v.reason == "" && v.val != nil:
-			o.Assessment = v.val
+			o.Assessment = s.cleanAssessment(v.val)
 		case v.reason == "":
 			o.Reason, o.Detail = leadrun.ReasonInvalidAIResponse, "no verdict for this lead"
 		}
@@ -203,18 +226,22 @@ func (s *Scorer) ScorePosts(ctx context.Context, req leadrun.PostRequest) (*lead
 		}
 		for _, p := range byURL[k] {
 			res.Outcomes = append(res.Outcomes, leadrun.PostOutcome{PostID: p.ID, Score: float64(v.val.score),
-				Rationale: v.val.rationale, Reason: v.reason, Detail: v.detail})
+				Rationale: s.clean(v.val.rationale, "rationale"), Reason: v.reason, Detail: s.clean(v.detail, "detail")})
 		}
 	}
 	return res, nil
 }
 
-// chunkError returns ctx errors as they are and wraps a whole-chunk failure in a
-// *leadrun.ScoreError carrying the tokens spent.
+// chunkError returns ctx errors as they are, gives a provider failure the tokens spent,
+// and wraps a whole-chunk failure in a *leadrun.ScoreError carrying them.
 func (s *Scorer) chunkError(err error, usage leadrun.Usage) error {
 	var f *failure
 	if errors.As(err, &f) {
 		return &leadrun.ScoreError{Reason: f.reason, Err: errors.New(f.msg), Usage: usage}
+	}
+	if pe := leadrun.AsProviderError(err); pe != nil {
+		pe.Usage = usage
+		return pe
 	}
 	return err
 }

@@ -163,7 +163,7 @@ func TestScoreLeads(t *testing.T) {
 				{status: 429, header: map[string]string{"Retry-After": "0"}, body: `{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}`},
 				{status: 429, header: map[string]string{"Retry-After": "0"}, body: `{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}`},
 			},
-			wantErr: leadrun.ReasonRateLimited, wantCalls: 3,
+			wantErr: leadrun.ReasonProviderUnavailable, wantCalls: 3,
 		},
 		{
 			name:  "500 then success",
@@ -180,19 +180,26 @@ func TestScoreLeads(t *testing.T) {
 			leads:   testLeads(1),
 			script:  []reply{{hang: true}, {hang: true}},
 			edit:    func(c *Config) { c.Timeout, c.MaxRetries = 150*time.Millisecond, 1 },
-			wantErr: leadrun.ReasonTimeout, wantCalls: 2,
+			wantErr: leadrun.ReasonProviderUnavailable, wantCalls: 2,
 		},
 		{
-			name:    "4xx is not retried and never shows the key",
+			name:    "a hang is retried once, whatever the retry limit",
+			leads:   testLeads(1),
+			script:  []reply{{hang: true}, {hang: true}, {hang: true}},
+			edit:    func(c *Config) { c.Timeout, c.MaxRetries = 100*time.Millisecond, 4 },
+			wantErr: leadrun.ReasonProviderUnavailable, wantCalls: 2,
+		},
+		{
+			name:    "401 is the provider's, not retried, never shows the key",
 			leads:   testLeads(1),
 			script:  []reply{{status: 401, body: `{"error":{"message":"Incorrect API key provided: sk-test-secret-key","type":"invalid_request_error","code":"invalid_api_key"}}`}},
-			wantErr: leadrun.ReasonAPIError, wantCalls: 1,
+			wantErr: leadrun.ReasonProviderUnavailable, wantCalls: 1,
 		},
 		{
 			name:    "Ollama-style error body",
 			leads:   testLeads(1),
 			script:  []reply{{status: 404, body: `{"error":"model \"test-model\" not found, try pulling it first"}`}},
-			wantErr: leadrun.ReasonAPIError, wantCalls: 1,
+			wantErr: leadrun.ReasonProviderUnavailable, wantCalls: 1,
 		},
 	}
 	for _, tt := range tests {
@@ -228,6 +235,16 @@ func TestScoreLeads(t *testing.T) {
 // checkResult asserts the outcomes or the chunk error and returns the usage reported.
 func checkResult(t *testing.T, res *leadrun.LeadResult, err error, want map[int64]string, wantErr leadrun.Reason) leadrun.Usage {
 	t.Helper()
+	if wantErr == leadrun.ReasonProviderUnavailable {
+		pe := leadrun.AsProviderError(err)
+		if pe == nil {
+			t.Fatalf("error = %v, want a ProviderError", err)
+		}
+		if strings.Contains(pe.Error(), "sk-test-secret-key") {
+			t.Errorf("provider error shows the key: %v", pe)
+		}
+		return pe.Usage
+	}
 	if wantErr != "" {
 		var se *leadrun.ScoreError
 		if !errors.As(err, &se) || se.Reason != wantErr {

@@ -1,0 +1,121 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/leadrun/leadrun"
+)
+
+// SetOperationFailureCode records the machine-readable cause of a failed operation (e.g.
+// provider_unavailable), from which the run's status and reason are derived.
+func (tx *Tx) SetOperationFailureCode(ctx context.Context, k leadrun.OpKey, code leadrun.Reason) error {
+	_, err := tx.ExecContext(ctx, `UPDATE operations SET failure_code = $4 WHERE run_id = $1 AND client_id = $2
+		AND operation = $3`, k.RunID, k.ClientID, k.Kind, string(code))
+	return err
+}
+
+// SetRunScorer records the scorer configuration a run was requested with.
+func (tx *Tx) SetRunScorer(ctx context.Context, runID string, s leadrun.ScorerInfo) error {
+	_, err := tx.ExecContext(ctx, `UPDATE runs SET scorer = $2, scorer_host = $3, scorer_model = $4 WHERE id = $1`,
+		runID, s.Name, s.Host, s.Model)
+	return err
+}
+
+// ProviderStatus is the last known state of an AI provider (a scorer, host and model).
+type ProviderStatus struct {
+	Scorer    leadrun.ScorerInfo `json:"scorer"`
+	OK        bool               `json:"ok"`
+	Message   string             `json:"message"`
+	Source    string             `json:"source"` // what found it out: "check ai", "serve start", "run SR-…"
+	CheckedAt time.Time          `json:"checked_at"`
+}
+
+// SaveProviderStatus stores the latest status of a provider, replacing the previous one.
+func (db *DB) SaveProviderStatus(ctx context.Context, st ProviderStatus) error {
+	return db.InTx(ctx, func(tx *Tx) error { return tx.SaveProviderStatus(ctx, st) })
+}
+
+// SaveProviderStatus stores the latest status of a provider in the transaction.
+func (tx *Tx) SaveProviderStatus(ctx context.Context, st ProviderStatus) error {
+	if st.CheckedAt.IsZero() {
+		st.CheckedAt = tx.Now
+	}
+	msg, _ := leadrun.CleanText(st.Message)
+	s := st.Scorer
+	_, err := tx.ExecContext(ctx, `INSERT INTO provider_status (provider, scorer, host, model, ok, message, source, checked_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (provider) DO UPDATE SET ok = excluded.ok,
+		message = excluded.message, source = excluded.source, checked_at = excluded.checked_at`,
+		s.Name+"|"+s.Host+"|"+s.Model, s.Name, s.Host, s.Model, st.OK, msg, st.Source, tx.db.ts(st.CheckedAt))
+	return err
+}
+
+// ProviderStatuses returns the last known status of every provider, most recent first.
+func (db *DB) ProviderStatuses(ctx context.Context) ([]*ProviderStatus, error) {
+	return collect(ctx, db.db, func(s scanner) (*ProviderStatus, error) {
+		var st ProviderStatus
+		err := s.Scan(&st.Scorer.Name, &st.Scorer.Host, &st.Scorer.Model, &st.OK, &st.Message, &st.Source, &st.CheckedAt)
+		st.CheckedAt = st.CheckedAt.UTC()
+		return &st, err
+	}, `SELECT scorer, host, model, ok, message, source, checked_at FROM provider_status ORDER BY checked_at DESC, provider LIMIT 20`)
+}
+
+// TouchScorerWorker records that worker is alive and offers the scorer queue.
+func (db *DB) TouchScorerWorker(ctx context.Context, worker, queue, scorer string) error {
+	_, err := db.db.ExecContext(ctx, `INSERT INTO scorer_workers (worker, queue, scorer, seen_at) VALUES ($1,$2,$3,$4)
+		ON CONFLICT (worker) DO UPDATE SET queue = excluded.queue, scorer = excluded.scorer, seen_at = excluded.seen_at`,
+		worker, queue, scorer, db.ts(db.Now()))
+	return err
+}
+
+// RemoveScorerWorker forgets a worker that stopped.
+func (db *DB) RemoveScorerWorker(ctx context.Context, worker string) error {
+	_, err := db.db.ExecContext(ctx, `DELETE FROM scorer_workers WHERE worker = $1`, worker)
+	return err
+}
+
+// ScorerWorkerSeen reports whether a worker offering queue was seen since the given time.
+func (tx *Tx) ScorerWorkerSeen(ctx context.Context, queue string, since time.Time) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM scorer_workers WHERE queue = $1 AND seen_at >= $2 LIMIT 1`,
+		queue, tx.db.ts(since)).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// RequeueFilter selects the failed leads of a client to make due again.
+type RequeueFilter struct {
+	Reason    *leadrun.Reason // only leads whose last failure had this reason
+	AllFailed bool            // every failed lead, whatever its reason
+}
+
+// RequeueLeads resets the attempts of a client's failed leads selected by f, so the next
+// run scores them again; it returns how many were reset. Their last reason and failure
+// history stay for the record.
+func (db *DB) RequeueLeads(ctx context.Context, clientID string, f RequeueFilter) (int64, error) {
+	if f.Reason == nil && !f.AllFailed {
+		return 0, leadrun.Errorf(leadrun.EINVALID, "say which failed leads to retry: a reason, or all failed leads")
+	}
+	var n int64
+	err := db.InTx(ctx, func(tx *Tx) error {
+		if _, err := findClient(ctx, tx, clientID); err != nil {
+			return err
+		}
+		q := `UPDATE leads SET attempts = 0, updated_at = $2 WHERE client_id = $1 AND scoring_status = 'failed'`
+		args := []any{clientID, db.ts(tx.Now)}
+		if f.Reason != nil && !f.AllFailed {
+			q += ` AND last_reason = $3`
+			args = append(args, string(*f.Reason))
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
