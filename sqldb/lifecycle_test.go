@@ -118,11 +118,17 @@ func staleOf(ctx context.Context, db *sqldb.DB, runID string, before time.Time) 
 
 // A run and its operations through every guarded transition, including the refused ones.
 func testLifecycleRunAndOperation(t *testing.T, db *sqldb.DB, u uniq) {
-	ctx := context.Background()
 	clk := mustClock(db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	runID := mustPlanRun(t, db, u.stream(1), u.id("A"))
-	lead, post := opKey(runID, u.id("A"), leadrun.OpLeadScoring), opKey(runID, u.id("A"), leadrun.OpPostScoring)
+	lifecycleNotFound(t, db, u, runID)
+	started := lifecycleStartRun(t, db, clk, runID)
+	finished := lifecycleOperations(t, db, clk, runID, u.id("A"), started)
+	lifecycleFinishRun(t, db, u, runID, finished)
+}
 
+// lifecycleNotFound: a missing run or operation is ENOTFOUND, never an empty result.
+func lifecycleNotFound(t *testing.T, db *sqldb.DB, u uniq, runID string) {
+	ctx := context.Background()
 	mustTx(t, db, func(tx *sqldb.Tx) error {
 		r, err := tx.LockRun(ctx, "SR-000101-404-S1")
 		wantNotFound(t, "LockRun of a missing run", r, err)
@@ -137,7 +143,11 @@ func testLifecycleRunAndOperation(t *testing.T, db *sqldb.DB, u uniq) {
 	if status, err := db.FindRunStatus(ctx, runID); status != leadrun.RunQueued || err != nil {
 		t.Errorf("FindRunStatus %q %v, want queued", status, err)
 	}
+}
 
+// lifecycleStartRun starts the queued run once, and returns when.
+func lifecycleStartRun(t *testing.T, db *sqldb.DB, clk *clock, runID string) time.Time {
+	ctx := context.Background()
 	started := clk.advance(time.Second)
 	guard(t, db, "StartRun of a queued run", true, func(tx *sqldb.Tx) (bool, error) { return tx.StartRun(ctx, runID, 2) })
 	guard(t, db, "StartRun of a running run", false, func(tx *sqldb.Tx) (bool, error) { return tx.StartRun(ctx, runID, 9) })
@@ -151,7 +161,14 @@ func testLifecycleRunAndOperation(t *testing.T, db *sqldb.DB, u uniq) {
 		}
 		return nil
 	})
+	return started
+}
 
+// lifecycleOperations walks the client's operations through start, resume, hand-over and
+// finish, and returns when they finished.
+func lifecycleOperations(t *testing.T, db *sqldb.DB, clk *clock, runID, client string, started time.Time) time.Time {
+	ctx := context.Background()
+	lead, post := opKey(runID, client, leadrun.OpLeadScoring), opKey(runID, client, leadrun.OpPostScoring)
 	guard(t, db, "StartOperation on w1", true, func(tx *sqldb.Tx) (bool, error) { return tx.StartOperation(ctx, lead, "w1") })
 	guard(t, db, "StartOperation on w2 while w1 runs it", false, func(tx *sqldb.Tx) (bool, error) { return tx.StartOperation(ctx, lead, "w2") })
 	clk.advance(time.Second)
@@ -187,7 +204,12 @@ func testLifecycleRunAndOperation(t *testing.T, db *sqldb.DB, u uniq) {
 	guard(t, db, "FinishOperation of a queued operation (skipped)", true, func(tx *sqldb.Tx) (bool, error) {
 		return tx.FinishOperation(ctx, post, leadrun.OpSkipped, "no_posts", "")
 	})
+	return finished
+}
 
+// lifecycleFinishRun counts the operations done and finishes the run once.
+func lifecycleFinishRun(t *testing.T, db *sqldb.DB, u uniq, runID string, finished time.Time) {
+	ctx := context.Background()
 	mustTx(t, db, func(tx *sqldb.Tx) error {
 		ops, err := tx.ClientOperations(ctx, runID, u.id("A"))
 		if err != nil {

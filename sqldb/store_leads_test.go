@@ -93,13 +93,20 @@ func testDueLeadsAndPosts(t *testing.T, db *sqldb.DB, u uniq) {
 		t.Errorf("a due lead lacks what the scorer reads: %+v", got[0])
 	}
 
+	testPostOutcomes(t, db, a, b, ids, other[0])
+}
+
+// testPostOutcomes stores posts of two of a's leads and one of b's, and checks what is due
+// and what applies as they are scored.
+func testPostOutcomes(t *testing.T, db *sqldb.DB, a, b string, ids []int64, otherLead int64) {
+	ctx := context.Background()
 	posts := []sqldb.PostInput{{ProfileKey: profileKey(t, db, a, ids[0]), Post: leadrun.Post{PostURL: "https://x/p/1", Content: "first post content"}},
 		{ProfileKey: profileKey(t, db, a, ids[0]), Post: leadrun.Post{PostURL: "https://x/p/2", Content: "second post content"}},
 		{ProfileKey: profileKey(t, db, a, ids[2]), Post: leadrun.Post{PostURL: "https://x/p/3", Content: "third post content"}}}
 	if _, failed, err := db.UpsertPosts(ctx, a, posts); err != nil || len(failed) != 0 {
 		t.Fatalf("posts: %v %v", failed, err)
 	}
-	if _, failed, err := db.UpsertPosts(ctx, b, []sqldb.PostInput{{ProfileKey: profileKey(t, db, b, other[0]),
+	if _, failed, err := db.UpsertPosts(ctx, b, []sqldb.PostInput{{ProfileKey: profileKey(t, db, b, otherLead),
 		Post: leadrun.Post{PostURL: "https://x/p/9", Content: "another client's post"}}}); err != nil || len(failed) != 0 {
 		t.Fatalf("posts of B: %v %v", failed, err)
 	}
@@ -114,7 +121,7 @@ func testDueLeadsAndPosts(t *testing.T, db *sqldb.DB, u uniq) {
 	if err != nil || len(first) != 2 || first[0].PostURL != "https://x/p/1" || first[0].LeadID != ids[0] {
 		t.Fatalf("DuePosts %+v %v", first, err)
 	}
-	foreign, err := db.FindPosts(ctx, b, other[0])
+	foreign, err := db.FindPosts(ctx, b, otherLead)
 	if err != nil || len(foreign) != 1 {
 		t.Fatalf("posts of B: %v %v", foreign, err)
 	}
@@ -150,7 +157,7 @@ func testDueLeadsAndPosts(t *testing.T, db *sqldb.DB, u uniq) {
 	if lead, err := db.FindLeadByID(ctx, a, ids[0]); err != nil || lead.TopPostID == nil || *lead.TopPostID != first[1].ID {
 		t.Errorf("top post of the lead: %v %v, want %d", lead.TopPostID, err, first[1].ID)
 	}
-	if got, err := db.FindPosts(ctx, a, other[0]); len(got) != 0 || err != nil {
+	if got, err := db.FindPosts(ctx, a, otherLead); len(got) != 0 || err != nil {
 		t.Errorf("client A sees B's posts: %v %v", got, err)
 	}
 	if got, err := db.DuePosts(ctx, a, ids[0], 2); len(got) != 0 || err != nil {
@@ -309,6 +316,18 @@ func testStreamsAndSnapshot(t *testing.T, db *sqldb.DB, u uniq) {
 		return err
 	})
 
+	wantStreams(t, db, []int{done, active, clientOnly}, u.stream(4))
+	after, err := db.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSnapshotDelta(t, before, after, done, active, finished)
+}
+
+// wantStreams checks that Streams lists the streams in order, with want and without not.
+func wantStreams(t *testing.T, db *sqldb.DB, want []int, not int) {
+	t.Helper()
+	ctx := context.Background()
 	streams, err := db.Streams(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -320,14 +339,20 @@ func testStreamsAndSnapshot(t *testing.T, db *sqldb.DB, u uniq) {
 			t.Errorf("streams not in order: %v", streams)
 		}
 	}
-	if !seen[done] || !seen[active] || !seen[clientOnly] || seen[u.stream(4)] {
-		t.Errorf("streams %v, want %d, %d and %d but not %d", streams, done, active, clientOnly, u.stream(4))
+	for _, s := range want {
+		if !seen[s] {
+			t.Errorf("streams %v lack %d", streams, s)
+		}
+	}
+	if seen[not] {
+		t.Errorf("streams %v list %d, which has neither a client nor a run", streams, not)
 	}
 
-	after, err := db.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+}
+
+// wantSnapshotDelta checks what one finished and one queued run added to the snapshot.
+func wantSnapshotDelta(t *testing.T, before, after *sqldb.Snapshot, done, active int, finished time.Time) {
+	t.Helper()
 	if d := after.RunsByStatus[leadrun.RunCompleted] - before.RunsByStatus[leadrun.RunCompleted]; d != 1 {
 		t.Errorf("completed runs +%d, want +1", d)
 	}

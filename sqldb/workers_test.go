@@ -159,6 +159,29 @@ func testWorkersAndOrphanJobs(t *testing.T, db *sqldb.DB, _ uniq) {
 		t.Errorf("orphans of another kind: %v", got)
 	}
 
+	workerLiveness(t, db, clk, worker, stale, want)
+
+	released, err := db.ReleaseOrphanJob(ctx, first)
+	if err != nil || !released {
+		t.Fatalf("release: %v %v", released, err)
+	}
+	var state string
+	if err := db.SQL().QueryRowContext(ctx, `SELECT state FROM river_job WHERE id = $1`, first).Scan(&state); err != nil || state != "available" {
+		t.Errorf("released job is %q %v, want available", state, err)
+	}
+	for _, id := range []int64{first, -1} {
+		if again, err := db.ReleaseOrphanJob(ctx, id); again || err != nil {
+			t.Errorf("release of job %d that is not running: %v %v", id, again, err)
+		}
+	}
+}
+
+// workerLiveness walks the worker through registering, stopping, a heartbeat after the
+// stop (which does not revive it), registering again and going silent, checking which of
+// its jobs are orphans at each step.
+func workerLiveness(t *testing.T, db *sqldb.DB, clk *clock, worker string, stale time.Time, want []int64) {
+	t.Helper()
+	ctx := context.Background()
 	clk.advance(2 * time.Minute) // registered and beating after the stale limit: alive
 	if err := db.RegisterWorker(ctx, worker, "host-1", 4242, "rules"); err != nil {
 		t.Fatal(err)
@@ -195,19 +218,5 @@ func testWorkersAndOrphanJobs(t *testing.T, db *sqldb.DB, _ uniq) {
 	}
 	if got := orphanIDs(t, db, clk.now.Add(time.Second), "conformance_hold"); !reflect.DeepEqual(got, want) {
 		t.Errorf("orphans of a worker silent since the limit %v, want %v", got, want)
-	}
-
-	released, err := db.ReleaseOrphanJob(ctx, first)
-	if err != nil || !released {
-		t.Fatalf("release: %v %v", released, err)
-	}
-	var state string
-	if err := db.SQL().QueryRowContext(ctx, `SELECT state FROM river_job WHERE id = $1`, first).Scan(&state); err != nil || state != "available" {
-		t.Errorf("released job is %q %v, want available", state, err)
-	}
-	for _, id := range []int64{first, -1} {
-		if again, err := db.ReleaseOrphanJob(ctx, id); again || err != nil {
-			t.Errorf("release of job %d that is not running: %v %v", id, again, err)
-		}
 	}
 }
