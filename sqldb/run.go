@@ -336,8 +336,11 @@ func scanOperation(s scanner) (*leadrun.Operation, error) {
 	err := s.Scan(&op.RunID, &op.ClientID, &op.Kind, &op.Status, &op.SkipReason, &op.LastError, &op.Limit,
 		&op.Due, &op.WorkerID, &op.Examined, &op.Scored, &op.Skipped, &op.Failed, &op.PromptTokens, &op.CompTokens, &op.CostMicros,
 		&started, &finished, &op.FailureCode)
+	if err != nil {
+		return nil, err // never a half-read operation beside the error
+	}
 	op.StartedAt, op.FinishedAt = timePtr(started), timePtr(finished)
-	return &op, err
+	return &op, nil
 }
 
 func (db *DB) fillReasons(ctx context.Context, q querier, in string, args []any, ops []*leadrun.Operation) error {
