@@ -45,8 +45,8 @@ func (tx *Tx) CreateOperation(ctx context.Context, op *leadrun.Operation) error 
 	if op.Status.Terminal() {
 		finished = tx.db.ts(tx.Now)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, skip_reason, item_limit, finished_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7)`, op.RunID, op.ClientID, op.Kind, op.Status, op.SkipReason, op.Limit, finished)
+	_, err := tx.ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, skip_reason, item_limit, finished_at, last_error)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, op.RunID, op.ClientID, op.Kind, op.Status, op.SkipReason, op.Limit, finished, op.LastError)
 	return mapError(err, "operation "+op.Key().String())
 }
 
