@@ -131,8 +131,9 @@ func (l *Lead) Validate() error {
 	return nil
 }
 
-// ProfileKey canonicalises a LinkedIn URL into the dedupe key of a lead: lower-cased, with
-// scheme, "www.", query, fragment and trailing slashes removed.
+// ProfileKey canonicalises a LinkedIn URL into the dedupe key of a lead: lower-cased
+// (Unicode-aware, so /in/JOSÉ-x and /in/josé-x are one lead), with scheme, "www.", a
+// country subdomain (au.linkedin.com), query, fragment and trailing slashes removed.
 func ProfileKey(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
@@ -145,8 +146,8 @@ func ProfileKey(raw string) (string, error) {
 	if err != nil || u.Host == "" {
 		return "", Errorf(EINVALID, "profile URL %q is not a URL", raw)
 	}
-	host := strings.TrimPrefix(strings.ToLower(u.Host), "www.")
-	path := strings.TrimRight(u.EscapedPath(), "/")
+	host := linkedInHost(strings.ToLower(u.Host))
+	path := strings.TrimRight(foldPath(u), "/")
 	// LinkedIn's member-ID form keeps its identifying query parameter.
 	if strings.HasSuffix(strings.ToLower(path), "/profile/view") {
 		if id := u.Query().Get("id"); id != "" {
@@ -158,6 +159,25 @@ func ProfileKey(raw string) (string, error) {
 		return "", Errorf(EINVALID, "profile URL %q has no profile path", raw)
 	}
 	return key, nil
+}
+
+// linkedInHost folds the hosts LinkedIn serves one profile under (www., m., and country
+// subdomains such as au. or uk.) into linkedin.com; other hosts lose only "www.".
+func linkedInHost(host string) string {
+	if sub, ok := strings.CutSuffix(host, ".linkedin.com"); ok && (sub == "www" || sub == "m" || len(sub) == 2) {
+		return "linkedin.com"
+	}
+	return strings.TrimPrefix(host, "www.")
+}
+
+// foldPath lower-cases the decoded path with Unicode case folding and escapes it again,
+// so a percent-encoded "%C3%89" and a literal "é" give the same key.
+func foldPath(u *url.URL) string {
+	segs := strings.Split(strings.ToLower(u.Path), "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
 }
 
 // LeadFilter selects a client's leads. The client is required: leads are tenant data.
