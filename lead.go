@@ -51,6 +51,13 @@ type Lead struct {
 	ConnectionStatus string          `json:"connection_status"`
 	Raw              json.RawMessage `json:"raw,omitempty"`
 
+	// What Linked Helper and the original platform knew beyond the profile; stored beside
+	// the lead and read with (*sqldb.DB).LoadLeadExtras.
+	SalesNavigatorURL string     `json:"sales_navigator_url,omitempty"`
+	ConnectedAt       *time.Time `json:"connected_at,omitempty"`
+	Messages          []string   `json:"messages,omitempty"`    // appended as history, never replaced
+	ExportedAt        *time.Time `json:"exported_at,omitempty"` // when it went to a Linked Helper campaign
+
 	ScoringStatus  ScoringStatus `json:"scoring_status"`
 	Score          *float64      `json:"score"`
 	Assessment     string        `json:"assessment"`
