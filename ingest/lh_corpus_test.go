@@ -14,12 +14,12 @@ func TestLinkedHelperCorpus(t *testing.T) {
 	t.Parallel()
 	type want struct {
 		first, last, company, phone, key, nav, connected string
-		jobs                                              int
-		messages                                          []string
+		jobs                                             int
+		messages                                         []string
 	}
 	tests := []struct {
 		name, in string
-		want want
+		want     want
 	}{
 		{"credential as last name", `{"profileUrl":"https://www.linkedin.com/in/bree","firstName":"Bree","lastName":"CFO","original_full_name":"Bree Taylor CFO"}`,
 			want{first: "Bree", last: "Taylor", key: "linkedin.com/in/bree"}},
