@@ -42,6 +42,8 @@ func (f *Files) Add(clientID, table, path string) {
 //	DIR/<Client ID>/Post Scoring Attributes.csv
 //	DIR/<Client ID>/<any other>.csv        the portal's "Export All to CSV" (any file with a
 //	                                       LinkedIn Profile URL column), read after Leads
+//
+// A folder without a Clients export is not an error here: the caller may name one.
 func ScanDir(dir string) (*Files, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -61,9 +63,6 @@ func ScanDir(dir string) (*Files, error) {
 			}
 			f.Clients = path
 		}
-	}
-	if f.Clients == "" {
-		return nil, leadrun.Errorf(leadrun.EINVALID, "no Clients export (Clients.csv) in %s: export the master base's Clients table there", dir)
 	}
 	return f, nil
 }
@@ -130,7 +129,7 @@ func NewCSVSource(files *Files) *CSVSource { return &CSVSource{files: files} }
 // Clients reads the Clients export.
 func (s *CSVSource) Clients(ctx context.Context) ([]Record, error) {
 	if s.files.Clients == "" {
-		return nil, leadrun.Errorf(leadrun.EINVALID, "no Clients export named")
+		return nil, leadrun.Errorf(leadrun.EINVALID, "no Clients export: put the master base's Clients.csv in the folder, or name it with --clients-file")
 	}
 	var out []Record
 	err := readCSVFile(ctx, s.files.Clients, func(r Record) error { out = append(out, r); return nil })
