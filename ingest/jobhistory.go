@@ -48,13 +48,17 @@ func parseJobLine(line string) leadrun.Job {
 	if line == "" {
 		return leadrun.Job{}
 	}
-	if rest := strings.TrimSpace(jobLabel.ReplaceAllString(line, "")); rest != "" {
-		line = rest
+	if strings.ContainsAny(line[:min(len(line), 24)], ":-•*·–—") {
+		if rest := strings.TrimSpace(jobLabel.ReplaceAllString(line, "")); rest != "" {
+			line = rest
+		}
 	}
 	var j leadrun.Job
-	if m := jobRange.FindStringSubmatchIndex(line); m != nil {
-		j.Start, j.End = line[m[2]:m[3]], line[m[4]:m[5]]
-		line = strings.TrimSpace(line[:m[0]])
+	if strings.HasSuffix(line, ")") { // only then can it end with a date range
+		if m := jobRange.FindStringSubmatchIndex(line); m != nil {
+			j.Start, j.End = line[m[2]:m[3]], line[m[4]:m[5]]
+			line = strings.TrimSpace(line[:m[0]])
+		}
 	}
 	if i := strings.LastIndex(line, " at "); i > 0 {
 		j.Title, j.Company = strings.TrimSpace(line[:i]), strings.TrimSpace(line[i+4:])

@@ -17,7 +17,6 @@ import (
 //	**Total:** 45 / 60 ⇒ 75.0 % — Not Disqualified
 var (
 	breakdownItem     = regexp.MustCompile(`^\s*[-*]\s*\*\*([A-Za-z][A-Za-z0-9_]*)\s*(?:\((.*)\))?\*\*\s*:?\s*(-?\d+(?:\.\d+)?)\s*/\s*(-?\d+(?:\.\d+)?)`)
-	breakdownUnscored = regexp.MustCompile(`(?i)unscored attributes:?_?\s*(.*)$`)
 	breakdownID       = regexp.MustCompile(`\*\*([A-Za-z][A-Za-z0-9_]*)\*\*`)
 )
 
@@ -30,6 +29,18 @@ const notScoredReason = "could not score this attribute"
 func ParseBreakdown(md string) (b leadrun.Breakdown, ok bool) {
 	lines := strings.Split(strings.ReplaceAll(md, "\r\n", "\n"), "\n")
 	for i := 0; i < len(lines); i++ {
+		line := strings.TrimSpace(lines[i])
+		if line == "" {
+			continue
+		}
+		if !strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "*") || strings.HasPrefix(line, "**") {
+			if strings.Contains(line, "nscored") {
+				for _, id := range breakdownID.FindAllStringSubmatch(line[strings.Index(line, "nscored"):], -1) {
+					b.Unscored = append(b.Unscored, id[1])
+				}
+			}
+			continue
+		}
 		if m := breakdownItem.FindStringSubmatch(lines[i]); m != nil {
 			pts, _ := strconv.ParseFloat(m[3], 64)
 			limit, _ := strconv.ParseFloat(m[4], 64)
@@ -41,11 +52,6 @@ func ParseBreakdown(md string) (b leadrun.Breakdown, ok bool) {
 			b.Items = append(b.Items, item)
 			b.Raw += item.Points
 			continue
-		}
-		if m := breakdownUnscored.FindStringSubmatch(lines[i]); m != nil {
-			for _, id := range breakdownID.FindAllStringSubmatch(m[1], -1) {
-				b.Unscored = append(b.Unscored, id[1])
-			}
 		}
 	}
 	return b, len(b.Items) > 0

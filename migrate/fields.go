@@ -15,7 +15,7 @@ type fields map[string]any
 func newFields(r Record) fields {
 	f := make(fields, len(r))
 	for k, v := range r {
-		f[fieldKey(k)] = v
+		f[cachedFieldKey(k)] = v
 	}
 	return f
 }

@@ -2,9 +2,6 @@ package migrate
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -221,7 +218,7 @@ func (li *leadImport) add(ctx context.Context, r Record) error {
 	}
 	li.cr.Statuses[string(l.ScoringStatus)]++
 	li.compare(m)
-	fp := fingerprint(l)
+	fp := fingerprint(li.client.ID, l.Raw)
 	if li.fps[l.ProfileKey] == fp {
 		li.cr.Unchanged++
 		return nil
@@ -262,9 +259,3 @@ func (li *leadImport) flush(ctx context.Context) error {
 	return nil
 }
 
-// fingerprint hashes everything an import stores of a lead.
-func fingerprint(l *leadrun.Lead) string {
-	b, _ := json.Marshal(l) // a Lead always marshals
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
-}

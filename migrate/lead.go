@@ -61,9 +61,7 @@ func MapLead(r Record, clientID string) (*MappedLead, error) {
 	}
 	m := &MappedLead{Lead: l}
 	m.readScoring(f)
-	if raw, err := json.Marshal(r); err == nil {
-		l.Raw = raw
-	}
+	l.Raw = encodeRecord(r)
 	if err := l.Validate(); err != nil {
 		return nil, err
 	}
