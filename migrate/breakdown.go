@@ -16,8 +16,8 @@ import (
 //	_Unscored attributes:_ **F**, **G**
 //	**Total:** 45 / 60 ⇒ 75.0 % — Not Disqualified
 var (
-	breakdownItem     = regexp.MustCompile(`^\s*[-*]\s*\*\*([A-Za-z][A-Za-z0-9_]*)\s*(?:\((.*)\))?\*\*\s*:?\s*(-?\d+(?:\.\d+)?)\s*/\s*(-?\d+(?:\.\d+)?)`)
-	breakdownID       = regexp.MustCompile(`\*\*([A-Za-z][A-Za-z0-9_]*)\*\*`)
+	breakdownItem = regexp.MustCompile(`^\s*[-*]\s*\*\*([A-Za-z][A-Za-z0-9_]*)\s*(?:\((.*)\))?\*\*\s*:?\s*(-?\d+(?:\.\d+)?)\s*/\s*(-?\d+(?:\.\d+)?)`)
+	breakdownID   = regexp.MustCompile(`\*\*([A-Za-z][A-Za-z0-9_]*)\*\*`)
 )
 
 // notScoredReason is the reason the original wrote for an attribute the model did not

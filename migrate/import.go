@@ -258,4 +258,3 @@ func (li *leadImport) flush(ctx context.Context) error {
 	li.batch = li.batch[:0]
 	return nil
 }
-

@@ -74,6 +74,7 @@ func (s *Server) dashRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /clients/{id}", s.page(s.handleClientPage))
 	mux.Handle("POST /clients/{id}/rubric", s.page(s.handleRubricForm))
 	mux.Handle("POST /clients/{id}/export", s.page(s.handleExportForm))
+	mux.Handle("POST /clients/{id}/legacy-ingest", s.page(s.handleLegacyIngestForm))
 	mux.Handle("GET /clients/{id}/leads/{lead_id}", s.page(s.handleLeadPage))
 }
 

@@ -26,6 +26,7 @@ var notices = map[string]string{
 	"started":   "Run started. This page follows it live.",
 	"cancelled": "Run cancelled. Finished chunks stay committed; the next run resumes the rest.",
 	"rubric":    "Rubric saved. The next run scores with it.",
+	"legacy":    "Token-less Linked Helper window saved.",
 }
 
 // runsFilter is the runs list's filter form, as typed.
@@ -537,6 +538,7 @@ type clientPageData struct {
 	NextLeads   string // query of the next page of leads
 	Statuses    []leadrun.ScoringStatus
 	Tokens      chart
+	Legacy      *LegacyIngestView // the token-less Linked Helper window, nil when none
 }
 
 var allScoringStatuses = []leadrun.ScoringStatus{leadrun.StatusToBeScored, leadrun.StatusScored,
@@ -557,6 +559,9 @@ func (s *Server) loadClientPage(ctx context.Context, r *http.Request, id string)
 	}
 	d := &clientPageData{Health: healthRow(health[0], now, days, since, 30), Statuses: allScoringStatuses}
 	d.Tokens = tokenChart(id, days, since, 30, 560, 160)
+	if d.Legacy, err = s.loadLegacyView(ctx, id); err != nil {
+		return nil, err
+	}
 	d.Rubric, err = s.db.FindRubric(ctx, id)
 	switch {
 	case leadrun.ErrorCode(err) == leadrun.ENOTFOUND:

@@ -93,6 +93,9 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/clients/{id}/posts", true, "Ingest posts, deduplicated by post URL", s.handlePostIngest},
 		{"POST", "/api/v1/clients/{id}/ingest-token", true, "Make (or rotate) the client's ingest token; shown once", s.handleIngestTokenRotate},
 		{"DELETE", "/api/v1/clients/{id}/ingest-token", true, "Revoke the client's ingest token", s.handleIngestTokenRevoke},
+		{"GET", "/api/v1/clients/{id}/legacy-ingest", true, "The client's token-less Linked Helper window, with its counts", s.handleLegacyIngestView},
+		{"PUT", "/api/v1/clients/{id}/legacy-ingest", true, "Allow token-less Linked Helper requests until a date (expected sender required)", s.handleLegacyIngestSet},
+		{"DELETE", "/api/v1/clients/{id}/legacy-ingest", true, "End the token-less window now", s.handleLegacyIngestClose},
 	}
 }
 
