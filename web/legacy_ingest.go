@@ -52,7 +52,6 @@ type legacyIngestBody struct {
 	Until string `json:"until"` // RFC 3339 time or YYYY-MM-DD (the end of that day, UTC)
 }
 
-
 // handleLegacyIngestSet opens or moves a client's token-less window.
 func (s *Server) handleLegacyIngestSet(w http.ResponseWriter, r *http.Request) {
 	var body legacyIngestBody

@@ -47,4 +47,3 @@ func (c *ClientsSetIngestCmd) Run(ctx context.Context, a *app) error {
 		c.ID, l.Until.Format("2006-01-02 15:04 UTC"), l.DaysLeft(db.Now()), cl.LHSenderEmail, c.ID)
 	return nil
 }
-
