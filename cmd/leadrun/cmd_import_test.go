@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadrun/leadrun/sqldb/sqldbtest"
 )
@@ -47,6 +48,16 @@ func TestImportOriginalCLI(t *testing.T) {
 				"--leads", "Guy-Wilson="+filepath.Join(dir, "Guy-Wilson", "portal-export.csv"))
 			if !strings.Contains(single, "1 clients, 2 leads read: 0 created, 1 updated, 1 unchanged") {
 				t.Errorf("per-file import:\n%s", single)
+			}
+			formula := mustCLI(t, "rescore", "Guy-Wilson", "--formula", "--db", dbURL)
+			if !strings.Contains(formula, "Guy-Wilson: 3 scored leads, 2 with a breakdown; under leadrun's formula 1 would change score, 0 would cross the threshold 50 up and 1 down") {
+				t.Errorf("rescore --formula:\n%s", formula)
+			}
+			if out := mustCLI(t, "clients", "set-ingest", "Guy-Wilson", "--legacy-until", time.Now().AddDate(0, 0, 30).Format("2006-01-02"), "--db", dbURL); !strings.Contains(out, "only from guy@wingguy.example") {
+				t.Errorf("set-ingest:\n%s", out)
+			}
+			if code, _, errOut := cli(t, "clients", "set-ingest", "Sarah-Chen", "--legacy-until", "2020-01-01", "--db", dbURL); code == 0 || !strings.Contains(errOut, "in the future") {
+				t.Errorf("set-ingest in the past: exit %d %q", code, errOut)
 			}
 			if code, _, errOut := cli(t, "import", "original", "--db", dbURL); code == 0 || !strings.Contains(errOut, "Clients") {
 				t.Errorf("no exports named: exit %d %q", code, errOut)
