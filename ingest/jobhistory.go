@@ -7,10 +7,6 @@ import (
 	"github.com/leadrun/leadrun"
 )
 
-// jobRange is a trailing "(2021 – Present)" / "(Jan 2019 - Mar 2021)" on a Job History line;
-// any dash (-, –, —) or "to" separates start from end.
-var jobRange = regexp.MustCompile(`\(\s*([^()]*?)\s*(?:[-–—]|\bto\b)\s*([^()]*?)\s*\)\s*$`)
-
 // jobLabel is a leading "Current:", "Previous:", "Past:" or a bullet on a Job History line.
 var jobLabel = regexp.MustCompile(`(?i)^(?:[-•*·]\s*)?(?:current(?:ly)?|previous(?:ly)?|past|former)?\s*(?:role|position|job)?\s*[:\-–—]?\s*`)
 
@@ -48,18 +44,13 @@ func parseJobLine(line string) leadrun.Job {
 	if line == "" {
 		return leadrun.Job{}
 	}
-	if strings.ContainsAny(line[:min(len(line), 24)], ":-•*·–—") {
+	if strings.Contains(line, ":") || strings.ContainsAny(line[:min(len(line), 3)], "-•*·") {
 		if rest := strings.TrimSpace(jobLabel.ReplaceAllString(line, "")); rest != "" {
 			line = rest
 		}
 	}
 	var j leadrun.Job
-	if strings.HasSuffix(line, ")") { // only then can it end with a date range
-		if m := jobRange.FindStringSubmatchIndex(line); m != nil {
-			j.Start, j.End = line[m[2]:m[3]], line[m[4]:m[5]]
-			line = strings.TrimSpace(line[:m[0]])
-		}
-	}
+	line, j.Start, j.End = cutDateRange(line)
 	if i := strings.LastIndex(line, " at "); i > 0 {
 		j.Title, j.Company = strings.TrimSpace(line[:i]), strings.TrimSpace(line[i+4:])
 	} else if i := strings.LastIndex(line, " @ "); i > 0 {
@@ -68,4 +59,28 @@ func parseJobLine(line string) leadrun.Job {
 		j.Title = line
 	}
 	return j
+}
+
+// rangeSeparators split the start from the end of a "(2021 – Present)" date range.
+var rangeSeparators = []string{" – ", " - ", " — ", "–", "—", " to ", "-"}
+
+// cutDateRange removes a trailing "(start – end)" from a Job History line.
+func cutDateRange(line string) (rest, start, end string) {
+	if !strings.HasSuffix(line, ")") {
+		return line, "", ""
+	}
+	open := strings.LastIndexByte(line, '(')
+	if open < 0 {
+		return line, "", ""
+	}
+	inner := line[open+1 : len(line)-1]
+	if !strings.ContainsAny(inner, "0123456789") { // "(Part-time)" is no date range
+		return line, "", ""
+	}
+	for _, sep := range rangeSeparators {
+		if a, b, ok := strings.Cut(inner, sep); ok {
+			return strings.TrimSpace(line[:open]), strings.TrimSpace(a), strings.TrimSpace(b)
+		}
+	}
+	return line, "", ""
 }

@@ -23,6 +23,7 @@ func TestParseJobHistory(t *testing.T) {
 		{`[{"title": broken json`, []leadrun.Job{{Title: `[{"title": broken json`}}},
 		{"(2019 – 2020)", []leadrun.Job{{Start: "2019", End: "2020"}}},
 		{"  \n ", nil},
+		{"Owner (Part-time)", []leadrun.Job{{Title: "Owner (Part-time)"}}},
 		{"Consultant (2019 to 2021)", []leadrun.Job{{Title: "Consultant", Start: "2019", End: "2021"}}},
 	}
 	for _, tt := range tests {

@@ -41,10 +41,7 @@ func ParseBreakdown(md string) (b leadrun.Breakdown, ok bool) {
 			}
 			continue
 		}
-		if m := breakdownItem.FindStringSubmatch(lines[i]); m != nil {
-			pts, _ := strconv.ParseFloat(m[3], 64)
-			limit, _ := strconv.ParseFloat(m[4], 64)
-			item := leadrun.BreakdownItem{ID: m[1], Heading: strings.TrimSpace(m[2]), Points: int(pts), Max: int(limit)}
+		if item, ok := parseBreakdownItem(line); ok {
 			if i+1 < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[i+1]), "↳") {
 				item.Reason = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lines[i+1]), "↳"))
 				i++
@@ -61,4 +58,47 @@ func ParseBreakdown(md string) (b leadrun.Breakdown, ok bool) {
 // attribute I (full points for a contact-ready lead the model did not score).
 func autoAwarded(it leadrun.BreakdownItem) bool {
 	return it.ID == "I" && it.Points == it.Max && strings.Contains(it.Reason, notScoredReason)
+}
+
+// parseBreakdownItem reads "- **A (Heading)**: 12 / 15".
+func parseBreakdownItem(line string) (leadrun.BreakdownItem, bool) {
+	var it leadrun.BreakdownItem
+	rest, ok := strings.CutPrefix(strings.TrimLeft(line, "-* "), "**")
+	if !ok {
+		rest, ok = strings.CutPrefix(strings.TrimPrefix(strings.TrimSpace(line[1:]), " "), "**")
+	}
+	label, rest, found := strings.Cut(rest, "**")
+	if !ok || !found {
+		return it, false
+	}
+	id, heading, _ := strings.Cut(strings.TrimSpace(label), " ")
+	if !validID(id) {
+		return it, false
+	}
+	num, den, found := strings.Cut(strings.TrimLeft(rest, ": "), "/")
+	pts, err1 := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	limit, err2 := strconv.ParseFloat(firstField(den), 64)
+	if !found || err1 != nil || err2 != nil {
+		return it, false
+	}
+	it.ID, it.Heading = id, strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(heading), "("), ")")
+	it.Points, it.Max = int(pts), int(limit)
+	return it, true
+}
+
+func firstField(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+func validID(id string) bool {
+	for i, r := range id {
+		letter := r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z'
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '_')) {
+			return false
+		}
+	}
+	return id != ""
 }

@@ -34,7 +34,7 @@ func fieldKey(name string) string {
 // records, multiple selects) are joined with ", ".
 func (f fields) text(names ...string) string {
 	for _, n := range names {
-		if s := strings.TrimSpace(valueText(f[fieldKey(n)])); s != "" {
+		if s := strings.TrimSpace(valueText(f[cachedFieldKey(n)])); s != "" {
 			return s
 		}
 	}
@@ -72,7 +72,7 @@ func valueText(v any) string {
 // "10 pts", "-20", "75.5%"). ok is false when the field is empty or holds no number.
 func (f fields) number(names ...string) (n float64, ok bool) {
 	for _, name := range names {
-		switch v := f[fieldKey(name)].(type) {
+		switch v := f[cachedFieldKey(name)].(type) {
 		case float64:
 			return v, true
 		case bool:
@@ -105,7 +105,7 @@ func leadingNumber(s string) (float64, bool) {
 // flag reads a checkbox or Yes/No field. set is false when the field is empty.
 func (f fields) flag(names ...string) (value, set bool) {
 	for _, name := range names {
-		switch v := f[fieldKey(name)].(type) {
+		switch v := f[cachedFieldKey(name)].(type) {
 		case bool:
 			return v, true
 		case float64:
