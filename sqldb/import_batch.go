@@ -11,9 +11,15 @@ import (
 )
 
 // importRowsPerStatement is how many leads one multi-row statement of an import writes:
-// a statement per lead costs more than its rows (19 parameters × 50 stays far below
-// both databases' limits).
-const importRowsPerStatement = 50
+// a statement per lead costs more than its rows. SQLite's driver looks each parameter's
+// name up in a list (quadratic in the parameters of a statement), so its groups are
+// smaller.
+func (db *DB) importRowsPerStatement() int {
+	if db.kind == SQLite {
+		return 8
+	}
+	return 50
+}
 
 // valuesSQL returns "($1,…,$n),(…)…" for rows of cols parameters.
 func valuesSQL(rows, cols int) string {
