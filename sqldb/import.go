@@ -104,4 +104,3 @@ const importAssessmentConflict = ` ON CONFLICT (lead_id) DO UPDATE SET assessmen
 	breakdown = excluded.breakdown, ai_excluded = excluded.ai_excluded, exclude_details = excluded.exclude_details`
 
 const importRecordConflict = ` ON CONFLICT (client_id, profile_key) DO UPDATE SET fingerprint = excluded.fingerprint, imported_at = excluded.imported_at`
-
