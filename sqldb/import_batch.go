@@ -40,46 +40,18 @@ func valuesSQL(rows, cols int) string {
 	return b.String()
 }
 
+// storedLead is what the lead upsert of an import returns for one lead.
+type storedLead struct {
+	id      int64
+	created bool
+	lastRun string // set when a leadrun run has scored the lead: its result is kept
+}
+
 // importGroup stores up to importRowsPerStatement leads with four multi-row statements.
 func (db *DB) importGroup(ctx context.Context, tx *Tx, st *stmtCache, items []ImportItem, n *ImportCounts) error {
 	now := db.ts(tx.Now)
-	args := make([]any, 0, len(items)*18)
-	for _, it := range items {
-		l := it.Lead
-		status := l.ScoringStatus
-		if status == "" {
-			status = leadrun.StatusToBeScored
-		}
-		args = append(args, l.ClientID, l.ProfileKey, l.ProfileURL, l.FirstName, l.LastName, l.Headline, l.JobTitle,
-			l.Company, l.Location, l.Email, l.Phone, l.ConnectionStatus, status, nullFloat(l.Score), db.tsp(l.ScoredAt),
-			l.Attempts, string(l.LastReason), db.tsp(l.ExportedAt), now, now)
-	}
-	q := importLeadInsert + valuesSQL(len(items), 20) + importLeadConflict + ` RETURNING profile_key, id, created_at = updated_at, last_run_id`
-	stmt, err := st.get(ctx, tx, q)
+	byKey, err := db.upsertLeadRows(ctx, tx, st, items, now)
 	if err != nil {
-		return err
-	}
-	rows, err := stmt.QueryContext(ctx, args...)
-	if err != nil {
-		return err
-	}
-	type stored struct {
-		id      int64
-		created bool
-		lastRun string
-	}
-	byKey := make(map[string]stored, len(items))
-	for rows.Next() {
-		var k string
-		var s stored
-		if err := rows.Scan(&k, &s.id, &s.created, &s.lastRun); err != nil {
-			rows.Close()
-			return err
-		}
-		byKey[k] = s
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	var profiles, assessments, records []any
@@ -90,31 +62,21 @@ func (db *DB) importGroup(ctx context.Context, tx *Tx, st *stmtCache, items []Im
 			return fmt.Errorf("lead %s: not stored", l.ProfileKey)
 		}
 		l.ID = s.id
-		exp, err := json.Marshal(nonNil(l.Experience))
-		if err != nil {
+		if profiles, err = appendProfileRow(profiles, l); err != nil {
 			return err
 		}
-		var raw any
-		if len(l.Raw) > 0 {
-			raw = string(l.Raw)
-		}
-		profiles = append(profiles, l.ID, l.About, string(exp), raw)
 		switch {
 		case s.lastRun != "":
 			n.ScoredHere++
 		case l.Assessment != "" || l.Breakdown != nil || l.AIExcluded:
-			var breakdown any
-			if l.Breakdown != nil {
-				b, err := EncodeBreakdown(l.Breakdown)
-				if err != nil {
-					return err
-				}
-				breakdown = string(b)
+			if assessments, err = appendAssessmentRow(assessments, l); err != nil {
+				return err
 			}
-			assessments = append(assessments, l.ID, l.Assessment, breakdown, l.AIExcluded, l.ExcludeDetails)
-		}
-		if s.lastRun == "" && l.ScoringStatus == leadrun.StatusScored && l.Score != nil {
-			n.ScoresKept++
+			fallthrough
+		default:
+			if l.ScoringStatus == leadrun.StatusScored && l.Score != nil {
+				n.ScoresKept++
+			}
 		}
 		if s.created {
 			n.Created++
@@ -126,6 +88,70 @@ func (db *DB) importGroup(ctx context.Context, tx *Tx, st *stmtCache, items []Im
 		}
 		records = append(records, l.ClientID, l.ProfileKey, it.Fingerprint, now)
 	}
+	return writeRows(ctx, tx, st, profiles, assessments, records)
+}
+
+// upsertLeadRows writes the leads rows of a group and returns what was stored by key.
+func (db *DB) upsertLeadRows(ctx context.Context, tx *Tx, st *stmtCache, items []ImportItem, now any) (map[string]storedLead, error) {
+	args := make([]any, 0, len(items)*20)
+	for _, it := range items {
+		l := it.Lead
+		status := l.ScoringStatus
+		if status == "" {
+			status = leadrun.StatusToBeScored
+		}
+		args = append(args, l.ClientID, l.ProfileKey, l.ProfileURL, l.FirstName, l.LastName, l.Headline, l.JobTitle,
+			l.Company, l.Location, l.Email, l.Phone, l.ConnectionStatus, status, nullFloat(l.Score), db.tsp(l.ScoredAt),
+			l.Attempts, string(l.LastReason), db.tsp(l.ExportedAt), now, now)
+	}
+	stmt, err := st.get(ctx, tx, importLeadInsert+valuesSQL(len(items), 20)+importLeadConflict+
+		` RETURNING profile_key, id, created_at = updated_at, last_run_id`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byKey := make(map[string]storedLead, len(items))
+	for rows.Next() {
+		var k string
+		var s storedLead
+		if err := rows.Scan(&k, &s.id, &s.created, &s.lastRun); err != nil {
+			return nil, err
+		}
+		byKey[k] = s
+	}
+	return byKey, rows.Err()
+}
+
+func appendProfileRow(rows []any, l *leadrun.Lead) ([]any, error) {
+	exp, err := json.Marshal(nonNil(l.Experience))
+	if err != nil {
+		return nil, err
+	}
+	var raw any
+	if len(l.Raw) > 0 {
+		raw = string(l.Raw)
+	}
+	return append(rows, l.ID, l.About, string(exp), raw), nil
+}
+
+func appendAssessmentRow(rows []any, l *leadrun.Lead) ([]any, error) {
+	var breakdown any
+	if l.Breakdown != nil {
+		b, err := EncodeBreakdown(l.Breakdown)
+		if err != nil {
+			return nil, err
+		}
+		breakdown = string(b)
+	}
+	return append(rows, l.ID, l.Assessment, breakdown, l.AIExcluded, l.ExcludeDetails), nil
+}
+
+// writeRows writes a group's profiles, assessments and import records, one statement each.
+func writeRows(ctx context.Context, tx *Tx, st *stmtCache, profiles, assessments, records []any) error {
 	for _, w := range []struct {
 		prefix, suffix string
 		cols           int
