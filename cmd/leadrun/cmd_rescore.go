@@ -62,6 +62,11 @@ func (c *RescoreCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	if checker, ok := scorer.(leadrun.RubricChecker); ok {
+		if err := checker.CanScore(rubric); err != nil {
+			return leadrun.Errorf(leadrun.EINVALID, "%s scorer cannot score rubric of %s: %v", scorer.Name(), client.ID, err)
+		}
+	}
 	sample := spreadSample(leads, c.Sample)
 	rows, usage, err := rescore(ctx, scorer, client, rubric, sample, c.ChunkSize)
 	if err != nil {
