@@ -201,6 +201,9 @@ func (c *ClientsShowCmd) Run(ctx context.Context, a *app) error {
 	fmt.Fprintf(a.out, "%s (%s): %s, stream %d, service level %d, threshold %g, timezone %s\n",
 		cl.ID, cl.Name, cl.Status, cl.Stream, cl.ServiceLevel, cl.ScoreThreshold, cl.Timezone)
 	printSender(a.out, cl, mismatches)
+	if err := printLegacyIngest(ctx, a, cl.ID); err != nil {
+		return err
+	}
 	fmt.Fprintf(a.out, "Leads: %d to be scored, %d scored, %d skipped (missing data), %d failed, %d excluded\n",
 		counts[leadrun.StatusToBeScored], counts[leadrun.StatusScored], counts[leadrun.StatusSkippedMissingData],
 		counts[leadrun.StatusFailed], counts[leadrun.StatusExcluded])

@@ -56,6 +56,9 @@ func TestImportOriginalCLI(t *testing.T) {
 			if out := mustCLI(t, "clients", "set-ingest", "Guy-Wilson", "--legacy-until", time.Now().AddDate(0, 0, 30).Format("2006-01-02"), "--db", dbURL); !strings.Contains(out, "only from guy@wingguy.example") {
 				t.Errorf("set-ingest:\n%s", out)
 			}
+			if show := mustCLI(t, "clients", "show", "Guy-Wilson", "--db", dbURL); !strings.Contains(show, "Token-less Linked Helper window: OPEN until") {
+				t.Errorf("clients show:\n%s", show)
+			}
 			if code, _, errOut := cli(t, "clients", "set-ingest", "Sarah-Chen", "--legacy-until", "2020-01-01", "--db", dbURL); code == 0 || !strings.Contains(errOut, "in the future") {
 				t.Errorf("set-ingest in the past: exit %d %q", code, errOut)
 			}

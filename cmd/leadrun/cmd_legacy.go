@@ -47,3 +47,22 @@ func (c *ClientsSetIngestCmd) Run(ctx context.Context, a *app) error {
 		c.ID, l.Until.Format("2006-01-02 15:04 UTC"), l.DaysLeft(db.Now()), cl.LHSenderEmail, c.ID)
 	return nil
 }
+
+// printLegacyIngest adds the token-less window, when the client has one, to clients show.
+func printLegacyIngest(ctx context.Context, a *app, clientID string) error {
+	l, err := a.db.FindLegacyIngest(ctx, clientID)
+	if leadrun.ErrorCode(err) == leadrun.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	now := a.db.Now()
+	state := fmt.Sprintf("ended %s", l.Until.Format("2006-01-02"))
+	if l.Open(now) {
+		state = fmt.Sprintf("OPEN until %s, %d days left", l.Until.Format("2006-01-02 15:04 UTC"), l.DaysLeft(now))
+	}
+	fmt.Fprintf(a.out, "Token-less Linked Helper window: %s; %d requests, %d items, %d refused by the sender check\n",
+		state, l.Requests, l.Items, l.Blocked)
+	return nil
+}
