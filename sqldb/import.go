@@ -62,9 +62,8 @@ func (db *DB) ImportLeads(ctx context.Context, clientID string, items []ImportIt
 		}
 		st := stmtCache{}
 		defer st.close()
-		per := db.importRowsPerStatement()
-		for i := 0; i < len(items); i += per {
-			if err := db.importGroup(ctx, tx, &st, items[i:min(i+per, len(items))], &n); err != nil {
+		for i := 0; i < len(items); i += importRowsPerStatement {
+			if err := db.importGroup(ctx, tx, &st, items[i:min(i+importRowsPerStatement, len(items))], &n); err != nil {
 				return err
 			}
 		}

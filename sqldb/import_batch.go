@@ -11,18 +11,14 @@ import (
 )
 
 // importRowsPerStatement is how many leads one multi-row statement of an import writes:
-// a statement per lead costs more than its rows. SQLite's driver looks each parameter's
-// name up in a list (quadratic in the parameters of a statement), so its groups are
-// smaller.
-func (db *DB) importRowsPerStatement() int {
-	if db.kind == SQLite {
-		return 8
-	}
-	return 50
-}
+// a statement per lead costs more than its rows (20 parameters × 50 stays far below both
+// databases' limits).
+const importRowsPerStatement = 50
 
-// valuesSQL returns "($1,…,$n),(…)…" for rows of cols parameters.
-func valuesSQL(rows, cols int) string {
+// valuesSQL returns "($1,…,$n),(…)…" for rows of cols parameters; on SQLite "(?,…),…",
+// because its driver looks every "$N" up in a list of names (quadratic in the parameters
+// of a statement) while "?" binds by position.
+func (db *DB) valuesSQL(rows, cols int) string {
 	var b strings.Builder
 	for r := range rows {
 		if r > 0 {
@@ -33,7 +29,11 @@ func valuesSQL(rows, cols int) string {
 			if c > 0 {
 				b.WriteByte(',')
 			}
-			fmt.Fprintf(&b, "$%d", r*cols+c+1)
+			if db.kind == SQLite {
+				b.WriteByte('?')
+			} else {
+				fmt.Fprintf(&b, "$%d", r*cols+c+1)
+			}
 		}
 		b.WriteByte(')')
 	}
@@ -104,7 +104,7 @@ func (db *DB) upsertLeadRows(ctx context.Context, tx *Tx, st *stmtCache, items [
 			l.Company, l.Location, l.Email, l.Phone, l.ConnectionStatus, status, nullFloat(l.Score), db.tsp(l.ScoredAt),
 			l.Attempts, string(l.LastReason), db.tsp(l.ExportedAt), now, now)
 	}
-	stmt, err := st.get(ctx, tx, importLeadInsert+valuesSQL(len(items), 20)+importLeadConflict+
+	stmt, err := st.get(ctx, tx, importLeadInsert+db.valuesSQL(len(items), 20)+importLeadConflict+
 		` RETURNING profile_key, id, created_at = updated_at, last_run_id`)
 	if err != nil {
 		return nil, err
@@ -164,7 +164,7 @@ func writeRows(ctx context.Context, tx *Tx, st *stmtCache, profiles, assessments
 		if len(w.args) == 0 {
 			continue
 		}
-		stmt, err := st.get(ctx, tx, w.prefix+valuesSQL(len(w.args)/w.cols, w.cols)+w.suffix)
+		stmt, err := st.get(ctx, tx, w.prefix+tx.db.valuesSQL(len(w.args)/w.cols, w.cols)+w.suffix)
 		if err != nil {
 			return err
 		}
