@@ -136,3 +136,33 @@ func TestMapLeadStatuses(t *testing.T) {
 		t.Errorf("no URL: %v", err)
 	}
 }
+
+// Records as Airtable's API returns them (numbers, booleans, lists) map like CSV rows.
+func TestMapLeadAirtableTypes(t *testing.T) {
+	t.Parallel()
+	m, err := MapLead(Record{"LinkedIn Profile URL": "https://www.linkedin.com/in/api", "First Name": "Ann",
+		"Scoring Status": "Scored", "AI Score": float64(81.256), "AI_Excluded": true, "Exclude Details": "Competitor",
+		"Date Scored": "2025-09-23T10:00:00.000Z", "Job History": "Coach at Self (2020 – Present)",
+		"Tags": []any{"vip", "2025"}}, "A-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := m.Lead
+	if *l.Score != 81.26 || !l.AIExcluded || l.ExcludeDetails != "Competitor" || l.ScoredAt == nil || l.Company != "Self" ||
+		!strings.Contains(string(l.Raw), `"Tags":["vip","2025"]`) {
+		t.Errorf("lead = %+v raw %s", l, l.Raw)
+	}
+	var b RubricBuilder
+	b.AddAttribute(Record{"Attribute Id": "A", "Category": "Positive", "Heading": "H", "Max Points": float64(10), "Active": true, "Bonus Points": true})
+	b.AddAttribute(Record{"Attribute Id": "B", "Category": "Positive", "Heading": "H", "Max Points": float64(5)}) // unticked: absent
+	rm, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := rm.Rubric.Attribute("A"); !a.Bonus || !a.IsActive() {
+		t.Errorf("A = %+v", a)
+	}
+	if a, _ := rm.Rubric.Attribute("B"); a.IsActive() {
+		t.Error("B without Active (an unticked box is absent from the API): want inactive")
+	}
+}
