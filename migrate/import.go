@@ -98,20 +98,56 @@ func importClient(ctx context.Context, db *sqldb.DB, src Source, mc *MappedClien
 	if err != nil {
 		return cr, err
 	}
-	li := &leadImport{db: db, client: mc.Client, rubric: rubric, cr: cr, prog: prog, chunk: opts.ChunkSize, seen: map[string]bool{}}
+	li := &leadImport{client: mc.Client, rubric: rubric, cr: cr, prog: prog, chunk: opts.ChunkSize, seen: map[string]bool{}}
 	if li.fps, err = db.ImportFingerprints(ctx, mc.Client.ID); err != nil {
 		return cr, err
 	}
 	prog.client = mc.Client.ID
-	err = src.Table(ctx, mc.Client.ID, TableLeads, func(r Record) error { return li.add(ctx, r) })
-	if err != nil && !errors.Is(err, ErrNoTable) {
-		return cr, fmt.Errorf("read %s: %w", TableLeads, err)
-	}
-	if err := li.flush(ctx); err != nil {
-		return cr, err
-	}
+	err = li.run(ctx, db, func(ctx context.Context) error {
+		err := src.Table(ctx, mc.Client.ID, TableLeads, func(r Record) error { return li.add(ctx, r) })
+		if err != nil && !errors.Is(err, ErrNoTable) {
+			return fmt.Errorf("read %s: %w", TableLeads, err)
+		}
+		return li.flush(ctx)
+	})
 	cr.finishNotes()
-	return cr, nil
+	return cr, err
+}
+
+// run reads and maps leads (read) while a second goroutine stores the chunks it makes, in
+// order: mapping and the database work in parallel. Chunks made before an error are
+// still stored (each is a transaction), so the next import resumes after them.
+func (li *leadImport) run(ctx context.Context, db *sqldb.DB, read func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	li.out = make(chan []sqldb.ImportItem, 2)
+	var werr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for batch := range li.out {
+			if werr != nil {
+				continue // drain
+			}
+			n, err := db.ImportLeads(ctx, li.client.ID, batch)
+			if err != nil {
+				werr = err
+				cancel() // stop reading
+				continue
+			}
+			li.cr.Created += n.Created
+			li.cr.Updated += n.Updated
+			li.cr.ScoresKept += n.ScoresKept
+			li.cr.ScoredHere += n.ScoredHere
+		}
+	}()
+	rerr := read(ctx)
+	close(li.out)
+	<-done
+	if werr != nil {
+		return werr
+	}
+	return rerr
 }
 
 // storeClient creates the client, or updates the fields the original sets when they differ.
@@ -186,7 +222,7 @@ func importRubric(ctx context.Context, db *sqldb.DB, src Source, clientID string
 
 // leadImport streams one client's leads into chunks of changed leads.
 type leadImport struct {
-	db     *sqldb.DB
+	out    chan []sqldb.ImportItem // chunks to store, in order
 	client *leadrun.Client
 	rubric *leadrun.Rubric
 	cr     *ClientReport
@@ -243,18 +279,16 @@ func (li *leadImport) compare(m *MappedLead) {
 	}
 }
 
+// flush hands the current chunk to the writer.
 func (li *leadImport) flush(ctx context.Context) error {
 	if len(li.batch) == 0 {
 		return nil
 	}
-	n, err := li.db.ImportLeads(ctx, li.client.ID, li.batch)
-	if err != nil {
-		return err
+	select {
+	case li.out <- li.batch:
+		li.batch = make([]sqldb.ImportItem, 0, li.chunk)
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	li.cr.Created += n.Created
-	li.cr.Updated += n.Updated
-	li.cr.ScoresKept += n.ScoresKept
-	li.cr.ScoredHere += n.ScoredHere
-	li.batch = li.batch[:0]
-	return nil
 }
