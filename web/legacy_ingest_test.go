@@ -82,6 +82,12 @@ func TestLegacyIngestWindow(t *testing.T) {
 		if _, page, _ := b.get("/clients/Guy-Wilson"); strings.Contains(page, `id="legacy-warning"`) || !strings.Contains(page, "window ended") {
 			t.Error("dashboard still warns after the end")
 		}
+		// A refused date shows the page again with the reason; nothing changes.
+		far := day0.AddDate(0, 0, 120).Format("2006-01-02")
+		if status, page, _ := b.post("/clients/Guy-Wilson/legacy-ingest", url.Values{"csrf_token": {b.csrf}, "until": {far}}); status != 422 ||
+			!strings.Contains(page, "at most 90 days") {
+			t.Errorf("dashboard form, 120 days: %d; want 422 saying at most 90 days", status)
+		}
 		// The dashboard form opens it again; clearing the sender closes it at once.
 		next := day0.AddDate(0, 0, 20).Format("2006-01-02")
 		if status, _, h := b.post("/clients/Guy-Wilson/legacy-ingest", url.Values{"csrf_token": {b.csrf}, "until": {next}}); status != 303 ||
