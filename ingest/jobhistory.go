@@ -33,9 +33,11 @@ func ParseJobHistory(s string) []leadrun.Job {
 	return jobs
 }
 
+// jobLineBreaks are what separates jobs in a Job History cell.
+var jobLineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n", ";", "\n", " | ", "\n")
+
 func splitJobLines(s string) []string {
-	s = strings.NewReplacer("\r\n", "\n", "\r", "\n", ";", "\n", " | ", "\n").Replace(s)
-	return strings.Split(s, "\n")
+	return strings.Split(jobLineBreaks.Replace(s), "\n")
 }
 
 // parseJobLine reads one "Title at Company (start – end)" line.
