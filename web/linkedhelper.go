@@ -31,7 +31,9 @@ func ValidSenderGuard(mode string) bool {
 // (request logs never print the query). The token is checked before the client is looked
 // up, so an unknown client and a wrong token both get the same 401; a client that is not
 // active: 403; a bad item never blocks the others. Items from another Linked Helper
-// account than the client's expected sender go through the sender guard.
+// account than the client's expected sender go through the sender guard. A request
+// without a token is taken only inside the client's token-less window (legacy_ingest.go),
+// and then only the items its expected sender sent.
 func (s *Server) handleLinkedHelper(w http.ResponseWriter, r *http.Request) {
 	clientID, token := r.URL.Query().Get("client"), r.URL.Query().Get("token")
 	valid, err := s.db.IngestTokenValid(r.Context(), clientID, token)
