@@ -54,6 +54,13 @@ type Lead struct {
 	// invalid UTF-8), for the item's result. It is never stored.
 	Repairs []string `json:"-"`
 
+	// What Linked Helper and the original platform knew beyond the profile; stored beside
+	// the lead and read with (*sqldb.DB).LoadLeadExtras.
+	SalesNavigatorURL string     `json:"sales_navigator_url,omitempty"`
+	ConnectedAt       *time.Time `json:"connected_at,omitempty"`
+	Messages          []string   `json:"messages,omitempty"`    // appended as history, never replaced
+	ExportedAt        *time.Time `json:"exported_at,omitempty"` // when it went to a Linked Helper campaign
+
 	ScoringStatus  ScoringStatus `json:"scoring_status"`
 	Score          *float64      `json:"score"`
 	Assessment     string        `json:"assessment"`
@@ -140,10 +147,11 @@ func (l *Lead) Validate() error {
 	return nil
 }
 
-// ProfileKey canonicalises a LinkedIn URL into the dedupe key of a lead: lower-cased, with
-// scheme, "www.", query, fragment and trailing slashes removed. Only http(s) URLs (or URLs
-// without a scheme) on linkedin.com or its subdomains are profile URLs: anything else
-// (javascript:, data:, another site) is EINVALID.
+// ProfileKey canonicalises a LinkedIn URL into the dedupe key of a lead: lower-cased
+// (Unicode-aware, so /in/JOSÉ-x and /in/josé-x are one lead), with scheme, "www.", a
+// country subdomain (au.linkedin.com), query, fragment and trailing slashes removed. Only
+// http(s) URLs (or URLs without a scheme) on linkedin.com or its subdomains are profile
+// URLs: anything else (javascript:, data:, another site) is EINVALID.
 func ProfileKey(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
@@ -159,11 +167,11 @@ func ProfileKey(raw string) (string, error) {
 	if scheme := strings.ToLower(u.Scheme); scheme != "http" && scheme != "https" {
 		return "", Errorf(EINVALID, "profile URL %q must start with https:// (or http://)", raw)
 	}
-	host := strings.TrimPrefix(strings.ToLower(u.Host), "www.")
+	host := linkedInHost(strings.ToLower(u.Host))
 	if host != "linkedin.com" && !strings.HasSuffix(host, ".linkedin.com") {
 		return "", Errorf(EINVALID, "profile URL %q is not on linkedin.com", raw)
 	}
-	path := strings.TrimRight(u.EscapedPath(), "/")
+	path := strings.TrimRight(foldPath(u), "/")
 	// LinkedIn's member-ID form keeps its identifying query parameter.
 	if strings.HasSuffix(strings.ToLower(path), "/profile/view") {
 		if id := u.Query().Get("id"); id != "" {
@@ -191,6 +199,25 @@ func (l *Lead) ExportURL() string {
 		return "https://" + key
 	}
 	return ""
+}
+
+// linkedInHost folds the hosts LinkedIn serves one profile under (www., m., and country
+// subdomains such as au. or uk.) into linkedin.com; other hosts lose only "www.".
+func linkedInHost(host string) string {
+	if sub, ok := strings.CutSuffix(host, ".linkedin.com"); ok && (sub == "www" || sub == "m" || len(sub) == 2) {
+		return "linkedin.com"
+	}
+	return strings.TrimPrefix(host, "www.")
+}
+
+// foldPath lower-cases the decoded path with Unicode case folding and escapes it again,
+// so a percent-encoded "%C3%89" and a literal "é" give the same key.
+func foldPath(u *url.URL) string {
+	segs := strings.Split(strings.ToLower(u.Path), "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
 }
 
 // LeadFilter selects a client's leads. The client is required: leads are tenant data.

@@ -13,7 +13,9 @@ const (
 	CategoryNegative = "negative"
 )
 
-var attributeIDPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,15}$`)
+// attributeIDPattern: IDs are short keys (A…K, N1) or the original's post criterion IDs
+// such as POST_AI_SENTIMENT; 64 characters leave room for any of them.
+var attributeIDPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
 
 // Rubric is a client's scoring rubric: a preamble, the lead attributes and, for service
 // level 2, the post rubric. It imports and exports as YAML or JSON.
@@ -79,7 +81,7 @@ func (r *Rubric) Validate() error {
 		add := func(msg string) { problems = append(problems, where+": "+msg) }
 		switch {
 		case !attributeIDPattern.MatchString(a.ID):
-			add("id must start with a letter and hold at most 16 letters, digits or '_'")
+			add("id must start with a letter and hold at most 64 letters, digits or '_'")
 		case seen[a.ID]:
 			add("id is used twice")
 		}
@@ -128,7 +130,7 @@ func (p *PostRubric) problems() []string {
 		}
 		add := func(msg string) { problems = append(problems, where+": "+msg) }
 		if !attributeIDPattern.MatchString(c.ID) {
-			add("id must start with a letter and hold at most 16 letters, digits or '_'")
+			add("id must start with a letter and hold at most 64 letters, digits or '_'")
 		} else if seen[c.ID] {
 			add("id is used twice")
 		}

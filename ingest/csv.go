@@ -136,11 +136,7 @@ func csvLead(h csvHeader, record []string, clientID string) (*leadrun.Lead, erro
 		ConnectionStatus: h.get(record, "connection_status"),
 	}
 	if exp := strings.TrimSpace(h.get(record, "experience")); exp != "" {
-		jobs, err := parseJobsJSON(exp)
-		if err != nil {
-			return nil, err
-		}
-		rec.Experience = jobs
+		rec.Experience = ParseJobHistory(exp) // JSON or the original's plain text; never rejects a row
 	}
 	return rec.lead(clientID)
 }

@@ -170,7 +170,7 @@ func leadFromJSON(raw json.RawMessage, clientID string, check SenderCheck) (*lea
 			return nil, err
 		}
 	}
-	if ownFormat(obj) {
+	if ownFormat(obj) && !lhShaped(obj) {
 		var rec leadRecord
 		if err := strictUnmarshal(raw, &rec); err != nil {
 			return nil, err
@@ -186,6 +186,15 @@ func leadFromJSON(raw json.RawMessage, clientID string, check SenderCheck) (*lea
 		l.KeepRaw(compact.Bytes()) // the original bytes keep the sender's key order
 	}
 	return l, nil
+}
+
+// lhShaped reports whether an object that uses leadrun's field names holds them in the
+// shapes Linked Helper and the original platform send (experience as text, company as an
+// object), which the forgiving Linked Helper mapping reads.
+func lhShaped(obj map[string]any) bool {
+	_, expText := obj["experience"].(string)
+	_, companyObj := obj["company"].(map[string]any)
+	return expText || companyObj
 }
 
 // ownFormat reports whether every key of obj is a leadrun lead field.

@@ -25,6 +25,8 @@ func FromLinkedHelper(obj map[string]any, clientID string) (*leadrun.Lead, error
 	if obj == nil {
 		return nil, invalidf("person object is empty")
 	}
+	original := obj
+	obj = expandJSONStrings(obj)
 	l := &leadrun.Lead{
 		ClientID:   clientID,
 		ProfileURL: lhProfileURL(obj),
@@ -48,7 +50,9 @@ func FromLinkedHelper(obj map[string]any, clientID string) (*leadrun.Lead, error
 		l.Experience = []leadrun.Job{{Title: l.JobTitle, Company: l.Company}}
 	}
 	l.ConnectionStatus = lhConnection(obj)
-	if raw, err := json.Marshal(obj); err == nil {
+	l.SalesNavigatorURL, l.ConnectedAt = lhSalesNavigator(obj), lhConnectedAt(obj, l.ConnectionStatus)
+	l.Messages = lhMessages(obj)
+	if raw, err := json.Marshal(original); err == nil {
 		l.Raw = raw
 	}
 	if err := l.Validate(); err != nil {
@@ -91,29 +95,11 @@ func lhProfileURL(obj map[string]any) string {
 	return ""
 }
 
-// lhNames returns the cleaned first and last name. A missing last name is recovered from
-// the full display name (original_full_name, fullName or name).
+// lhNames returns the cleaned first and last name (RepairNames). A missing or broken
+// last name is recovered from the full display name (original_full_name, fullName or name).
 func lhNames(obj map[string]any) (firstName, lastName string) {
-	firstName = first(obj, "firstName", "first_name")
-	lastName = first(obj, "lastName", "last_name")
-	full := first(obj, "original_full_name", "fullName", "full_name", "name")
-	if full != "" && (firstName == "" || lastName == "") {
-		f, l := splitFullName(full, firstName)
-		firstName, lastName = cmp.Or(firstName, f), cmp.Or(lastName, l)
-	}
-	return CleanName(firstName), CleanName(lastName)
-}
-
-// splitFullName splits a display name into first and last name, keeping a known first
-// name when the display name starts with it.
-func splitFullName(full, knownFirst string) (string, string) {
-	if knownFirst != "" {
-		if rest, ok := strings.CutPrefix(full, knownFirst); ok {
-			return knownFirst, strings.TrimSpace(rest)
-		}
-	}
-	f, l, _ := strings.Cut(full, " ")
-	return f, strings.TrimSpace(l)
+	return RepairNames(first(obj, "firstName", "first_name"), first(obj, "lastName", "last_name"),
+		first(obj, "original_full_name", "fullName", "full_name", "name"))
 }
 
 func lhPhone(obj map[string]any) string {
@@ -152,11 +138,8 @@ func lhConnection(obj map[string]any) string {
 // holding the list), else the organization_1..5 slots.
 func lhExperience(obj map[string]any) []leadrun.Job {
 	v := obj["experience"]
-	if s, ok := v.(string); ok && strings.HasPrefix(strings.TrimSpace(s), "[") {
-		var list []any
-		if json.Unmarshal([]byte(s), &list) == nil {
-			v = list
-		}
+	if s, ok := v.(string); ok {
+		return ParseJobHistory(s) // a JSON string of jobs, or the original's plain text
 	}
 	var jobs []leadrun.Job
 	if list, ok := v.([]any); ok {

@@ -164,6 +164,7 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 		post.Status, post.SkipReason = leadrun.OpSkipped, leadrun.SkipNoPostsToScore
 	}
 	lead.Due, post.Due = leadsDue, postsDue
+	r.skipUnscorable(c, rubric, lead, post)
 	var queued []leadrun.OperationKind
 	for _, op := range []*leadrun.Operation{lead, post} {
 		if err := tx.CreateOperation(ctx, op); err != nil {
@@ -172,6 +173,9 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 		msg := fmt.Sprintf("%s: queued (%s)", opTitle(op.Kind), dueText(op, leadsDue, postsDue))
 		if op.Status == leadrun.OpSkipped {
 			msg = fmt.Sprintf("%s: skipped (%s)", opTitle(op.Kind), op.SkipReason)
+			if op.LastError != "" {
+				msg += ": " + op.LastError
+			}
 		} else {
 			queued = append(queued, op.Kind)
 		}

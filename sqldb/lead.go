@@ -99,8 +99,10 @@ func (db *DB) upsertLead(ctx context.Context, tx *Tx, stmts [2]*sql.Stmt, l *lea
 	if err != nil {
 		return false, err
 	}
-	_, err = stmts[1].ExecContext(ctx, l.ID, l.About, string(exp), raw)
-	return created, err
+	if _, err = stmts[1].ExecContext(ctx, l.ID, l.About, string(exp), raw); err != nil {
+		return created, err
+	}
+	return created, db.saveLeadExtras(ctx, tx, l)
 }
 
 func nonNil(jobs []leadrun.Job) []leadrun.Job {

@@ -70,15 +70,16 @@ func (tx *Tx) CreateClientResult(ctx context.Context, runID string, c *leadrun.C
 	return mapError(err, "client result "+leadrun.ClientRunID(runID, c.ID))
 }
 
-// CreateOperation stores an operation row, queued or already skipped, with what was due.
+// CreateOperation stores an operation row, queued or already skipped (with why, in
+// LastError), with what was due.
 func (tx *Tx) CreateOperation(ctx context.Context, op *leadrun.Operation) error {
 	var finished any
 	if op.Status.Terminal() {
 		finished = tx.db.ts(tx.Now)
 	}
 	_, err := tx.cached().ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, skip_reason, item_limit,
-		due, finished_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, op.RunID, op.ClientID, op.Kind, op.Status, op.SkipReason,
-		op.Limit, op.Due, finished)
+		due, finished_at, last_error) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, op.RunID, op.ClientID, op.Kind, op.Status,
+		op.SkipReason, op.Limit, op.Due, finished, op.LastError)
 	return mapError(err, "operation "+op.Key().String())
 }
 

@@ -206,6 +206,9 @@ func (s *Server) handleLeadView(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lead, err := s.db.FindLeadByID(r.Context(), r.PathValue("id"), id)
+	if err == nil {
+		err = s.db.LoadLeadExtras(r.Context(), lead) // Sales Navigator link, Date Connected, messages
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return

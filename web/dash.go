@@ -41,6 +41,7 @@ var notices = map[string]string{
 	"started":   "Run started. This page follows it live.",
 	"cancelled": "Run cancelled. Finished chunks stay committed; the next run resumes the rest.",
 	"rubric":    "Rubric saved. The next run scores with it.",
+	"legacy":    "Token-less Linked Helper window saved.",
 	"requeued":  "Failed leads requeued: their attempts are reset and the next run scores them again.",
 }
 
@@ -83,6 +84,7 @@ func (s *Server) dashRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /clients/{id}", s.page(s.handleClientPage))
 	mux.Handle("POST /clients/{id}/rubric", s.page(s.handleRubricForm))
 	mux.Handle("POST /clients/{id}/export", s.page(s.handleExportForm))
+	mux.Handle("POST /clients/{id}/legacy-ingest", s.page(s.handleLegacyIngestForm))
 	mux.Handle("GET /clients/{id}/leads/{lead_id}", s.page(s.handleLeadPage))
 	mux.Handle("POST /clients/{id}/leads/requeue", s.page(s.handleRequeueForm))
 	mux.Handle("GET /provider-status", s.page(s.handleProviderFragment))

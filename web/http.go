@@ -107,6 +107,9 @@ func (s *Server) routeTable() []route {
 		{"DELETE", "/api/v1/clients/{id}/ingest-token", true, "Revoke the client's ingest token", s.handleIngestTokenRevoke},
 		{"POST", "/api/v1/clients/{id}/leads/requeue", true, `Retry failed leads: reset their attempts ({"reason": "api_error"} or {"all_failed": true})`, s.handleLeadRequeue},
 		{"GET", "/api/v1/provider-status", true, "Last known status of each AI provider (pre-flight checks, provider failures)", s.handleProviderStatus},
+		{"GET", "/api/v1/clients/{id}/legacy-ingest", true, "The client's token-less Linked Helper window, with its counts", s.handleLegacyIngestView},
+		{"PUT", "/api/v1/clients/{id}/legacy-ingest", true, "Allow token-less Linked Helper requests until a date (expected sender required)", s.handleLegacyIngestSet},
+		{"DELETE", "/api/v1/clients/{id}/legacy-ingest", true, "End the token-less window now", s.handleLegacyIngestClose},
 	}
 }
 

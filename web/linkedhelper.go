@@ -31,15 +31,21 @@ func ValidSenderGuard(mode string) bool {
 // (request logs never print the query). The token is checked before the client is looked
 // up, so an unknown client and a wrong token both get the same 401; a client that is not
 // active: 403; a bad item never blocks the others. Items from another Linked Helper
-// account than the client's expected sender go through the sender guard.
+// account than the client's expected sender go through the sender guard. A request
+// without a token is taken only inside the client's token-less window (legacy_ingest.go),
+// and then only the items its expected sender sent.
 func (s *Server) handleLinkedHelper(w http.ResponseWriter, r *http.Request) {
 	clientID, token := r.URL.Query().Get("client"), r.URL.Query().Get("token")
 	valid, err := s.db.IngestTokenValid(r.Context(), clientID, token)
+	legacy := false
+	if err == nil && !valid && token == "" {
+		legacy, err = s.legacyIngestOpen(r.Context(), clientID)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	if !valid {
+	if !valid && !legacy {
 		s.Error(w, r, leadrun.Errorf(leadrun.EUNAUTHORIZED, "unknown client or wrong ingest token"))
 		return
 	}
@@ -53,7 +59,13 @@ func (s *Server) handleLinkedHelper(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	guard := newSenderGuard(client, s.cfg.SenderGuard)
+	if legacy {
+		guard.mode, guard.requireSender = SenderGuardBlock, true // the sender is the only proof
+	}
 	batch, err := ingest.ReadLinkedHelper(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), clientID, guard.check)
+	if legacy {
+		s.recordLegacyRequest(r.Context(), clientID, batch, guard)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -84,6 +96,9 @@ type senderGuard struct {
 	mode   string
 	seen   map[string]*leadrun.SenderMismatch
 	order  []string // senders in first-seen order, for stable logs
+	// requireSender refuses items naming no sender (token-less legacy requests).
+	requireSender bool
+	missing       int
 }
 
 func newSenderGuard(client *leadrun.Client, mode string) *senderGuard {
@@ -96,6 +111,10 @@ func newSenderGuard(client *leadrun.Client, mode string) *senderGuard {
 // check is the ingest.SenderCheck: it counts an item from a wrong sender and, in block
 // mode, rejects it with a reason starting "sender_mismatch".
 func (g *senderGuard) check(sender string) error {
+	if g.requireSender && leadrun.NormalizeSender(sender) == "" {
+		g.missing++
+		return leadrun.Errorf(leadrun.EFORBIDDEN, "sender_missing: a request without the ingest token must name its Linked Helper account in my_email")
+	}
 	if g.mode == SenderGuardOff || !g.client.WrongSender(sender) {
 		return nil
 	}

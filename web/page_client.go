@@ -30,6 +30,7 @@ type clientPageData struct {
 	NextLeads   string // query of the next page of leads
 	Statuses    []leadrun.ScoringStatus
 	Tokens      chart
+	Legacy      *LegacyIngestView // the token-less Linked Helper window, nil when none
 }
 
 var allScoringStatuses = []leadrun.ScoringStatus{leadrun.StatusToBeScored, leadrun.StatusScored,
@@ -50,6 +51,9 @@ func (s *Server) loadClientPage(ctx context.Context, r *http.Request, id string)
 	}
 	d := &clientPageData{Health: healthRow(health[0], now, days, since, 30), Statuses: allScoringStatuses}
 	d.Tokens = tokenChart(id, days, since, 30, 560, 160)
+	if d.Legacy, err = s.loadLegacyView(ctx, id); err != nil {
+		return nil, err
+	}
 	d.Rubric, err = s.db.FindRubric(ctx, id)
 	switch {
 	case leadrun.ErrorCode(err) == leadrun.ENOTFOUND:

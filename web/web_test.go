@@ -162,7 +162,7 @@ func TestWebhookRejects(t *testing.T) {
 		{"wrong secret", map[string]string{"x-webhook-secret": "nope"}, `{"stream":1}`, 401, "x-webhook-secret"},
 		{"secret in a query is not accepted", nil, `{"stream":1}`, 401, "x-webhook-secret"},
 		{"malformed JSON", hook, `{"stream":`, 400, "malformed JSON"},
-		{"wrong type", hook, `{"stream":"1"}`, 400, "malformed JSON"},
+		{"wrong type", hook, `{"stream":"one"}`, 400, "stream must be a whole number"},
 		{"unknown field", hook, `{"stream":1,"streem":2}`, 400, "unknown field"},
 		{"two values", hook, `{"stream":1}{"stream":2}`, 400, "more than one"},
 		{"stream 0", hook, `{"stream":0}`, 400, "stream must be 1 or more"},

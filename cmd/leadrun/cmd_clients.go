@@ -36,6 +36,7 @@ type ClientsCmd struct {
 	Show      ClientsShowCmd      `cmd:"" help:"Show a client, its lead counts and its rubric summary."`
 	Token     ClientsTokenCmd     `cmd:"" help:"Make (or rotate) a client's ingest token for the Linked Helper webhook, or revoke it."`
 	SetSender ClientsSetSenderCmd `cmd:"" name:"set-sender" help:"Set (or --clear) the Linked Helper account email (my_email) expected to send a client's leads: the sender guard."`
+	SetIngest ClientsSetIngestCmd `cmd:"" name:"set-ingest" help:"Let Linked Helper campaigns of the original platform post without the ingest token until a date (--legacy-until), or end that (--token-only)."`
 }
 
 // ClientsSetSenderCmd sets or clears a client's expected Linked Helper sender.
@@ -200,6 +201,9 @@ func (c *ClientsShowCmd) Run(ctx context.Context, a *app) error {
 	fmt.Fprintf(a.out, "%s (%s): %s, stream %d, service level %d, threshold %g, timezone %s\n",
 		cl.ID, cl.Name, cl.Status, cl.Stream, cl.ServiceLevel, cl.ScoreThreshold, cl.Timezone)
 	printSender(a.out, cl, mismatches)
+	if err := printLegacyIngest(ctx, a, cl.ID); err != nil {
+		return err
+	}
 	fmt.Fprintf(a.out, "Leads: %d to be scored, %d scored, %d skipped (missing data), %d failed, %d excluded\n",
 		counts[leadrun.StatusToBeScored], counts[leadrun.StatusScored], counts[leadrun.StatusSkippedMissingData],
 		counts[leadrun.StatusFailed], counts[leadrun.StatusExcluded])

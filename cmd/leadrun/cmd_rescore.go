@@ -16,6 +16,7 @@ type RescoreCmd struct {
 	ClientID string `arg:"" name:"client-id"`
 	Sample   int    `default:"50" help:"How many scored leads to rescore (at most 100), spread across the client's score range."`
 	JSON     bool   `name:"json" help:"Print JSON."`
+	Formula  bool   `name:"formula" help:"Instead: recompute every scored lead's stored breakdown (e.g. imported from the original platform) with leadrun's formula, and count the scores that would change or cross the threshold. No scorer, 0 tokens."`
 }
 
 // rescoreRow is one lead of a preview.
@@ -54,9 +55,17 @@ func (c *RescoreCmd) Run(ctx context.Context, a *app) error {
 	if len(leads) == 0 {
 		return leadrun.Errorf(leadrun.ENOTFOUND, "client %s has no scored leads to rescore yet", c.ClientID)
 	}
+	if c.Formula {
+		return c.formula(a, client, rubric, leads)
+	}
 	scorer, err := c.scorer(a.log, nil)
 	if err != nil {
 		return err
+	}
+	if checker, ok := scorer.(leadrun.RubricChecker); ok {
+		if err := checker.CanScore(rubric); err != nil {
+			return leadrun.Errorf(leadrun.EINVALID, "%s scorer cannot score rubric of %s: %v", scorer.Name(), client.ID, err)
+		}
 	}
 	sample := spreadSample(leads, c.Sample)
 	rows, usage, err := rescore(ctx, scorer, client, rubric, sample, c.ChunkSize)

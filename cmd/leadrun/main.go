@@ -48,6 +48,7 @@ type CLI struct {
 	Clients ClientsCmd `cmd:"" help:"Add, list and show clients."`
 	Rubric  RubricCmd  `cmd:"" help:"Import or export a client's rubric (YAML or JSON)."`
 	Leads   LeadsCmd   `cmd:"" help:"Import leads (CSV or JSON, deduplicated by profile URL)."`
+	Import  ImportCmd  `cmd:"" help:"Move an agency off the original Airtable platform (clients, rubrics, leads with their scores)."`
 	Rescore RescoreCmd `cmd:"" help:"Preview the current rubric on a sample of scored leads (old → new → delta), saving nothing."`
 	Worker  WorkerCmd  `cmd:"" help:"Work queued runs until stopped (SIGINT/SIGTERM)."`
 	Serve   ServeCmd   `cmd:"" help:"Work runs and answer HTTP: the dashboard, the cron webhook, the JSON API, Linked Helper ingestion, /healthz, /readyz, /metrics."`
