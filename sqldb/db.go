@@ -545,8 +545,8 @@ func (db *DB) Stamp(t time.Time) any { return db.ts(t) }
 // serialization failure, a busy SQLite file. Work that meets one waits and retries; any
 // other error is a fault to report.
 func IsTransient(err error) bool {
-	if err == nil {
-		return false
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false // the caller's own deadline or cancel, not the database's failure
 	}
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
