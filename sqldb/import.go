@@ -54,11 +54,18 @@ func (db *DB) ImportLeads(ctx context.Context, clientID string, items []ImportIt
 		if _, err := findClient(ctx, tx, clientID); err != nil {
 			return err
 		}
-		for _, it := range items {
+		seen := make(map[string]int, len(items))
+		for i, it := range items {
 			it.Lead.ClientID = clientID
 			if err := it.Lead.Validate(); err != nil {
 				return fmt.Errorf("lead %s: %w", it.Lead.ProfileURL, err)
 			}
+			// One statement cannot write a row twice on PostgreSQL, and on SQLite the
+			// later item would silently win: refuse alike on both.
+			if j, dup := seen[it.Lead.ProfileKey]; dup {
+				return leadrun.Errorf(leadrun.EINVALID, "leads %d and %d of the batch are one profile, %s", j+1, i+1, it.Lead.ProfileKey)
+			}
+			seen[it.Lead.ProfileKey] = i
 		}
 		st := stmtCache{}
 		defer st.close()

@@ -9,18 +9,31 @@ import (
 )
 
 // SetOperationFailureCode records the machine-readable cause of a failed operation (e.g.
-// provider_unavailable), from which the run's status and reason are derived.
+// provider_unavailable), from which the run's status and reason are derived; ENOTFOUND
+// when there is no such operation.
 func (tx *Tx) SetOperationFailureCode(ctx context.Context, k leadrun.OpKey, code leadrun.Reason) error {
-	_, err := tx.ExecContext(ctx, `UPDATE operations SET failure_code = $4 WHERE run_id = $1 AND client_id = $2
+	res, err := tx.ExecContext(ctx, `UPDATE operations SET failure_code = $4 WHERE run_id = $1 AND client_id = $2
 		AND operation = $3`, k.RunID, k.ClientID, k.Kind, string(code))
-	return err
+	return foundOne(res, err, "operation "+k.String())
 }
 
-// SetRunScorer records the scorer configuration a run was requested with.
+// SetRunScorer records the scorer configuration a run was requested with; ENOTFOUND when
+// there is no such run.
 func (tx *Tx) SetRunScorer(ctx context.Context, runID string, s leadrun.ScorerInfo) error {
-	_, err := tx.ExecContext(ctx, `UPDATE runs SET scorer = $2, scorer_host = $3, scorer_model = $4 WHERE id = $1`,
+	res, err := tx.ExecContext(ctx, `UPDATE runs SET scorer = $2, scorer_host = $3, scorer_model = $4 WHERE id = $1`,
 		runID, s.Name, s.Host, s.Model)
-	return err
+	return foundOne(res, err, "run "+runID)
+}
+
+// foundOne turns an update that matched no row into ENOTFOUND naming what.
+func foundOne(res sql.Result, err error, what string) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	return leadrun.Errorf(leadrun.ENOTFOUND, "%s not found", what)
 }
 
 // ProviderStatus is the last known state of an AI provider (a scorer, host and model).

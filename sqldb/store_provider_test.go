@@ -1,0 +1,232 @@
+package sqldb_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/sqldb"
+)
+
+// Conformance cases of the AI provider's store: provider statuses, the scorer workers'
+// liveness, a run's scorer and an operation's failure code, and retrying failed leads.
+
+var storeProviderCases = []storeCase{
+	{"ProviderStatuses", testProviderStatuses},
+	{"ScorerWorkers", testScorerWorkers},
+	{"RunScorerAndFailureCode", testRunScorerAndFailureCode},
+	{"RequeueLeads", testRequeueLeads},
+}
+
+// ownStatuses is ProviderStatuses restricted to the case's scorers: the suite's cases
+// share a database.
+func ownStatuses(t *testing.T, db *sqldb.DB, u uniq) []sqldb.ProviderStatus {
+	t.Helper()
+	all, err := db.ProviderStatuses(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []sqldb.ProviderStatus
+	for _, st := range all {
+		if strings.HasPrefix(st.Scorer.Name, u.prefix) {
+			out = append(out, *st)
+		}
+	}
+	return out
+}
+
+// One status per scorer, host and model, replaced by the next, most recent first; the
+// message is cleaned; a status saved in a rolled-back transaction is not kept.
+func testProviderStatuses(t *testing.T, db *sqldb.DB, u uniq) {
+	ctx := context.Background()
+	clk := mustClock(db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	openai := leadrun.ScorerInfo{Name: u.id("openai"), Host: "api.openai.com", Model: "gpt-4o-mini"}
+	other := leadrun.ScorerInfo{Name: u.id("openai"), Host: "ai.example.com", Model: "gpt-4o-mini"}
+	rules := leadrun.ScorerInfo{Name: u.id("rules")}
+	first := clk.now
+	if err := db.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: openai, OK: false, Message: "401 bad key\x00", Source: "check ai"}); err != nil {
+		t.Fatal(err)
+	}
+	explicit := first.Add(-time.Hour) // an explicit time is kept, not replaced by now
+	if err := db.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: rules, OK: true, Source: "serve start", CheckedAt: explicit}); err != nil {
+		t.Fatal(err)
+	}
+	want := []sqldb.ProviderStatus{
+		{Scorer: openai, OK: false, Message: "401 bad key", Source: "check ai", CheckedAt: first},
+		{Scorer: rules, OK: true, Source: "serve start", CheckedAt: explicit},
+	}
+	if got := ownStatuses(t, db, u); !reflect.DeepEqual(got, want) {
+		t.Errorf("statuses %+v, want %+v", got, want)
+	}
+
+	later := clk.advance(time.Minute)
+	mustTx(t, db, func(tx *sqldb.Tx) error {
+		if err := tx.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: openai, OK: true, Message: "ok", Source: "run SR-1"}); err != nil {
+			return err
+		}
+		return tx.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: other, OK: true, Source: "check ai"})
+	})
+	rollback := errors.New("roll back")
+	err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+		if err := tx.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: rules, OK: false, Source: "lost"}); err != nil {
+			return err
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatalf("InTx: %v", err)
+	}
+	want = []sqldb.ProviderStatus{ // the same check time sorts by provider: "…|ai.example.com|…" first
+		{Scorer: other, OK: true, Source: "check ai", CheckedAt: later},
+		{Scorer: openai, OK: true, Message: "ok", Source: "run SR-1", CheckedAt: later},
+		{Scorer: rules, OK: true, Source: "serve start", CheckedAt: explicit},
+	}
+	if got := ownStatuses(t, db, u); !reflect.DeepEqual(got, want) {
+		t.Errorf("statuses after replacing %+v, want %+v", got, want)
+	}
+}
+
+// A worker is seen on the queue it last offered from the time it last touched, and no
+// longer once removed.
+func testScorerWorkers(t *testing.T, db *sqldb.DB, u uniq) {
+	ctx := context.Background()
+	clk := mustClock(db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	q1, q2, w1, w2 := u.id("q1"), u.id("q2"), u.id("w1"), u.id("w2")
+	seen := func(queue string, since time.Time, want bool) {
+		t.Helper()
+		guard(t, db, "ScorerWorkerSeen "+queue+" since "+since.Format(time.TimeOnly), want, func(tx *sqldb.Tx) (bool, error) {
+			return tx.ScorerWorkerSeen(ctx, queue, since)
+		})
+	}
+	touch := func(worker, queue string) {
+		t.Helper()
+		if err := db.TouchScorerWorker(ctx, worker, queue, "openai/gpt-4o-mini"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t0 := clk.now
+	seen(q1, t0.Add(-time.Hour), false)
+	touch(w1, q1)
+	seen(q1, t0, true) // seen at exactly since counts
+	seen(q1, t0.Add(time.Second), false)
+	seen(q2, t0.Add(-time.Hour), false)
+
+	t1 := clk.advance(time.Minute)
+	touch(w1, q1)
+	seen(q1, t1, true)
+	touch(w2, q1)
+	touch(w1, q2) // the worker now offers another queue
+	seen(q2, t1, true)
+	if err := db.RemoveScorerWorker(ctx, w2); err != nil {
+		t.Fatal(err)
+	}
+	seen(q1, t0, false) // w1 moved to q2, w2 stopped
+	seen(q2, t1, true)
+	for range 2 { // removing is idempotent
+		if err := db.RemoveScorerWorker(ctx, w1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen(q2, t0, false)
+}
+
+// A run keeps the scorer it was requested with; a failed operation its failure code,
+// which no other operation gets; a missing run or operation is ENOTFOUND.
+func testRunScorerAndFailureCode(t *testing.T, db *sqldb.DB, u uniq) {
+	ctx := context.Background()
+	mustClock(db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	runID := mustPlanRun(t, db, u.stream(1), u.id("A"), u.id("B"))
+	otherRun := mustPlanRun(t, db, u.stream(2), u.id("C"))
+	s := leadrun.ScorerInfo{Name: "openai", Host: "ai.example.com", Model: "gpt-4o-mini"}
+	mustTx(t, db, func(tx *sqldb.Tx) error { return tx.SetRunScorer(ctx, runID, s) })
+	if r, err := db.FindRunByID(ctx, runID); err != nil || r.Scorer != s {
+		t.Errorf("run scorer %+v %v, want %+v", r.Scorer, err, s)
+	}
+	if r, err := db.FindRunByID(ctx, otherRun); err != nil || r.Scorer != (leadrun.ScorerInfo{}) {
+		t.Errorf("another run's scorer %+v %v, want none", r.Scorer, err)
+	}
+
+	k := opKey(runID, u.id("A"), leadrun.OpLeadScoring)
+	guard(t, db, "FinishOperation failed", true, func(tx *sqldb.Tx) (bool, error) {
+		return tx.FinishOperation(ctx, k, leadrun.OpFailed, "", "AI provider unavailable: 503")
+	})
+	mustTx(t, db, func(tx *sqldb.Tx) error { return tx.SetOperationFailureCode(ctx, k, leadrun.ReasonProviderUnavailable) })
+	if op := mustFindOp(t, db, k); op.FailureCode != leadrun.ReasonProviderUnavailable || op.Status != leadrun.OpFailed {
+		t.Errorf("operation %s %s failure code %q, want failed provider_unavailable", k, op.Status, op.FailureCode)
+	}
+	for _, o := range []leadrun.OpKey{opKey(runID, u.id("A"), leadrun.OpPostScoring), opKey(runID, u.id("B"), leadrun.OpLeadScoring)} {
+		if op := mustFindOp(t, db, o); op.FailureCode != "" {
+			t.Errorf("operation %s got failure code %q", o, op.FailureCode)
+		}
+	}
+
+	missing := []struct {
+		what string
+		fn   func(tx *sqldb.Tx) error
+	}{
+		{"SetRunScorer of a missing run", func(tx *sqldb.Tx) error { return tx.SetRunScorer(ctx, "SR-000101-404-S1", s) }},
+		{"SetOperationFailureCode of a missing operation", func(tx *sqldb.Tx) error {
+			return tx.SetOperationFailureCode(ctx, opKey(runID, u.id("C"), leadrun.OpLeadScoring), leadrun.ReasonProviderUnavailable)
+		}},
+	}
+	for _, m := range missing {
+		if err := db.InTx(ctx, m.fn); leadrun.ErrorCode(err) != leadrun.ENOTFOUND {
+			t.Errorf("%s: %v, want ENOTFOUND", m.what, err)
+		}
+	}
+}
+
+// Failed leads are made due again by reason or all at once, keeping their last reason;
+// scored leads and other clients' leads are not touched; the request must say which.
+func testRequeueLeads(t *testing.T, db *sqldb.DB, u uniq) {
+	ctx := context.Background()
+	mustClock(db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	a, b := u.id("A"), u.id("B")
+	runID := mustPlanRun(t, db, u.stream(1), a, b)
+	ids, others := mustLeads(t, db, a, 4), mustLeads(t, db, b, 1)
+	score := 80.0
+	timeout, apiErr := leadrun.ReasonTimeout, leadrun.ReasonAPIError
+	for range 3 { // three attempts: out of attempts at maxAttempts 3
+		applyLeads(t, db, a, runID,
+			sqldb.LeadUpdate{LeadID: ids[0], Status: leadrun.StatusFailed, Reason: timeout},
+			sqldb.LeadUpdate{LeadID: ids[1], Status: leadrun.StatusFailed, Reason: timeout},
+			sqldb.LeadUpdate{LeadID: ids[2], Status: leadrun.StatusFailed, Reason: apiErr})
+		applyLeads(t, db, b, runID, sqldb.LeadUpdate{LeadID: others[0], Status: leadrun.StatusFailed, Reason: timeout})
+	}
+	applyLeads(t, db, a, runID, sqldb.LeadUpdate{LeadID: ids[3], Status: leadrun.StatusScored, Score: &score})
+	due := func(client string, want []int64) {
+		t.Helper()
+		got, err := db.DueLeads(ctx, client, 0, 3, 100)
+		if err != nil || !reflect.DeepEqual(leadIDs(got), want) {
+			t.Errorf("due leads of %s %v %v, want %v", client, leadIDs(got), err, want)
+		}
+	}
+	due(a, nil)
+	requeue := func(f sqldb.RequeueFilter, want int64) {
+		t.Helper()
+		if n, err := db.RequeueLeads(ctx, a, f); n != want || err != nil {
+			t.Errorf("RequeueLeads(%+v) = %d %v, want %d", f, n, err, want)
+		}
+	}
+	requeue(sqldb.RequeueFilter{Reason: &timeout}, 2)
+	due(a, ids[:2])
+	due(b, nil) // another client's lead failed with the same reason stays
+	if l, err := db.FindLeadByID(ctx, a, ids[0]); err != nil || l.Attempts != 0 || l.LastReason != timeout || l.ScoringStatus != leadrun.StatusFailed {
+		t.Errorf("requeued lead %+v %v, want failed, 0 attempts, last reason kept", l, err)
+	}
+	requeue(sqldb.RequeueFilter{AllFailed: true}, 3) // every failed lead, the scored one not
+	due(a, ids[:3])
+	if l, err := db.FindLeadByID(ctx, a, ids[3]); err != nil || l.Attempts != 1 || l.ScoringStatus != leadrun.StatusScored {
+		t.Errorf("scored lead %+v %v, want untouched", l, err)
+	}
+	if n, err := db.RequeueLeads(ctx, a, sqldb.RequeueFilter{}); leadrun.ErrorCode(err) != leadrun.EINVALID || n != 0 {
+		t.Errorf("RequeueLeads without a selection: %d %v, want EINVALID", n, err)
+	}
+	if n, err := db.RequeueLeads(ctx, u.id("missing"), sqldb.RequeueFilter{AllFailed: true}); leadrun.ErrorCode(err) != leadrun.ENOTFOUND || n != 0 {
+		t.Errorf("RequeueLeads of a missing client: %d %v, want ENOTFOUND", n, err)
+	}
+}
