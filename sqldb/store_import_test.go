@@ -117,14 +117,25 @@ func testImportLeads(t *testing.T, db *sqldb.DB, u uniq) {
 	clk.advance(time.Minute) // "updated" is told by updated_at moving past created_at
 	again := importItems(a, 3, "-v2")
 	again[0].Lead.FirstName, again[0].Lead.Company = "", "Newco" // empty: keep the stored name
+	again[1].Lead.About, again[1].Lead.SalesNavigatorURL = "Builds things.", "https://www.linkedin.com/sales/lead/x"
+	again[1].Lead.Messages = []string{"Hi", "Thanks"}
 	again = append(again, importItems(a, n+1, "")[n])            // and one new lead
 	mustImport(t, db, a, again, sqldb.ImportCounts{Created: 1, Updated: 3})
 	if l := findImported(t, db, a, importURL(a, 0)); l.FirstName != "First0" || l.Company != "Newco" {
 		t.Errorf("re-imported lead %q at %q, want First0 at Newco", l.FirstName, l.Company)
 	}
+	extras := findImported(t, db, a, importURL(a, 1))
+	if extras.About != "Builds things." || extras.SalesNavigatorURL == "" || !reflect.DeepEqual(extras.Messages, []string{"Hi", "Thanks"}) {
+		t.Errorf("re-imported profile and extras %q %q %v", extras.About, extras.SalesNavigatorURL, extras.Messages)
+	}
+	clk.advance(time.Minute)
+	mustImport(t, db, a, importItems(a, 2, "-v3"), sqldb.ImportCounts{Updated: 2})
+	if l := findImported(t, db, a, importURL(a, 1)); l.About != "Builds things." || !reflect.DeepEqual(l.Messages, []string{"Hi", "Thanks"}) {
+		t.Errorf("an import without an about or messages blanked them: %q %v", l.About, l.Messages)
+	}
 	fps = mustFingerprints(t, db, a)
-	if key, _ := leadrun.ProfileKey(importURL(a, 0)); len(fps) != n+1 || fps[key] != "fp0-v2" {
-		t.Errorf("%d fingerprints, first %q; want %d, fp0-v2", len(fps), fps[key], n+1)
+	if key, _ := leadrun.ProfileKey(importURL(a, 2)); len(fps) != n+1 || fps[key] != "fp2-v2" {
+		t.Errorf("%d fingerprints, third %q; want %d, fp2-v2", len(fps), fps[key], n+1)
 	}
 	if l := findImported(t, db, b, importURL(b, 0)); l.FirstName != "First0" || l.Company != "Acme" {
 		t.Errorf("another client's lead changed: %+v", l)

@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -87,6 +88,19 @@ func testProviderStatuses(t *testing.T, db *sqldb.DB, u uniq) {
 	}
 	if got := ownStatuses(t, db, u); !reflect.DeepEqual(got, want) {
 		t.Errorf("statuses after replacing %+v, want %+v", got, want)
+	}
+
+	newest := clk.advance(time.Minute) // only the 20 most recent are listed
+	for i := range 21 {
+		st := sqldb.ProviderStatus{Scorer: leadrun.ScorerInfo{Name: u.id("many"), Model: fmt.Sprintf("m%02d", i)}, OK: true,
+			CheckedAt: newest.Add(time.Duration(i) * time.Second)}
+		if err := db.SaveProviderStatus(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := ownStatuses(t, db, u)
+	if len(got) != 20 || got[0].Scorer.Model != "m20" || got[19].Scorer.Model != "m01" {
+		t.Errorf("%d statuses listed, want the 20 most recent, m20 to m01: %+v", len(got), got)
 	}
 }
 
