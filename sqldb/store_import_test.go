@@ -119,7 +119,7 @@ func testImportLeads(t *testing.T, db *sqldb.DB, u uniq) {
 	again[0].Lead.FirstName, again[0].Lead.Company = "", "Newco" // empty: keep the stored name
 	again[1].Lead.About, again[1].Lead.SalesNavigatorURL = "Builds things.", "https://www.linkedin.com/sales/lead/x"
 	again[1].Lead.Messages = []string{"Hi", "Thanks"}
-	again = append(again, importItems(a, n+1, "")[n])            // and one new lead
+	again = append(again, importItems(a, n+1, "")[n]) // and one new lead
 	mustImport(t, db, a, again, sqldb.ImportCounts{Created: 1, Updated: 3})
 	if l := findImported(t, db, a, importURL(a, 0)); l.FirstName != "First0" || l.Company != "Newco" {
 		t.Errorf("re-imported lead %q at %q, want First0 at Newco", l.FirstName, l.Company)
