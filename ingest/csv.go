@@ -1,8 +1,6 @@
 package ingest
 
 import (
-	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,9 +34,6 @@ type csvHeader map[string]int
 func parseCSVHeader(record []string) (csvHeader, error) {
 	h := csvHeader{}
 	for i, name := range record {
-		if i == 0 {
-			name = strings.TrimPrefix(name, "\ufeff")
-		}
 		norm := strings.ToLower(strings.TrimSpace(name))
 		norm = strings.NewReplacer(" ", "_", "-", "_").Replace(norm)
 		field, ok := csvColumns[norm]
@@ -63,34 +58,40 @@ func (h csvHeader) get(record []string, field string) string {
 	return ""
 }
 
-// readCSVLeads reads a CSV file with a header row; add receives each row with its line.
-func readCSVLeads(r io.Reader, clientID string, add func(line int, l *leadrun.Lead, err error)) error {
-	cr := csv.NewReader(bufio.NewReader(r))
-	cr.FieldsPerRecord = -1 // a short or long row is an item error, not a broken file
-	cr.LazyQuotes = true
-	header, err := cr.Read()
+// readCSVLeads reads a CSV file with a header row; add receives each row with its line,
+// repaired each row whose cells needed leadrun.CleanText (NUL removed, invalid UTF-8
+// replaced), before add. The file is UTF-8 with or without a byte-order mark, or UTF-16
+// with one.
+func readCSVLeads(r io.Reader, clientID string, add func(line int, l *leadrun.Lead, err error), repaired func(line int, note string)) error {
+	text, err := decodeText(r)
+	if err != nil {
+		return fmt.Errorf("read CSV: %w", err)
+	}
+	cr := newCSVRecordReader(text)
+	_, header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return invalidf("CSV is empty: want a header row such as profile_url,first_name,last_name,headline")
 	}
 	if err != nil {
 		return csvError(err)
 	}
+	header, _ = cleanCells(header)
 	h, err := parseCSVHeader(header)
 	if err != nil {
 		return err
 	}
+	cr.fields = len(header)
 	for items := 0; ; {
-		record, err := cr.Read()
+		line, record, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			add(pe.StartLine, nil, invalidf("%s", pe.Err.Error()))
+		if errors.Is(err, errUnclosedQuote) {
+			add(line, nil, invalidf("line %d: %s", line, err.Error()))
 			continue
 		}
 		if err != nil {
-			return csvError(err)
+			return fmt.Errorf("read CSV: %w", err)
 		}
 		if blank(record) {
 			continue
@@ -98,20 +99,34 @@ func readCSVLeads(r io.Reader, clientID string, add func(line int, l *leadrun.Le
 		if items++; items > MaxItems {
 			return invalidf("CSV holds more than %d rows: split the file", MaxItems)
 		}
-		line, _ := cr.FieldPos(0)
 		if len(record) > len(header) {
 			add(line, nil, invalidf("row has %d fields but the header has %d", len(record), len(header)))
 			continue
 		}
+		record, changed := cleanCells(record)
 		l, err := csvLead(h, record, clientID)
+		if changed && err == nil {
+			repaired(line, "repaired: NUL bytes removed or invalid UTF-8 (e.g. Latin-1) replaced by \uFFFD")
+		}
 		add(line, l, err)
 	}
 }
 
+// cleanCells applies leadrun.CleanText to every cell.
+func cleanCells(record []string) ([]string, bool) {
+	any := false
+	for i, f := range record {
+		var changed bool
+		if record[i], changed = leadrun.CleanText(f); changed {
+			any = true
+		}
+	}
+	return record, any
+}
+
 func csvError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return invalidf("CSV: line %d: %s", pe.StartLine, pe.Err.Error())
+	if errors.Is(err, errUnclosedQuote) {
+		return invalidf("CSV header (line 1): %s", err.Error())
 	}
 	return fmt.Errorf("read CSV: %w", err)
 }

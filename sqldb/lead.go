@@ -32,41 +32,18 @@ type UpsertResult struct {
 // lead is to_be_scored; an update refreshes profile fields but never resets the scoring
 // status and never blanks a stored email, phone or location with an empty value.
 func (db *DB) UpsertLeads(ctx context.Context, clientID string, leads []*leadrun.Lead) (UpsertResult, error) {
-	var res UpsertResult
-	err := db.InTx(ctx, func(tx *Tx) error {
-		c, err := findClient(ctx, tx, clientID)
-		if err != nil {
-			return err
-		}
-		if c.Status != leadrun.ClientActive {
-			return leadrun.Errorf(leadrun.EFORBIDDEN, "client %s is %s: only active clients take leads", clientID, c.Status)
-		}
-		var stmts [2]*sql.Stmt
-		for i, q := range []string{upsertLeadSQL, upsertProfileSQL} {
-			if stmts[i], err = tx.PrepareContext(ctx, q); err != nil {
+	return db.UpsertLeadStream(ctx, clientID, func(put func([]*leadrun.Lead) error) error {
+		for i := 0; i < len(leads); i += upsertGroup {
+			if err := put(leads[i:min(i+upsertGroup, len(leads))]); err != nil {
 				return err
-			}
-			defer stmts[i].Close()
-		}
-		for _, l := range leads {
-			l.ClientID = clientID
-			if err := l.Validate(); err != nil {
-				return err
-			}
-			created, err := db.upsertLead(ctx, tx, stmts, l)
-			if err != nil {
-				return fmt.Errorf("lead %s: %w", l.ProfileKey, err)
-			}
-			if created {
-				res.Created++
-			} else {
-				res.Updated++
 			}
 		}
 		return nil
 	})
-	return res, err
 }
+
+// upsertGroup is how many leads UpsertLeads writes per statement on PostgreSQL.
+const upsertGroup = 500
 
 const upsertLeadSQL = `INSERT INTO leads (client_id, profile_key, profile_url, first_name, last_name, headline,
 	job_title, company, location, email, phone, connection_status, scoring_status, created_at, updated_at)

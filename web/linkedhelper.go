@@ -53,17 +53,12 @@ func (s *Server) handleLinkedHelper(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	guard := newSenderGuard(client, s.cfg.SenderGuard)
-	batch, err := ingest.ReadLinkedHelper(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), clientID, guard.check)
+	res, batch, err := s.importLeads(w, r, clientID, ingest.FormatJSON, guard.check)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	guard.log(s.log)
-	res, err := s.db.UpsertLeads(r.Context(), clientID, batch.Leads)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
 	// Counted after the leads are stored, so a failed request that Linked Helper sends
 	// again is not counted twice; a failure to count does not undo the stored leads.
 	if err := s.db.RecordSenderMismatches(r.Context(), clientID, guard.mismatches()); err != nil {
@@ -131,23 +126,17 @@ func (g *senderGuard) log(logger *slog.Logger) {
 	}
 }
 
-// upsertBatch stores a batch's valid leads and answers {created, updated, failed}.
-func (s *Server) upsertBatch(w http.ResponseWriter, r *http.Request, clientID string, batch *ingest.LeadBatch) {
-	res, err := s.db.UpsertLeads(r.Context(), clientID, batch.Leads)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeBatchResult(w, res, batch)
-}
-
 // writeBatchResult answers {created, updated, failed} for a stored batch.
 func writeBatchResult(w http.ResponseWriter, res sqldb.UpsertResult, batch *ingest.LeadBatch) {
 	failed := batch.Errors
 	if failed == nil {
 		failed = []ingest.ItemError{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"created": res.Created, "updated": res.Updated, "failed": failed})
+	body := map[string]any{"created": res.Created, "updated": res.Updated, "failed": failed}
+	if len(batch.Repaired) > 0 {
+		body["repaired"] = batch.Repaired // stored after a repair of their text
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // handleIngestTokenRotate makes a new ingest token for a client and shows it once.
