@@ -12,13 +12,15 @@ import (
 
 // CSV records are read here rather than by encoding/csv, whose reader cannot recover from
 // an unclosed quote: it takes every following line into the open field, up to the next
-// quote or the end of the file, and the rows in between are lost without a word. This
-// reader keeps encoding/csv's lenient reading of stray quotes (a quote inside an unquoted
-// field, or inside a quoted field when not followed by a comma or a line end, is text),
-// allows quoted fields over several lines, and treats a record as malformed when its
-// quoted field does not close at the end of its lines: the file ends first, the record
-// grows past maxRecordBytes or maxRecordLines, or it ends up with more fields than the
-// header. A malformed record is reported at the line it starts on, and the lines after
+// quote or the end of the file, and the rows in between are lost without a word.
+//
+// This reader keeps encoding/csv's lenient reading of stray quotes on one line (a quote
+// inside an unquoted field, or inside a quoted field when not followed by a comma or the
+// line's end, is text) and allows quoted fields over several lines. A record over several
+// lines is malformed when its quoted field does not close (the file ends first, or the
+// record grows past maxRecordBytes or maxRecordLines), when it ends up with more fields
+// than the header, or when it holds a stray quote, which a well-formed multi-line field
+// never has. A malformed record is reported at the line it starts on, and the lines after
 // that line are read again as records of their own, so no row is swallowed.
 
 const (
@@ -57,7 +59,16 @@ func (cr *csvRecordReader) Read() (int, []string, error) {
 	}
 	lines := []csvLine{first}
 	size := len(first.text)
-	for quoteOpen(lines) {
+	for {
+		open, stray := quoteOpen(lines)
+		if !open {
+			// Several lines make one record only through a well-formed quoted field: a
+			// stray quote in it means a quote left open swallowed the lines after it.
+			if len(lines) > 1 && stray {
+				return cr.malformed(lines, errUnclosedQuote)
+			}
+			break
+		}
 		l, err := cr.line()
 		if errors.Is(err, io.EOF) || size > maxRecordBytes || len(lines) >= maxRecordLines {
 			if err == nil {
@@ -128,23 +139,24 @@ func joinLines(lines []csvLine) []byte {
 	return b
 }
 
-// quoteOpen reports whether the lines end inside a quoted field.
-func quoteOpen(lines []csvLine) bool {
-	quoted, atStart := false, true
-	for i, l := range lines {
-		if i > 0 && quoted {
-			atStart = false // a line break inside a quoted field is text
-		}
-		s := l.text
+// quoteOpen reports whether the lines end inside a quoted field, and whether a quoted
+// field holds a stray quote: one not doubled and not followed by a comma or the line's end.
+func quoteOpen(lines []csvLine) (open, stray bool) {
+	quoted := false
+	for _, l := range lines {
+		s, atStart := l.text, !quoted
 		for j := 0; j < len(s); j++ {
 			c := s[j]
 			switch {
 			case quoted:
 				if c == '"' {
-					if j+1 < len(s) && s[j+1] == '"' {
+					switch {
+					case j+1 < len(s) && s[j+1] == '"':
 						j++
-					} else if j+1 == len(s) || s[j+1] == ',' {
+					case j+1 == len(s) || s[j+1] == ',':
 						quoted = false
+					default:
+						stray = true
 					}
 				}
 			case c == ',':
@@ -155,11 +167,8 @@ func quoteOpen(lines []csvLine) bool {
 			}
 			atStart = false
 		}
-		if !quoted {
-			atStart = true
-		}
 	}
-	return quoted
+	return quoted, stray
 }
 
 // splitCSVRecord splits a complete record into fields, with the rules of quoteOpen.
@@ -243,10 +252,7 @@ func (u *utf16Reader) Read(p []byte) (int, error) {
 func (u *utf16Reader) fill() {
 	var buf [4096]byte
 	n, err := io.ReadFull(u.src, buf[:])
-	if n%2 == 1 { // an odd last byte: the file is cut short
-		n--
-		u.out = utf8.AppendRune(u.out, utf8.RuneError)
-	}
+	odd := n%2 == 1 // an odd last byte: the file is cut short (ReadFull fills whole buffers before)
 	for i := 0; i+1 < n; i += 2 {
 		v := rune(buf[i])<<8 | rune(buf[i+1])
 		if u.little {
@@ -267,6 +273,9 @@ func (u *utf16Reader) fill() {
 		default:
 			u.out = utf8.AppendRune(u.out, v) // a lone low surrogate becomes U+FFFD
 		}
+	}
+	if odd {
+		u.out = utf8.AppendRune(u.out, utf8.RuneError)
 	}
 	if err != nil {
 		if u.high != 0 {
