@@ -210,21 +210,19 @@ func scanScoringLead(s scanner) (*leadrun.Lead, error) {
 
 // TopLeads returns a client's scored leads at or above its threshold that were not yet
 // exported, best first; with markExported they are stamped exported in the same
-// transaction, so a second export does not repeat them.
+// transaction, so a second export does not repeat them. Without markExported it is a
+// plain read and never takes the write transaction (SQLite's only writer).
 func (db *DB) TopLeads(ctx context.Context, clientID string, limit int, markExported bool) ([]*leadrun.Lead, error) {
 	if limit <= 0 || limit > 5000 {
 		limit = 500
 	}
+	if !markExported {
+		return topLeads(ctx, db.db, clientID, limit)
+	}
 	var leads []*leadrun.Lead
 	err := db.InTx(ctx, func(tx *Tx) error {
-		c, err := findClient(ctx, tx, clientID)
-		if err != nil {
-			return err
-		}
-		leads, err = collect(ctx, tx, scanLead, `SELECT `+leadColumns+leadFrom+`WHERE l.client_id = $1
-			AND l.scoring_status = 'scored' AND l.score >= $2 AND l.exported_at IS NULL
-			ORDER BY l.score DESC, l.id LIMIT $3`, clientID, c.ScoreThreshold, limit)
-		if err != nil || !markExported {
+		var err error
+		if leads, err = topLeads(ctx, tx, clientID, limit); err != nil {
 			return err
 		}
 		for _, l := range leads {
@@ -236,4 +234,15 @@ func (db *DB) TopLeads(ctx context.Context, clientID string, limit int, markExpo
 		return nil
 	})
 	return leads, err
+}
+
+// topLeads reads a client's best unexported leads (index leads_top).
+func topLeads(ctx context.Context, q querier, clientID string, limit int) ([]*leadrun.Lead, error) {
+	c, err := findClient(ctx, q, clientID)
+	if err != nil {
+		return nil, err
+	}
+	return collect(ctx, q, scanLead, `SELECT `+leadColumns+leadFrom+`WHERE l.client_id = $1
+		AND l.scoring_status = 'scored' AND l.score >= $2 AND l.exported_at IS NULL
+		ORDER BY l.client_id, l.score DESC, l.id LIMIT $3`, clientID, c.ScoreThreshold, limit)
 }
