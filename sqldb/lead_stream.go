@@ -75,6 +75,7 @@ type leadWriter struct {
 	tx       *Tx
 	clientID string
 	stmts    [2]*sql.Stmt // per-row upserts
+	prepared map[string]*sql.Stmt
 	written  map[int64]struct{}
 	res      *UpsertResult
 }
@@ -85,10 +86,16 @@ func (w *leadWriter) close() {
 			s.Close()
 		}
 	}
+	for _, s := range w.prepared {
+		s.Close()
+	}
 }
 
 func (w *leadWriter) write(leads []*leadrun.Lead) error {
-	ctx := w.ctx
+	// The statements get a context that never ends: the SQLite driver starts a watcher
+	// goroutine for every statement whose context can end, which costs more than the
+	// statement. Cancellation still stops the import between groups (pipeline's put).
+	ctx := context.WithoutCancel(w.ctx)
 	keys := make(map[string]struct{}, len(leads))
 	for _, l := range leads {
 		l.ClientID = w.clientID
@@ -97,10 +104,13 @@ func (w *leadWriter) write(leads []*leadrun.Lead) error {
 		}
 		keys[l.ProfileKey] = struct{}{}
 	}
-	// One statement per group on PostgreSQL, where each statement is a round trip; SQLite,
-	// in process, is faster row by row. ON CONFLICT needs distinct keys in a statement.
-	if w.db.kind == Postgres && len(keys) == len(leads) {
-		return w.writeBatch(ctx, leads)
+	// Multi-row statements (one per group on PostgreSQL, where each statement is a round
+	// trip). ON CONFLICT needs distinct keys in a statement; otherwise row by row.
+	if len(keys) == len(leads) {
+		if w.db.kind == Postgres {
+			return w.writeBatch(ctx, leads)
+		}
+		return w.writeRows(ctx, leads)
 	}
 	if w.stmts[0] == nil {
 		for i, q := range []string{upsertLeadSQL, upsertProfileSQL} {
