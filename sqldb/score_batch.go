@@ -60,15 +60,20 @@ func (tx *Tx) applyLeadUpdatesBatch(ctx context.Context, clientID, runID string,
 }
 
 // applyLeadUpdatesPG: $1 client, $2 run, $3 now, $4 max attempts, $5… the chunk's columns.
+// The chunk's lead rows are locked first in ID order (a FOR UPDATE CTE is never inlined),
+// the order in which per-row writers such as post scoring take them: the UPDATE's join
+// alone would lock in whatever order its plan reads, and could deadlock against them.
 const applyLeadUpdatesPG = `WITH u AS (
 	SELECT * FROM unnest($5::bigint[], $6::text[], $7::float8[], $8::text[], $9::text[], $10::text[],
 		$11::boolean[], $12::text[]) WITH ORDINALITY
 		AS t(id, status, score, reason, assessment, breakdown, excluded, details, ord)
+), locked AS (
+	SELECT id FROM leads WHERE id = ANY($5::bigint[]) AND client_id = $1 ORDER BY id FOR UPDATE
 ), upd AS (
 	UPDATE leads l SET scoring_status = u.status, score = u.score,
 		scored_at = CASE WHEN u.status = 'scored' THEN $3::timestamptz END,
 		attempts = l.attempts + 1, last_reason = u.reason, last_run_id = $2, updated_at = $3
-	FROM u WHERE l.id = u.id AND l.client_id = $1 AND l.scoring_status IN ('to_be_scored','failed')
+	FROM u JOIN locked ON locked.id = u.id WHERE l.id = u.id AND l.client_id = $1 AND l.scoring_status IN ('to_be_scored','failed')
 		AND (l.scoring_status = 'to_be_scored' OR l.attempts < $4)
 	RETURNING l.id
 ), assessed AS (
