@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/leadrun/leadrun"
@@ -30,11 +29,10 @@ func (w *leadWriter) writeRows(ctx context.Context, leads []*leadrun.Lead) error
 func (w *leadWriter) writeRowsStmt(ctx context.Context, leads []*leadrun.Lead) error {
 	n := len(leads)
 	now := w.db.ts(w.tx.Now)
-	args := make([]any, 0, n*12+1)
-	args = append(args, now)
+	args := make([]any, 0, n*14)
 	for _, l := range leads {
 		args = append(args, l.ProfileKey, l.ProfileURL, l.FirstName, l.LastName, l.Headline, l.JobTitle, l.Company,
-			l.Location, l.Email, l.Phone, l.ConnectionStatus, w.clientID)
+			l.Location, l.Email, l.Phone, l.ConnectionStatus, w.clientID, now, now)
 	}
 	ins, err := w.rowsStmt(ctx, upsertLeadRowsSQL(n))
 	if err != nil {
@@ -98,18 +96,20 @@ func (w *leadWriter) rowsStmt(ctx context.Context, query string) (*sql.Stmt, err
 	return s, nil
 }
 
-// upsertLeadRowsSQL is upsertLeadSQL for n rows: $1 is the time, then 12 values per row.
+// The multi-row statements use anonymous "?" parameters, SQLite's own: the driver looks up
+// every parameter's name while binding, by a walk over the named ones, which made binding
+// a statement with hundreds of "$N" parameters quadratic.
+
+// upsertLeadRowsSQL is upsertLeadSQL for n rows of 14 values.
 func upsertLeadRowsSQL(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO leads (profile_key, profile_url, first_name, last_name, headline, job_title, company,
-	location, email, phone, connection_status, client_id, scoring_status, created_at, updated_at) VALUES `)
+	location, email, phone, connection_status, client_id, created_at, updated_at, scoring_status) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		p := 2 + i*12
-		fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,'to_be_scored',$1,$1)",
-			p, p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9, p+10, p+11)
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,'to_be_scored')")
 	}
 	b.WriteString(upsertLeadTail + ` RETURNING id, profile_key, created_at = updated_at`)
 	return b.String()
@@ -123,8 +123,7 @@ func upsertProfileRowsSQL(n int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		p := 1 + i*4
-		fmt.Fprintf(&b, "($%d,$%d,$%d,$%d)", p, p+1, p+2, p+3)
+		b.WriteString("(?,?,?,?)")
 	}
 	b.WriteString(` ON CONFLICT (lead_id) DO UPDATE SET about = excluded.about, experience = excluded.experience,
 		raw = COALESCE(excluded.raw, lead_profiles.raw)`)
