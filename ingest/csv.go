@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/leadrun/leadrun"
 )
@@ -86,42 +87,55 @@ func readCSVLeads(r io.Reader, clientID string, add func(line int, l *leadrun.Le
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		if errors.Is(err, errUnclosedQuote) {
-			add(line, nil, invalidf("line %d: %s", line, err.Error()))
-			continue
-		}
-		if err != nil {
+		if err != nil && !errors.Is(err, errUnclosedQuote) {
 			return fmt.Errorf("read CSV: %w", err)
 		}
-		if blank(record) {
+		if err == nil && blank(record) {
 			continue
 		}
 		if items++; items > MaxItems {
 			return invalidf("CSV holds more than %d rows: split the file", MaxItems)
 		}
+		if err != nil {
+			add(line, nil, invalidf("line %d: %s", line, err.Error()))
+			continue
+		}
 		if len(record) > len(header) {
 			add(line, nil, invalidf("row has %d fields but the header has %d", len(record), len(header)))
 			continue
 		}
-		record, changed := cleanCells(record)
+		record, note := cleanCells(record)
 		l, err := csvLead(h, record, clientID)
-		if changed && err == nil {
-			repaired(line, "repaired: NUL bytes removed or invalid UTF-8 (e.g. Latin-1) replaced by \uFFFD")
+		if note != "" && err == nil {
+			repaired(line, note)
 		}
 		add(line, l, err)
 	}
 }
 
-// cleanCells applies leadrun.CleanText to every cell.
-func cleanCells(record []string) ([]string, bool) {
-	any := false
+// cleanCells applies leadrun.CleanText to every cell and says what it repaired ("" for
+// nothing).
+func cleanCells(record []string) ([]string, string) {
+	var nul, invalid bool
 	for i, f := range record {
-		var changed bool
-		if record[i], changed = leadrun.CleanText(f); changed {
-			any = true
+		if _, changed := leadrun.CleanText(f); !changed {
+			continue
 		}
+		nul = nul || strings.IndexByte(f, 0) >= 0
+		invalid = invalid || !utf8.ValidString(f)
+		record[i], _ = leadrun.CleanText(f)
 	}
-	return record, any
+	var done []string
+	if nul {
+		done = append(done, "NUL bytes removed")
+	}
+	if invalid {
+		done = append(done, "invalid UTF-8 (e.g. Latin-1 text) replaced by U+FFFD")
+	}
+	if len(done) == 0 {
+		return record, ""
+	}
+	return record, "repaired: " + strings.Join(done, ", ")
 }
 
 func csvError(err error) error {

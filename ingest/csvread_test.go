@@ -104,7 +104,7 @@ func TestCSVRepairedCells(t *testing.T) {
 	if len(b.Leads) != 3 || b.Leads[0].FirstName != "Jos\uFFFD" || b.Leads[0].Headline != "Caf\uFFFD" || b.Leads[1].FirstName != "Bob" {
 		t.Fatalf("leads = %+v", b.Leads)
 	}
-	if len(b.Repaired) != 2 || b.Repaired[0].Index != 2 || b.Repaired[1].Index != 3 || !strings.Contains(b.Repaired[0].Reason, "repaired") {
+	if len(b.Repaired) != 2 || b.Repaired[0].Index != 2 || b.Repaired[1].Index != 3 || !strings.Contains(b.Repaired[0].Reason, "invalid UTF-8") || b.Repaired[1].Reason != "repaired: NUL bytes removed" {
 		t.Errorf("repaired = %+v, want lines 2 and 3", b.Repaired)
 	}
 	if len(b.Errors) != 0 {
