@@ -178,7 +178,6 @@ func (w *leadWriter) writeBatch(ctx context.Context, leads []*leadrun.Lead) erro
 	if err != nil {
 		return err
 	}
-	defer stmt.Close()
 	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return err

@@ -21,10 +21,12 @@ func (tx *Tx) applyLeadUpdatesBatch(ctx context.Context, clientID, runID string,
 		scores               = make([]*float64, n)
 		breakdowns           = make([]*string, n)
 		excluded             = make([]bool, n)
+		scoredBy             = make([]string, n)
 	)
 	for i, u := range updates {
 		ids[i], statuses[i], reasons[i] = u.LeadID, string(u.Status), string(u.Reason)
 		assessments[i], details[i], scores[i], excluded[i] = u.Assessment, u.ExcludeDetails, u.Score, u.Excluded
+		scoredBy[i] = u.ScoredBy
 		if u.Breakdown != nil {
 			s := string(u.Breakdown)
 			breakdowns[i] = &s
@@ -34,9 +36,8 @@ func (tx *Tx) applyLeadUpdatesBatch(ctx context.Context, clientID, runID string,
 	if err != nil {
 		return nil, err
 	}
-	defer stmt.Close()
 	rows, err := stmt.QueryContext(ctx, clientID, runID, tx.db.ts(tx.Now), maxAttempts,
-		ids, statuses, scores, reasons, assessments, breakdowns, excluded, details)
+		ids, statuses, scores, reasons, assessments, breakdowns, excluded, details, scoredBy)
 	if err != nil {
 		return nil, err
 	}
@@ -65,14 +66,14 @@ func (tx *Tx) applyLeadUpdatesBatch(ctx context.Context, clientID, runID string,
 // alone would lock in whatever order its plan reads, and could deadlock against them.
 const applyLeadUpdatesPG = `WITH u AS (
 	SELECT * FROM unnest($5::bigint[], $6::text[], $7::float8[], $8::text[], $9::text[], $10::text[],
-		$11::boolean[], $12::text[]) WITH ORDINALITY
-		AS t(id, status, score, reason, assessment, breakdown, excluded, details, ord)
+		$11::boolean[], $12::text[], $13::text[]) WITH ORDINALITY
+		AS t(id, status, score, reason, assessment, breakdown, excluded, details, scored_by, ord)
 ), locked AS (
 	SELECT id FROM leads WHERE id = ANY($5::bigint[]) AND client_id = $1 ORDER BY id FOR UPDATE
 ), upd AS (
 	UPDATE leads l SET scoring_status = u.status, score = u.score,
 		scored_at = CASE WHEN u.status = 'scored' THEN $3::timestamptz END,
-		attempts = l.attempts + 1, last_reason = u.reason, last_run_id = $2, updated_at = $3
+		attempts = l.attempts + 1, last_reason = u.reason, last_run_id = $2, updated_at = $3, scored_by = u.scored_by
 	FROM u JOIN locked ON locked.id = u.id WHERE l.id = u.id AND l.client_id = $1 AND l.scoring_status IN ('to_be_scored','failed')
 		AND (l.scoring_status = 'to_be_scored' OR l.attempts < $4)
 	RETURNING l.id
