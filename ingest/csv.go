@@ -1,13 +1,12 @@
 package ingest
 
 import (
-	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/leadrun/leadrun"
 )
@@ -36,9 +35,6 @@ type csvHeader map[string]int
 func parseCSVHeader(record []string) (csvHeader, error) {
 	h := csvHeader{}
 	for i, name := range record {
-		if i == 0 {
-			name = strings.TrimPrefix(name, "\ufeff")
-		}
 		norm := strings.ToLower(strings.TrimSpace(name))
 		norm = strings.NewReplacer(" ", "_", "-", "_").Replace(norm)
 		field, ok := csvColumns[norm]
@@ -63,55 +59,88 @@ func (h csvHeader) get(record []string, field string) string {
 	return ""
 }
 
-// readCSVLeads reads a CSV file with a header row; add receives each row with its line.
-func readCSVLeads(r io.Reader, clientID string, add func(line int, l *leadrun.Lead, err error)) error {
-	cr := csv.NewReader(bufio.NewReader(r))
-	cr.FieldsPerRecord = -1 // a short or long row is an item error, not a broken file
-	cr.LazyQuotes = true
-	header, err := cr.Read()
+// readCSVLeads reads a CSV file with a header row; add receives each row with its line,
+// repaired each row whose cells needed leadrun.CleanText (NUL removed, invalid UTF-8
+// replaced), before add. The file is UTF-8 with or without a byte-order mark, or UTF-16
+// with one.
+func readCSVLeads(r io.Reader, clientID string, add func(line int, l *leadrun.Lead, err error), repaired func(line int, note string)) error {
+	text, err := decodeText(r)
+	if err != nil {
+		return fmt.Errorf("read CSV: %w", err)
+	}
+	cr := newCSVRecordReader(text)
+	_, header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return invalidf("CSV is empty: want a header row such as profile_url,first_name,last_name,headline")
 	}
 	if err != nil {
 		return csvError(err)
 	}
+	header, _ = cleanCells(header)
 	h, err := parseCSVHeader(header)
 	if err != nil {
 		return err
 	}
+	cr.fields = len(header)
 	for items := 0; ; {
-		record, err := cr.Read()
+		line, record, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			add(pe.StartLine, nil, invalidf("%s", pe.Err.Error()))
-			continue
+		if err != nil && !errors.Is(err, errUnclosedQuote) {
+			return fmt.Errorf("read CSV: %w", err)
 		}
-		if err != nil {
-			return csvError(err)
-		}
-		if blank(record) {
+		if err == nil && blank(record) {
 			continue
 		}
 		if items++; items > MaxItems {
 			return invalidf("CSV holds more than %d rows: split the file", MaxItems)
 		}
-		line, _ := cr.FieldPos(0)
+		if err != nil {
+			add(line, nil, invalidf("line %d: %s", line, err.Error()))
+			continue
+		}
 		if len(record) > len(header) {
 			add(line, nil, invalidf("row has %d fields but the header has %d", len(record), len(header)))
 			continue
 		}
+		record, note := cleanCells(record)
 		l, err := csvLead(h, record, clientID)
+		if note != "" && err == nil {
+			repaired(line, note)
+		}
 		add(line, l, err)
 	}
 }
 
+// cleanCells applies leadrun.CleanText to every cell and says what it repaired ("" for
+// nothing).
+func cleanCells(record []string) ([]string, string) {
+	var nul, invalid bool
+	for i, f := range record {
+		if _, changed := leadrun.CleanText(f); !changed {
+			continue
+		}
+		nul = nul || strings.IndexByte(f, 0) >= 0
+		invalid = invalid || !utf8.ValidString(f)
+		record[i], _ = leadrun.CleanText(f)
+	}
+	var done []string
+	if nul {
+		done = append(done, "NUL bytes removed")
+	}
+	if invalid {
+		done = append(done, "invalid UTF-8 (e.g. Latin-1 text) replaced by U+FFFD")
+	}
+	if len(done) == 0 {
+		return record, ""
+	}
+	return record, "repaired: " + strings.Join(done, ", ")
+}
+
 func csvError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return invalidf("CSV: line %d: %s", pe.StartLine, pe.Err.Error())
+	if errors.Is(err, errUnclosedQuote) {
+		return invalidf("CSV header (line 1): %s", err.Error())
 	}
 	return fmt.Errorf("read CSV: %w", err)
 }

@@ -114,10 +114,10 @@ func TestLinkedHelperHostileItems(t *testing.T) {
 		}
 	}
 	wantNotes := map[int]string{0: "first_name: NUL", 2: "raw: invalid UTF-8"}
-	if len(b.Notes) != len(wantNotes) {
-		t.Errorf("notes %+v, want items 0 and 2", b.Notes)
+	if len(b.Repaired) != len(wantNotes) {
+		t.Errorf("notes %+v, want items 0 and 2", b.Repaired)
 	}
-	for _, n := range b.Notes {
+	for _, n := range b.Repaired {
 		if !strings.Contains(n.Note, wantNotes[n.Index]) || wantNotes[n.Index] == "" {
 			t.Errorf("note %+v", n)
 		}

@@ -24,9 +24,9 @@ type LeadBatch struct {
 	Items int
 	// Merged counts valid items folded into an earlier item with the same profile key.
 	Merged int
-	// Notes are the repairs made to accepted items (NUL removed, invalid UTF-8
-	// replaced), in input order.
-	Notes []ItemNote
+	// Repaired are the accepted items whose text was repaired (NUL removed, invalid UTF-8
+	// replaced), with what was done, in input order.
+	Repaired []ItemNote
 }
 
 // DecodeLeads reads the leads of one client from format "csv" or "json"; see ReadLeads.
@@ -59,42 +59,7 @@ func ReadLeads(r io.Reader, format, clientID string) (*LeadBatch, error) {
 
 // readLeads is ReadLeads with an optional sender check on JSON objects (ReadLinkedHelper).
 func readLeads(r io.Reader, format, clientID string, check SenderCheck) (*LeadBatch, error) {
-	if !leadrun.ValidClientID(clientID) {
-		return nil, invalidf("invalid client_id %q", clientID)
-	}
-	b := &LeadBatch{}
-	seen := map[string]int{} // profile key → index in b.Leads
-	add := func(index int, l *leadrun.Lead, err error) {
-		b.Items++
-		if err != nil {
-			b.Errors = append(b.Errors, ItemError{Index: index, Reason: errorMessage(err)})
-			return
-		}
-		b.note(index, l)
-		if i, ok := seen[l.ProfileKey]; ok {
-			b.Leads[i] = l
-			b.Merged++
-			return
-		}
-		seen[l.ProfileKey] = len(b.Leads)
-		b.Leads = append(b.Leads, l)
-	}
-	var err error
-	switch format {
-	case FormatJSON:
-		err = readJSONItems(r, "leads", func(i int, raw json.RawMessage) {
-			l, err := leadFromJSON(raw, clientID, check)
-			add(i, l, err)
-		})
-	case FormatCSV:
-		err = readCSVLeads(r, clientID, add)
-	default:
-		err = invalidf("lead format %q is not supported: use csv or json", format)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
+	return StreamLeads(r, format, clientID, StreamOptions{Check: check})
 }
 
 // leadRecord is leadrun's own lead format in files.

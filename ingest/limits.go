@@ -19,7 +19,7 @@ type ItemNote struct {
 // note records the repairs the lead's Validate made, if any.
 func (b *LeadBatch) note(index int, l *leadrun.Lead) {
 	if l != nil && len(l.Repairs) > 0 {
-		b.Notes = append(b.Notes, ItemNote{Index: index, Note: strings.Join(l.Repairs, "; ")})
+		b.Repaired = append(b.Repaired, ItemNote{Index: index, Note: strings.Join(l.Repairs, "; ")})
 	}
 }
 

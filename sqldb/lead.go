@@ -32,41 +32,18 @@ type UpsertResult struct {
 // lead is to_be_scored; an update refreshes profile fields but never resets the scoring
 // status and never blanks a stored email, phone or location with an empty value.
 func (db *DB) UpsertLeads(ctx context.Context, clientID string, leads []*leadrun.Lead) (UpsertResult, error) {
-	var res UpsertResult
-	err := db.InTx(ctx, func(tx *Tx) error {
-		c, err := findClient(ctx, tx, clientID)
-		if err != nil {
-			return err
-		}
-		if c.Status != leadrun.ClientActive {
-			return leadrun.Errorf(leadrun.EFORBIDDEN, "client %s is %s: only active clients take leads", clientID, c.Status)
-		}
-		var stmts [2]*sql.Stmt
-		for i, q := range []string{upsertLeadSQL, upsertProfileSQL} {
-			if stmts[i], err = tx.PrepareContext(ctx, q); err != nil {
+	return db.UpsertLeadStream(ctx, clientID, func(put func([]*leadrun.Lead) error) error {
+		for i := 0; i < len(leads); i += upsertGroup {
+			if err := put(leads[i:min(i+upsertGroup, len(leads))]); err != nil {
 				return err
-			}
-			defer stmts[i].Close()
-		}
-		for _, l := range leads {
-			l.ClientID = clientID
-			if err := l.Validate(); err != nil {
-				return err
-			}
-			created, err := db.upsertLead(ctx, tx, stmts, l)
-			if err != nil {
-				return fmt.Errorf("lead %s: %w", l.ProfileKey, err)
-			}
-			if created {
-				res.Created++
-			} else {
-				res.Updated++
 			}
 		}
 		return nil
 	})
-	return res, err
 }
+
+// upsertGroup is how many leads UpsertLeads writes per statement on PostgreSQL.
+const upsertGroup = 500
 
 const upsertLeadSQL = `INSERT INTO leads (client_id, profile_key, profile_url, first_name, last_name, headline,
 	job_title, company, location, email, phone, connection_status, scoring_status, created_at, updated_at)
@@ -235,21 +212,19 @@ func scanScoringLead(s scanner) (*leadrun.Lead, error) {
 
 // TopLeads returns a client's scored leads at or above its threshold that were not yet
 // exported, best first; with markExported they are stamped exported in the same
-// transaction, so a second export does not repeat them.
+// transaction, so a second export does not repeat them. Without markExported it is a
+// plain read and never takes the write transaction (SQLite's only writer).
 func (db *DB) TopLeads(ctx context.Context, clientID string, limit int, markExported bool) ([]*leadrun.Lead, error) {
 	if limit <= 0 || limit > 5000 {
 		limit = 500
 	}
+	if !markExported {
+		return topLeads(ctx, db.db, clientID, limit)
+	}
 	var leads []*leadrun.Lead
 	err := db.InTx(ctx, func(tx *Tx) error {
-		c, err := findClient(ctx, tx, clientID)
-		if err != nil {
-			return err
-		}
-		leads, err = collect(ctx, tx, scanLead, `SELECT `+leadColumns+leadFrom+`WHERE l.client_id = $1
-			AND l.scoring_status = 'scored' AND l.score >= $2 AND l.exported_at IS NULL
-			ORDER BY l.score DESC, l.id LIMIT $3`, clientID, c.ScoreThreshold, limit)
-		if err != nil || !markExported {
+		var err error
+		if leads, err = topLeads(ctx, tx, clientID, limit); err != nil {
 			return err
 		}
 		for _, l := range leads {
@@ -261,4 +236,15 @@ func (db *DB) TopLeads(ctx context.Context, clientID string, limit int, markExpo
 		return nil
 	})
 	return leads, err
+}
+
+// topLeads reads a client's best unexported leads (index leads_top).
+func topLeads(ctx context.Context, q querier, clientID string, limit int) ([]*leadrun.Lead, error) {
+	c, err := findClient(ctx, q, clientID)
+	if err != nil {
+		return nil, err
+	}
+	return collect(ctx, q, scanLead, `SELECT `+leadColumns+leadFrom+`WHERE l.client_id = $1
+		AND l.scoring_status = 'scored' AND l.score >= $2 AND l.exported_at IS NULL
+		ORDER BY l.client_id, l.score DESC, l.id LIMIT $3`, clientID, c.ScoreThreshold, limit)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/leadrun/leadrun"
 )
@@ -166,7 +168,9 @@ func (tx *Tx) ApplyPostUpdates(ctx context.Context, clientID string, maxAttempts
 		}
 		applied[i], leads[leadID] = true, true
 	}
-	for leadID := range leads {
+	// In ID order, as lead scoring locks its chunk's rows: a map's order could deadlock
+	// against a lead-scoring chunk of the same client on PostgreSQL.
+	for _, leadID := range slices.Sorted(maps.Keys(leads)) {
 		if _, err := tx.ExecContext(ctx, `UPDATE leads SET top_post_id = (SELECT id FROM posts WHERE lead_id = $1
 			AND score IS NOT NULL ORDER BY score DESC, id LIMIT 1), updated_at = $3 WHERE id = $1 AND client_id = $2`,
 			leadID, clientID, now); err != nil {

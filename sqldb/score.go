@@ -24,7 +24,21 @@ type LeadUpdate struct {
 // due (to_be_scored, or failed with attempts left), so nothing is ever scored twice; the
 // result says which applied. Every applied update counts one attempt; a failed one is also
 // kept in the lead's failure history.
+//
+// On PostgreSQL the chunk is written in one statement (applyLeadUpdatesBatch); SQLite,
+// in process, keeps prepared per-row statements, which are faster there.
 func (tx *Tx) ApplyLeadUpdates(ctx context.Context, clientID, runID string, maxAttempts int, updates []LeadUpdate) ([]bool, error) {
+	if len(updates) == 0 {
+		return []bool{}, nil
+	}
+	if tx.db.kind == Postgres && distinctLeads(updates) {
+		return tx.applyLeadUpdatesBatch(ctx, clientID, runID, maxAttempts, updates)
+	}
+	return tx.applyLeadUpdatesRows(ctx, clientID, runID, maxAttempts, updates)
+}
+
+// applyLeadUpdatesRows is ApplyLeadUpdates with prepared per-row statements.
+func (tx *Tx) applyLeadUpdatesRows(ctx context.Context, clientID, runID string, maxAttempts int, updates []LeadUpdate) ([]bool, error) {
 	lead, err := tx.stmt(ctx, `UPDATE leads SET scoring_status = $3, score = $4, scored_at = $5,
 		attempts = attempts + 1, last_reason = $6, last_run_id = $7, updated_at = $8, scored_by = $10
 		WHERE id = $1 AND client_id = $2 AND scoring_status IN ('to_be_scored','failed')

@@ -74,8 +74,8 @@ func testLeadCountsAndTopLeads(t *testing.T, db *sqldb.DB, u uniq) {
 	if _, err := db.UpdateClient(ctx, a, leadrun.ClientUpdate{ScoreThreshold: &threshold}); err != nil {
 		t.Fatal(err)
 	}
-	ids := mustLeads(t, db, a, 5)
-	mustLeads(t, db, b, 2)
+	ids := mustClientLeads(t, db, a, 5)
+	mustClientLeads(t, db, b, 2)
 	s := []float64{70, 90, 59.5}
 	applyLeads(t, db, a, runID,
 		sqldb.LeadUpdate{LeadID: ids[0], Status: leadrun.StatusScored, Score: &s[0]},

@@ -22,8 +22,8 @@ var storeLeadCases = []storeCase{
 	{"StreamsAndSnapshot", testStreamsAndSnapshot},
 }
 
-// mustLeads stores n leads of a client and returns their IDs in order.
-func mustLeads(t *testing.T, db *sqldb.DB, clientID string, n int) []int64 {
+// mustClientLeads stores n leads of a client and returns their IDs in order.
+func mustClientLeads(t *testing.T, db *sqldb.DB, clientID string, n int) []int64 {
 	t.Helper()
 	var leads []*leadrun.Lead
 	for i := range n {
@@ -35,14 +35,6 @@ func mustLeads(t *testing.T, db *sqldb.DB, clientID string, n int) []int64 {
 	}
 	var ids []int64
 	for _, l := range leads {
-		ids = append(ids, l.ID)
-	}
-	return ids
-}
-
-func leadIDs(ls []*leadrun.Lead) []int64 {
-	var ids []int64
-	for _, l := range ls {
 		ids = append(ids, l.ID)
 	}
 	return ids
@@ -72,8 +64,8 @@ func testDueLeadsAndPosts(t *testing.T, db *sqldb.DB, u uniq) {
 	a, b := u.id("A"), u.id("B")
 	mustClock(db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	runID := mustPlanRun(t, db, u.stream(1), a, b)
-	ids := mustLeads(t, db, a, 4) // scored, failed once, to be scored, to be scored
-	other := mustLeads(t, db, b, 1)
+	ids := mustClientLeads(t, db, a, 4) // scored, failed once, to be scored, to be scored
+	other := mustClientLeads(t, db, b, 1)
 	score := 72.0
 	applyLeads(t, db, a, runID, sqldb.LeadUpdate{LeadID: ids[0], Status: leadrun.StatusScored, Score: &score},
 		sqldb.LeadUpdate{LeadID: ids[1], Status: leadrun.StatusFailed, Reason: "ai_error"})
@@ -198,7 +190,7 @@ func testQuietClients(t *testing.T, db *sqldb.DB, u uniq) {
 	clk := mustClock(db, t0)
 	scored, never, paused, young := u.id("scored"), u.id("never"), u.id("paused"), u.id("young")
 	runID := mustPlanRun(t, db, u.stream(1), scored, never, paused)
-	lead := mustLeads(t, db, scored, 1)
+	lead := mustClientLeads(t, db, scored, 1)
 	pausedStatus := leadrun.ClientPaused
 	if _, err := db.UpdateClient(ctx, paused, leadrun.ClientUpdate{Status: &pausedStatus}); err != nil {
 		t.Fatal(err)

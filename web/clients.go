@@ -228,10 +228,10 @@ func (s *Server) handleLeadImport(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
 		format = ingest.FormatCSV
 	}
-	batch, err := ingest.ReadLeads(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), format, clientID)
+	res, batch, err := s.importLeads(w, r, clientID, format, nil)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.upsertBatch(w, r, clientID, batch)
+	writeBatchResult(w, res, batch)
 }

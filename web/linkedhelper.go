@@ -62,8 +62,8 @@ func (s *Server) handleLinkedHelper(w http.ResponseWriter, r *http.Request) {
 	if legacy {
 		guard.mode, guard.requireSender = SenderGuardBlock, true // the sender is the only proof
 	}
-	batch, err := ingest.ReadLinkedHelper(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), clientID, guard.check)
-	if legacy {
+	res, batch, err := s.importLeads(w, r, clientID, ingest.FormatJSON, guard.check)
+	if legacy && batch != nil {
 		s.recordLegacyRequest(r.Context(), clientID, batch, guard)
 	}
 	if err != nil {
@@ -71,11 +71,6 @@ func (s *Server) handleLinkedHelper(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	guard.log(s.log)
-	res, err := s.db.UpsertLeads(r.Context(), clientID, batch.Leads)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
 	// Counted after the leads are stored, so a failed request that Linked Helper sends
 	// again is not counted twice; a failure to count does not undo the stored leads.
 	if err := s.db.RecordSenderMismatches(r.Context(), clientID, guard.mismatches()); err != nil {
@@ -150,20 +145,10 @@ func (g *senderGuard) log(logger *slog.Logger) {
 	}
 }
 
-// upsertBatch stores a batch's valid leads and answers {created, updated, failed}.
-func (s *Server) upsertBatch(w http.ResponseWriter, r *http.Request, clientID string, batch *ingest.LeadBatch) {
-	res, err := s.db.UpsertLeads(r.Context(), clientID, batch.Leads)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	writeBatchResult(w, res, batch)
-}
-
 // writeBatchResult answers {created, updated, failed, repaired} for a stored batch:
 // repaired lists the accepted items whose text was repaired (NUL, invalid UTF-8).
 func writeBatchResult(w http.ResponseWriter, res sqldb.UpsertResult, batch *ingest.LeadBatch) {
-	failed, repaired := batch.Errors, batch.Notes
+	failed, repaired := batch.Errors, batch.Repaired
 	if failed == nil {
 		failed = []ingest.ItemError{}
 	}

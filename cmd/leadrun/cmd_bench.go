@@ -40,6 +40,8 @@ type BenchCmd struct {
 	APIRuns     int           `default:"10000" help:"API mode: runs stored."`
 	APIRate     int           `default:"500" help:"API mode: requests per second."`
 	APIDuration time.Duration `default:"20s" help:"API mode: how long to send requests."`
+
+	Procs int `name:"procs" help:"Processes mode: time one run worked by 1, 2, … N separate leadrun worker processes (rules scorer with --rules-delay, default 200ms), each on a fresh database with the same leads; reports speed-up, efficiency against processes × workers × chunk ÷ delay, chunk overhead, job retries and deadlocks."`
 }
 
 // benchResult is what the benchmark reports.
@@ -74,6 +76,9 @@ func (c *BenchCmd) Run(ctx context.Context, a *app) error {
 	}
 	if c.API {
 		return c.runAPI(ctx, a)
+	}
+	if c.Procs > 0 {
+		return c.runProcs(ctx, a)
 	}
 	db, cleanup, err := c.openFresh(ctx, a)
 	if err != nil {

@@ -328,31 +328,44 @@ type LeadsImportCmd struct {
 	File     string `arg:"" help:"A .csv or .json file."`
 }
 
-// Run imports the leads: bad items are reported, good ones stored in one transaction.
+// Run imports the leads as it reads the file, in bounded memory: bad items are reported,
+// good ones stored in one transaction (none if the file turns out broken). On a terminal,
+// stderr shows the progress.
 func (c *LeadsImportCmd) Run(ctx context.Context, a *app) error {
 	f, format, err := openInput(c.File)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	batch, err := ingest.ReadLeads(f, format, c.ClientID)
-	if err != nil {
-		return err
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
 	}
 	db, err := a.open(ctx)
 	if err != nil {
 		return err
 	}
-	res, err := db.UpsertLeads(ctx, c.ClientID, batch.Leads)
+	prog := newImportProgress(a.errOut, size)
+	var batch *ingest.LeadBatch
+	res, err := db.UpsertLeadStream(ctx, c.ClientID, func(put func([]*leadrun.Lead) error) error {
+		var err error
+		batch, err = ingest.StreamLeads(prog.reader(f), format, c.ClientID, ingest.StreamOptions{
+			Flush: func(leads []*leadrun.Lead) error {
+				prog.added(len(leads))
+				return put(leads)
+			}})
+		return err
+	})
+	prog.show(true)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "%s: %d items read, %d leads created, %d updated, %d duplicates merged, %d rejected.\n",
-		c.ClientID, batch.Items, res.Created, res.Updated, batch.Merged, len(batch.Errors))
+	fmt.Fprintf(a.out, "%s: %d items read, %d leads created, %d updated, %d duplicates merged, %d rejected, %d repaired.\n",
+		c.ClientID, batch.Items, res.Created, res.Updated, batch.Merged, len(batch.Errors), len(batch.Repaired))
 	for _, e := range batch.Errors {
 		fmt.Fprintf(a.out, "  item %d: %s\n", e.Index, e.Reason)
 	}
-	for _, n := range batch.Notes {
+	for _, n := range batch.Repaired {
 		fmt.Fprintf(a.out, "  item %d repaired: %s\n", n.Index, n.Note)
 	}
 	return nil
