@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -94,7 +95,7 @@ func testLeadCountsAndTopLeads(t *testing.T, db *sqldb.DB, u uniq) {
 	top := func(limit int, mark bool, want []int64) {
 		t.Helper()
 		got, err := db.TopLeads(ctx, a, limit, mark)
-		if err != nil || !reflect.DeepEqual(leadIDs(got), want) {
+		if err != nil || !slices.Equal(leadIDs(got), want) {
 			t.Errorf("TopLeads(%d, mark %v) = %v %v, want %v", limit, mark, leadIDs(got), err, want)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -215,7 +216,7 @@ func testRequeueLeads(t *testing.T, db *sqldb.DB, u uniq) {
 	due := func(client string, want []int64) {
 		t.Helper()
 		got, err := db.DueLeads(ctx, client, 0, 3, 100)
-		if err != nil || !reflect.DeepEqual(leadIDs(got), want) {
+		if err != nil || !slices.Equal(leadIDs(got), want) {
 			t.Errorf("due leads of %s %v %v, want %v", client, leadIDs(got), err, want)
 		}
 	}
