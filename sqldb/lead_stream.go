@@ -107,10 +107,21 @@ func (w *leadWriter) write(leads []*leadrun.Lead) error {
 	// Multi-row statements (one per group on PostgreSQL, where each statement is a round
 	// trip). ON CONFLICT needs distinct keys in a statement; otherwise row by row.
 	if len(keys) == len(leads) {
+		var err error
 		if w.db.kind == Postgres {
-			return w.writeBatch(ctx, leads)
+			err = w.writeBatch(ctx, leads)
+		} else {
+			err = w.writeRows(ctx, leads)
 		}
-		return w.writeRows(ctx, leads)
+		if err != nil {
+			return err
+		}
+		for _, l := range leads { // Linked Helper details and messages beside the lead
+			if err := w.db.saveLeadExtras(ctx, w.tx, l); err != nil {
+				return fmt.Errorf("lead %s: %w", l.ProfileKey, err)
+			}
+		}
+		return nil
 	}
 	if w.stmts[0] == nil {
 		for i, q := range []string{upsertLeadSQL, upsertProfileSQL} {
