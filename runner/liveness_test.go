@@ -69,20 +69,27 @@ func waitTerminal(t *testing.T, db *sqldb.DB, runID string, within time.Duration
 	}
 }
 
+// dieAt starts a worker that stops at the step as a crashed process would (its job stays
+// picked up, its heartbeats end), triggers a run on stream 1, and starts a live worker.
+func dieAt(t *testing.T, db *sqldb.DB, step, what string) (run *leadrun.Run, dead, live *runner.Runner) {
+	t.Helper()
+	dead = newRunner(t, db, &keywordScorer{}, liveCfg(1))
+	reached := blockAt(t, dead, step)
+	mustStart(t, dead)
+	run = trigger(t, dead, 1, leadrun.RunParams{})
+	mustReach(t, reached, what)
+	runner.Freeze(dead)
+	live = newRunner(t, db, &keywordScorer{}, liveCfg(4))
+	mustStart(t, live)
+	return run, dead, live
+}
+
 // A worker that dies after picking up the planning job (before planning commits) does not
 // block the stream: another worker plans the run within the stale limit.
 func TestDeadPlannerDoesNotBlockStream(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		mustFixture(t, db, 20, &leadrun.Client{ID: "A", Stream: 1})
-		dead := newRunner(t, db, &keywordScorer{}, liveCfg(1))
-		reached := blockAt(t, dead, "plan")
-		mustStart(t, dead)
-		run := trigger(t, dead, 1, leadrun.RunParams{})
-		mustReach(t, reached, "planning")
-		runner.Freeze(dead)
-
-		live := newRunner(t, db, &keywordScorer{}, liveCfg(4))
-		mustStart(t, live)
+		run, _, live := dieAt(t, db, "plan", "planning")
 		got := waitTerminal(t, db, run.ID, 2*time.Second+10*time.Second)
 		if got.Status != leadrun.RunCompleted || got.Totals.LeadsExamined != 20 {
 			t.Fatalf("run %s (%s), %d examined; want completed with 20", got.Status, got.StatusReason, got.Totals.LeadsExamined)
@@ -97,15 +104,7 @@ func TestDeadPlannerDoesNotBlockStream(t *testing.T) {
 func TestDeadWorkerAtPickUp(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		mustFixture(t, db, 20, &leadrun.Client{ID: "A", Stream: 1})
-		dead := newRunner(t, db, &keywordScorer{}, liveCfg(1))
-		reached := blockAt(t, dead, "operation")
-		mustStart(t, dead)
-		run := trigger(t, dead, 1, leadrun.RunParams{})
-		mustReach(t, reached, "operation pick-up")
-		runner.Freeze(dead)
-
-		live := newRunner(t, db, &keywordScorer{}, liveCfg(4))
-		mustStart(t, live)
+		run, _, _ := dieAt(t, db, "operation", "operation pick-up")
 		got := waitTerminal(t, db, run.ID, 2*time.Second+10*time.Second)
 		if got.Status != leadrun.RunCompleted || got.Totals.LeadsExamined != 20 || got.Totals.LeadsScored != 18 {
 			t.Fatalf("run %s (%s), totals %+v; want completed, 20 examined, 18 scored", got.Status, got.StatusReason, got.Totals)
@@ -120,15 +119,7 @@ func TestDeadWorkerAtPickUp(t *testing.T) {
 func TestDeadWorkerMidOperation(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		mustFixture(t, db, 40, &leadrun.Client{ID: "A", Stream: 1})
-		dead := newRunner(t, db, &keywordScorer{}, liveCfg(1))
-		reached := blockAt(t, dead, "chunk")
-		mustStart(t, dead)
-		run := trigger(t, dead, 1, leadrun.RunParams{})
-		mustReach(t, reached, "first chunk committed")
-		runner.Freeze(dead)
-
-		live := newRunner(t, db, &keywordScorer{}, liveCfg(4))
-		mustStart(t, live)
+		run, dead, live := dieAt(t, db, "chunk", "first chunk committed")
 		first := waitTerminal(t, db, run.ID, 2*time.Second+10*time.Second)
 		if first.Status != leadrun.RunAbandoned {
 			t.Fatalf("run %s (%s), want abandoned", first.Status, first.StatusReason)
@@ -161,15 +152,7 @@ func TestDeadWorkerMidOperation(t *testing.T) {
 func TestDeadWorkerBetweenCommitAndFinish(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		mustFixture(t, db, 5, &leadrun.Client{ID: "A", Stream: 1})
-		dead := newRunner(t, db, &keywordScorer{}, liveCfg(1))
-		reached := blockAt(t, dead, "finish")
-		mustStart(t, dead)
-		run := trigger(t, dead, 1, leadrun.RunParams{})
-		mustReach(t, reached, "the operation's finish")
-		runner.Freeze(dead)
-
-		live := newRunner(t, db, &keywordScorer{}, liveCfg(4))
-		mustStart(t, live)
+		run, _, live := dieAt(t, db, "finish", "the operation's finish")
 		first := waitTerminal(t, db, run.ID, 2*time.Second+10*time.Second)
 		if first.Status != leadrun.RunAbandoned || first.Totals.LeadsExamined != 5 {
 			t.Fatalf("run %s (%s), %d examined; want abandoned with its 5 leads counted", first.Status,

@@ -107,16 +107,16 @@ func (w *leadWriter) write(leads []*leadrun.Lead) error {
 	// Multi-row statements (one per group on PostgreSQL, where each statement is a round
 	// trip). ON CONFLICT needs distinct keys in a statement; otherwise row by row.
 	if len(keys) == len(leads) {
-		write := w.writeRows
+		var err error
 		if w.db.kind == Postgres {
-			write = w.writeBatch
+			err = w.writeBatch(ctx, leads)
+		} else {
+			err = w.writeRows(ctx, leads)
 		}
-		if err := write(ctx, leads); err != nil {
+		if err != nil {
 			return err
 		}
-		// The multi-row statements write the profile only: the Linked Helper details and
-		// messages are saved per lead (nothing is written for a lead without any).
-		for _, l := range leads {
+		for _, l := range leads { // Linked Helper details and messages beside the lead
 			if err := w.db.saveLeadExtras(ctx, w.tx, l); err != nil {
 				return fmt.Errorf("lead %s: %w", l.ProfileKey, err)
 			}

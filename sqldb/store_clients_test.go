@@ -3,7 +3,6 @@ package sqldb_test
 import (
 	"context"
 	"reflect"
-	"slices"
 	"testing"
 	"time"
 
@@ -95,7 +94,7 @@ func testLeadCountsAndTopLeads(t *testing.T, db *sqldb.DB, u uniq) {
 	top := func(limit int, mark bool, want []int64) {
 		t.Helper()
 		got, err := db.TopLeads(ctx, a, limit, mark)
-		if err != nil || !slices.Equal(leadIDs(got), want) {
+		if err != nil || !reflect.DeepEqual(leadIDs(got), want) {
 			t.Errorf("TopLeads(%d, mark %v) = %v %v, want %v", limit, mark, leadIDs(got), err, want)
 		}
 	}
@@ -103,7 +102,7 @@ func testLeadCountsAndTopLeads(t *testing.T, db *sqldb.DB, u uniq) {
 	top(10, false, []int64{ids[1], ids[0]}) // not marked: again
 	top(1, true, []int64{ids[1]})
 	top(10, true, []int64{ids[0]}) // the exported one is not repeated
-	top(10, true, nil)
+	top(10, true, []int64{})
 	if got, err := db.TopLeads(ctx, u.id("missing"), 10, false); leadrun.ErrorCode(err) != leadrun.ENOTFOUND || len(got) != 0 {
 		t.Errorf("top leads of a missing client: %v %v, want ENOTFOUND", got, err)
 	}

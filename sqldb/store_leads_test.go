@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"slices"
 	"testing"
 	"time"
 
@@ -74,7 +73,7 @@ func testDueLeadsAndPosts(t *testing.T, db *sqldb.DB, u uniq) {
 	due := func(afterID int64, maxAttempts, limit int, want []int64) {
 		t.Helper()
 		got, err := db.DueLeads(ctx, a, afterID, maxAttempts, limit)
-		if err != nil || !slices.Equal(leadIDs(got), want) {
+		if err != nil || !reflect.DeepEqual(leadIDs(got), want) {
 			t.Errorf("DueLeads(after %d, attempts %d, limit %d) = %v %v, want %v", afterID, maxAttempts, limit, leadIDs(got), err, want)
 		}
 	}
