@@ -110,6 +110,7 @@ type progress struct {
 	tty      bool
 	last     time.Time
 	lastLine string
+	line     func(*leadrun.Run) string // a terminal's richer line (withDue); nil: the plain one
 }
 
 func newProgress(w io.Writer) *progress { return &progress{w: w, tty: isTerminal(w)} }
@@ -119,6 +120,9 @@ func (p *progress) update(r *leadrun.Run) {
 	line := fmt.Sprintf("%s %-9s %s  leads: %d examined, %d scored, %d skipped, %d failed  posts: %d scored",
 		r.ID, r.Status, fmtDuration(r.Duration(time.Now())), t.LeadsExamined, t.LeadsScored, t.LeadsSkipped,
 		t.LeadsFailed, t.PostsScored)
+	if p.tty && p.line != nil {
+		line = p.line(r)
+	}
 	switch {
 	case p.tty:
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
