@@ -112,3 +112,28 @@ func migratedURL(t *testing.T, kind sqldb.Kind) string {
 	mustCLI(t, "migrate", "--db", dbURL)
 	return dbURL
 }
+
+// A run cancelled from the command line records who cancelled it, shown by `runs show`
+// and in the JSON. Both databases.
+func TestRunsCancelRecordsWho(t *testing.T) {
+	for _, kind := range sqldbtest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Setenv("USER", "ops")
+			dbURL := migratedURL(t, kind)
+			mustCLI(t, "clients", "add", "Guy-Wilson", "--db", dbURL)
+			var run report.RunView
+			if err := json.Unmarshal([]byte(mustCLI(t, "run", "--stream", "1", "--json", "--db", dbURL)), &run); err != nil {
+				t.Fatal(err)
+			}
+			mustCLI(t, "runs", "cancel", run.RunID, "--db", dbURL)
+			if show := mustCLI(t, "runs", "show", run.RunID, "--db", dbURL); !strings.Contains(show, "cancelled by cli ops@") {
+				t.Errorf("runs show lacks who cancelled:\n%s", show)
+			}
+			var runs []report.RunView
+			if err := json.Unmarshal([]byte(mustCLI(t, "runs", "list", "--json", "--db", dbURL)), &runs); err != nil || len(runs) != 1 ||
+				!strings.HasPrefix(runs[0].CancelledBy, "cli ops@") || runs[0].Trigger != leadrun.TriggerCLI {
+				t.Errorf("runs list: %+v %v", runs, err)
+			}
+		})
+	}
+}

@@ -37,6 +37,9 @@ func printSummary(ctx context.Context, a *app, run *leadrun.Run) error {
 	if run.StatusReason != "" {
 		fmt.Fprintf(w, "  %s\n", run.StatusReason)
 	}
+	if run.CancelledBy != "" {
+		fmt.Fprintf(w, "  cancelled by %s\n", run.CancelledBy)
+	}
 	fmt.Fprintf(w, "  stream %d, triggered by %s, created %s UTC, duration %s\n\n", run.Stream, run.Trigger,
 		run.CreatedAt.Format("2006-01-02 15:04:05"), fmtDuration(run.Duration(time.Now())))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
