@@ -62,10 +62,16 @@ func triggerProperties(lead, post, filter string, deprecated bool) map[string]an
 		return schema
 	}
 	return map[string]any{
-		lead:   field(map[string]any{"type": "integer", "minimum": 0}, "Leads to examine per client in this run (0: each client's default)."),
-		post:   field(map[string]any{"type": "integer", "minimum": 0}, "Posts to examine per client in this run (0: each client's default)."),
-		filter: field(map[string]any{"type": "array", "items": map[string]any{"type": "string"}}, "Only these client IDs."),
+		lead:   field(wholeNumber(0), "Leads to examine per client in this run (0: each client's default)."),
+		post:   field(wholeNumber(0), "Posts to examine per client in this run (0: each client's default)."),
+		filter: field(map[string]any{"oneOf": []any{map[string]any{"type": "array", "items": map[string]any{"type": "string"}}, map[string]any{"type": "string"}}}, "Only these client IDs: an array, or one string (IDs separated by commas)."),
 	}
+}
+
+// wholeNumber is a whole number sent as a JSON number or a numeric string.
+func wholeNumber(minimum int) map[string]any {
+	return map[string]any{"oneOf": []any{map[string]any{"type": "integer", "minimum": minimum},
+		map[string]any{"type": "string", "pattern": "^ *[0-9]+ *$"}}}
 }
 
 // requestBodyOf documents the JSON body of the routes that take one we describe.
@@ -86,7 +92,9 @@ func requestBodyOf(rt route) map[string]any {
 	default:
 		return nil
 	}
-	props["stream"] = map[string]any{"type": "integer", "minimum": 1, "description": "Processing stream (default 1)."}
+	props["stream"] = wholeNumber(1)
+	props["stream"].(map[string]any)["description"] = "Processing stream (default 1)."
+	props["clientId"] = map[string]any{"type": "string", "description": "One client ID, added to the client filter (the original's name)."}
 	return map[string]any{"required": false, "description": desc, "content": map[string]any{"application/json": map[string]any{
 		"schema": map[string]any{"type": "object", "additionalProperties": false, "properties": props}}}}
 }

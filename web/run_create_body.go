@@ -1,56 +1,120 @@
 package web
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
-	"strconv"
+	"strings"
 
 	"github.com/leadrun/leadrun"
 )
 
-// runCreateBody is the body of POST /api/v1/runs. Names are snake_case like every
-// response; the camelCase names the original API and the cron webhook use are still
-// accepted. Giving both spellings of one field with different values is refused.
+// runCreateFields are the fields of POST /api/v1/runs: snake_case like every response,
+// then the original camelCase names, still accepted (clientId is a one-client filter).
+var runCreateFields = []string{"stream", "lead_scoring_limit", "post_scoring_limit", "client_filter",
+	"leadScoringLimit", "postScoringLimit", "clientFilter", "clientId"}
+
+// runCreateBody is the body of POST /api/v1/runs, read with the webhook's leniency
+// (numbers or numeric strings; a client filter as an array or a comma-separated string).
+// Giving both spellings of one field with different values is refused, naming it.
 type runCreateBody struct {
-	Stream                *int      `json:"stream"`
-	LeadScoringLimit      *int      `json:"lead_scoring_limit"`
-	PostScoringLimit      *int      `json:"post_scoring_limit"`
-	ClientFilter          *[]string `json:"client_filter"`
-	LeadScoringLimitCamel *int      `json:"leadScoringLimit"`
-	PostScoringLimitCamel *int      `json:"postScoringLimit"`
-	ClientFilterCamel     *[]string `json:"clientFilter"`
+	fields map[string]json.RawMessage
+}
+
+// UnmarshalJSON keeps the fields of a JSON object, refusing unknown ones.
+func (b *runCreateBody) UnmarshalJSON(data []byte) error {
+	if err := json.Unmarshal(data, &b.fields); err != nil || b.fields == nil {
+		return fmt.Errorf("the body must be a JSON object")
+	}
+	for name := range b.fields {
+		if !slices.Contains(runCreateFields, name) {
+			return fmt.Errorf("json: unknown field %q (known: %s)", name, strings.Join(runCreateFields, ", "))
+		}
+	}
+	// Values of the wrong shape are malformed, as on the webhook; only the agreement of
+	// two spellings is left to triggerBody.
+	for _, name := range []string{"stream", "lead_scoring_limit", "post_scoring_limit", "leadScoringLimit", "postScoringLimit"} {
+		if _, err := optionalInt(name, b.fields); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{"client_filter", "clientFilter", "clientId"} {
+		if _, err := clientList(name, b.fields[name], name != "clientId"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // triggerBody resolves the two spellings into the webhook's body.
 func (b runCreateBody) triggerBody() (triggerBody, error) {
-	out := triggerBody{Stream: b.Stream}
+	var out triggerBody
+	if raw, ok := b.fields["stream"]; ok && !isNull(raw) {
+		n, err := flexInt("stream", raw)
+		if err != nil {
+			return out, leadrun.Errorf(leadrun.EINVALID, "%s", err.Error())
+		}
+		out.Stream = &n
+	}
 	var err error
-	if out.LeadScoringLimit, err = oneInt("lead_scoring_limit", "leadScoringLimit", b.LeadScoringLimit, b.LeadScoringLimitCamel); err != nil {
+	if out.LeadScoringLimit, err = b.oneInt("lead_scoring_limit", "leadScoringLimit"); err != nil {
 		return out, err
 	}
-	if out.PostScoringLimit, err = oneInt("post_scoring_limit", "postScoringLimit", b.PostScoringLimit, b.PostScoringLimitCamel); err != nil {
+	if out.PostScoringLimit, err = b.oneInt("post_scoring_limit", "postScoringLimit"); err != nil {
 		return out, err
 	}
-	switch snake, camel := b.ClientFilter, b.ClientFilterCamel; {
-	case snake != nil && camel != nil && !slices.Equal(*snake, *camel):
+	snake, err1 := clientList("client_filter", b.fields["client_filter"], true)
+	camel, err2 := clientList("clientFilter", b.fields["clientFilter"], true)
+	one, err3 := clientList("clientId", b.fields["clientId"], false)
+	if err := firstErr(err1, err2, err3); err != nil {
+		return out, leadrun.Errorf(leadrun.EINVALID, "%s", err.Error())
+	}
+	if b.given("client_filter") && b.given("clientFilter") && !slices.Equal(snake, camel) {
 		return out, leadrun.Errorf(leadrun.EINVALID, "client_filter and clientFilter (its old spelling) disagree: send one of them")
-	case snake != nil:
-		out.ClientFilter = *snake
-	case camel != nil:
-		out.ClientFilter = *camel
+	}
+	out.ClientFilter = snake
+	if !b.given("client_filter") {
+		out.ClientFilter = camel
+	}
+	for _, id := range one {
+		if !slices.Contains(out.ClientFilter, id) {
+			out.ClientFilter = append(out.ClientFilter, id)
+		}
 	}
 	return out, nil
 }
 
-// oneInt picks the value of a field that has a snake_case and a camelCase spelling.
-func oneInt(snakeName, camelName string, snake, camel *int) (int, error) {
-	switch {
-	case snake != nil && camel != nil && *snake != *camel:
-		return 0, leadrun.Errorf(leadrun.EINVALID, "%s (%s) and %s (%s), its old spelling, disagree: send one of them",
-			snakeName, strconv.Itoa(*snake), camelName, strconv.Itoa(*camel))
-	case snake != nil:
-		return *snake, nil
-	case camel != nil:
-		return *camel, nil
+func (b runCreateBody) given(name string) bool {
+	raw, ok := b.fields[name]
+	return ok && !isNull(raw)
+}
+
+// oneInt reads a whole number given in its snake_case or camelCase spelling (or both,
+// when they agree).
+func (b runCreateBody) oneInt(snakeName, camelName string) (int, error) {
+	var vals [2]int
+	for i, name := range []string{snakeName, camelName} {
+		n, err := optionalInt(name, b.fields)
+		if err != nil {
+			return 0, leadrun.Errorf(leadrun.EINVALID, "%s", err.Error())
+		}
+		vals[i] = n
 	}
-	return 0, nil
+	if b.given(snakeName) && b.given(camelName) && vals[0] != vals[1] {
+		return 0, leadrun.Errorf(leadrun.EINVALID, "%s (%d) and %s (%d), its old spelling, disagree: send one of them",
+			snakeName, vals[0], camelName, vals[1])
+	}
+	if b.given(snakeName) {
+		return vals[0], nil
+	}
+	return vals[1], nil
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -155,6 +155,8 @@ func TestRunCreateNames(t *testing.T) {
 			{`{"stream":1,"post_scoring_limit":5,"postScoringLimit":0}`, "post_scoring_limit"},
 			{`{"stream":1,"client_filter":["Guy-Wilson"],"clientFilter":["Dean-Hobin"]}`, "client_filter"},
 			{`{"stream":1,"lead_limit":5}`, "lead_limit"},
+			{`{"stream":1,"lead_scoring_limit":"five"}`, "lead_scoring_limit"},
+			{`[1]`, "JSON object"},
 		} {
 			status, body := e.do(t, "POST", "/api/v1/runs", bearer, bad.body)
 			if status != 400 || !strings.Contains(fmt.Sprint(body["error"]), bad.names) {
@@ -168,6 +170,8 @@ func TestRunCreateNames(t *testing.T) {
 			`{"stream":1,"lead_scoring_limit":7,"post_scoring_limit":3,"client_filter":["Guy-Wilson"]}`,
 			`{"stream":1,"leadScoringLimit":7,"postScoringLimit":3,"clientFilter":["Guy-Wilson"]}`,
 			`{"stream":1,"lead_scoring_limit":7,"leadScoringLimit":7,"post_scoring_limit":3,"client_filter":["Guy-Wilson"],"clientFilter":["Guy-Wilson"]}`,
+			`{"stream":"1","lead_scoring_limit":"7","postScoringLimit":3,"client_filter":"Guy-Wilson"}`,
+			`{"leadScoringLimit":7,"post_scoring_limit":3,"clientId":"Guy-Wilson"}`,
 		} {
 			status, body := e.do(t, "POST", "/api/v1/runs", bearer, good)
 			params, _ := body["params"].(map[string]any)
