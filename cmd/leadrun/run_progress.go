@@ -41,15 +41,14 @@ func rateLine(r *leadrun.Run, due int64, elapsed time.Duration) string {
 		s += fmt.Sprintf(" of %d (%.0f %%)", due, 100*float64(min(t.LeadsExamined, due))/float64(due))
 	}
 	s += fmt.Sprintf(" examined, %d scored, %d failed", t.LeadsScored, t.LeadsFailed)
-	if elapsed < time.Second || t.LeadsExamined == 0 {
-		return s
+	if elapsed >= time.Second && t.LeadsExamined > 0 {
+		rate := float64(t.LeadsExamined) / elapsed.Seconds()
+		s += fmt.Sprintf("  %.0f leads/s", rate)
+		if left := due - t.LeadsExamined; due > 0 && left > 0 && !r.Status.Terminal() {
+			s += ", about " + time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second).String() + " left"
+		}
 	}
-	rate := float64(t.LeadsExamined) / elapsed.Seconds()
-	s += fmt.Sprintf("  %.0f leads/s", rate)
-	if left := due - t.LeadsExamined; due > 0 && left > 0 && !r.Status.Terminal() {
-		s += ", about " + time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second).String() + " left"
-	}
-	return s
+	return s + fmt.Sprintf("  posts: %d scored", t.PostsScored)
 }
 
 // withDue makes a terminal's progress line show the total, rate and ETA of a run, reading
