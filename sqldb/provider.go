@@ -23,6 +23,12 @@ func (tx *Tx) SetRunScorer(ctx context.Context, runID string, s leadrun.ScorerIn
 	return err
 }
 
+// SetRunCancelledBy records who cancelled a run, in the transaction that cancels it.
+func (tx *Tx) SetRunCancelledBy(ctx context.Context, runID, by string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE runs SET cancelled_by = $2 WHERE id = $1`, runID, leadrun.Truncate(by, 200))
+	return err
+}
+
 // ProviderStatus is the last known state of an AI provider (a scorer, host and model).
 type ProviderStatus struct {
 	Scorer    leadrun.ScorerInfo `json:"scorer"`

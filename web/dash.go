@@ -78,6 +78,7 @@ func (s *Server) dashRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /runs/active", s.page(s.handleActiveRuns))
 	mux.Handle("GET /runs/{id}", s.page(s.handleRunPage))
 	mux.Handle("GET /runs/{id}/live", s.page(s.handleRunLive))
+	mux.Handle("GET /runs/{id}/report", s.page(s.handleRunReportDownload))
 	mux.Handle("GET /runs/{id}/clients/{client}", s.page(s.handleClientResultPage))
 	mux.Handle("POST /runs/{id}/cancel", s.page(s.handleRunCancelForm))
 	mux.Handle("GET /clients", s.page(s.handleClientsPage))

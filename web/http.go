@@ -90,6 +90,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/runs", true, "List runs, newest first", s.handleRunList},
 		{"POST", "/api/v1/runs", true, "Start a run", s.handleRunCreate},
 		{"GET", "/api/v1/runs/{id}", true, "A run with its client results and progress log", s.handleRunView},
+		{"GET", "/api/v1/runs/{id}/report", true, "A run's report: per client, per operation, skips and failures by reason, tokens and cost (JSON, or CSV with format=csv)", s.handleRunReport},
 		{"GET", "/api/v1/runs/{id}/events", true, "A run's progress log after an event ID", s.handleRunEvents},
 		{"POST", "/api/v1/runs/{id}/cancel", true, "Cancel an active run", s.handleRunCancel},
 		{"GET", "/api/v1/clients", true, "List clients", s.handleClientList},
