@@ -38,6 +38,7 @@ type Config struct {
 	QuietAfter       time.Duration  // alert for an active client with no lead scored this long (default 72h)
 	Schedules        map[int]string // stream → cron expression (UTC); see ParseSchedules
 	ScheduleTick     time.Duration  // how often schedules are checked (default 15s)
+	Extensions       []Extension    // job kinds of other packages (see Extension)
 }
 
 func (c *Config) setDefaults() {
@@ -96,7 +97,9 @@ func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (
 	river.AddWorker(workers, &planWorker{r: r})
 	river.AddWorker(workers, &operationWorker{r: r})
 	river.AddWorker(workers, &alertWorker{r: r})
+	periodic := r.extend(workers)
 	client, err := river.NewClient(db.JobDriver(), &river.Config{
+		PeriodicJobs:         periodic,
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
 		Logger:               quietLogger(logger),

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/runner"
@@ -30,6 +33,9 @@ type Config struct {
 	Logger        *slog.Logger
 	AICalls       *AICalls // AI call latencies to serve on /metrics (optional)
 	SenderGuard   string   // Linked Helper sender guard: SenderGuardWarn ("" too), SenderGuardBlock or SenderGuardOff
+	// AirtableStatusFunc, if set, says where a run stands in the Airtable mirror (run page).
+	AirtableStatusFunc func(ctx context.Context, runID string) (string, error)
+	Collectors         []prometheus.Collector // more collectors to serve on /metrics (optional)
 }
 
 // Server answers HTTP requests.
@@ -52,7 +58,7 @@ func NewServer(db *sqldb.DB, r *runner.Runner, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db, cfg.AICalls)}, nil
+	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db, cfg.AICalls, cfg.Collectors...)}, nil
 }
 
 // Handler is the server's full handler, with request logging.

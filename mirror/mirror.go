@@ -1,0 +1,174 @@
+// Package mirror keeps the agency's Airtable base an always-current, never-duplicated
+// mirror of leadrun's runs ("Job Tracking") and client results ("Client Run Results").
+// A lifecycle hook records a coalescing outbox row in the transaction of each change; one
+// deliverer at a time, cluster-wide, upserts the current state by Run ID within the base's
+// 5 requests per second, which every process shares through the database.
+package mirror
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/airtable"
+	"github.com/leadrun/leadrun/runner"
+	"github.com/leadrun/leadrun/sqldb"
+)
+
+// Config tunes the mirror. Zero values take the defaults (Airtable's documented limits).
+type Config struct {
+	Base       string          // app…
+	Tables     airtable.Tables // default airtable.DefaultTables
+	PerSecond  int             // requests per second per base (default 5)
+	Margin     time.Duration   // added to each one-second window, for clock and network jitter (default 50ms)
+	Penalty    time.Duration   // wait after a 429 (default 30s)
+	RetryAfter time.Duration   // wait after a 401/403/404/422 before trying again (default 1m)
+	MaxBackoff time.Duration   // longest wait after 5xx or network errors (default 1m)
+	PollEvery  time.Duration   // safety net: how often a deliverer is started if none runs (default 15s)
+	AlertAfter time.Duration   // alert when failing this long (default 15m)
+	PassFor    time.Duration   // one delivery job works this long at most, then hands over (default 4m)
+	SchemaTTL  time.Duration   // the base schema is read again after this (default 5m)
+}
+
+func (c *Config) setDefaults() {
+	if c.Tables.Runs == "" {
+		c.Tables.Runs = airtable.DefaultTables.Runs
+	}
+	if c.Tables.Clients == "" {
+		c.Tables.Clients = airtable.DefaultTables.Clients
+	}
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if c.PerSecond <= 0 {
+		c.PerSecond = 5
+	}
+	def(&c.Margin, 50*time.Millisecond)
+	def(&c.Penalty, airtable.RateLimitPenalty)
+	def(&c.RetryAfter, time.Minute)
+	def(&c.MaxBackoff, time.Minute)
+	def(&c.PollEvery, 15*time.Second)
+	def(&c.AlertAfter, 15*time.Minute)
+	def(&c.PassFor, 4*time.Minute)
+	def(&c.SchemaTTL, 5*time.Minute)
+}
+
+// Mirror mirrors runs and client results to one Airtable base.
+type Mirror struct {
+	db      *sqldb.DB
+	client  *airtable.Client
+	cfg     Config
+	log     *slog.Logger
+	metrics *Metrics
+	runner  *runner.Runner
+	owner   string // this process, for the deliverer lease
+
+	mu       sync.Mutex
+	schema   *airtable.Schema
+	schemaAt time.Time
+	failures atomic.Int32 // consecutive transient failures, for back-off
+}
+
+// New builds a mirror; client talks to the base cfg.Base. Give it to the runner with
+// runner.Config.Extensions so that every worker process hooks and delivers.
+func New(db *sqldb.DB, client *airtable.Client, cfg Config, logger *slog.Logger) *Mirror {
+	cfg.setDefaults()
+	host, _ := os.Hostname()
+	m := &Mirror{db: db, client: client, cfg: cfg, log: logger, metrics: NewMetrics(db),
+		owner: fmt.Sprintf("%s:%d:%p", host, os.Getpid(), client)}
+	client.ObserveFunc = m.metrics.observe
+	client.WaitFunc = m.waitSlot
+	return m
+}
+
+// Metrics are the mirror's Prometheus collectors.
+func (m *Mirror) Metrics() *Metrics { return m.metrics }
+
+// Base is the mirrored base.
+func (m *Mirror) Base() string { return m.cfg.Base }
+
+// Extend registers the delivery job and its safety-net schedule, and subscribes the hook
+// (runner.Extension).
+func (m *Mirror) Extend(r *runner.Runner, workers *river.Workers) []*river.PeriodicJob {
+	m.runner = r
+	r.Subscribe(m.Hook)
+	river.AddWorker(workers, &deliverWorker{m: m})
+	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(m.cfg.PollEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return deliverArgs{Base: m.cfg.Base}, deliverOpts() },
+		&river.PeriodicJobOpts{RunOnStart: true})}
+}
+
+// Hook records, in the transaction of a lifecycle change, what must be mirrored again —
+// the run and, for client and operation events, the client result — and wakes the
+// deliverer. It never calls Airtable.
+func (m *Mirror) Hook(ctx context.Context, tx *sqldb.Tx, ev leadrun.LifecycleEvent) error {
+	if ev.RunID == "" {
+		return nil
+	}
+	if err := tx.MarkAirtableDirty(ctx, ev.RunID, ""); err != nil {
+		return fmt.Errorf("airtable outbox: %w", err)
+	}
+	if ev.ClientID != "" {
+		if err := tx.MarkAirtableDirty(ctx, ev.RunID, ev.ClientID); err != nil {
+			return fmt.Errorf("airtable outbox: %w", err)
+		}
+	}
+	if m.runner == nil {
+		return nil
+	}
+	return m.runner.InsertJobTx(ctx, tx, deliverArgs{Base: m.cfg.Base}, deliverOpts())
+}
+
+// waitSlot books the next request time in the database (shared by every process) and
+// waits for it.
+func (m *Mirror) waitSlot(ctx context.Context) error {
+	slot, err := m.db.ReserveAirtableSlot(ctx, m.cfg.Base, m.cfg.PerSecond, time.Second+m.cfg.Margin)
+	if err != nil {
+		return fmt.Errorf("airtable rate limiter: %w", err)
+	}
+	if d := time.Until(slot); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// tableSchema returns the base schema, read at most every SchemaTTL.
+func (m *Mirror) tableSchema(ctx context.Context) (*airtable.Schema, error) {
+	m.mu.Lock()
+	s, at := m.schema, m.schemaAt
+	m.mu.Unlock()
+	if s != nil && time.Since(at) < m.cfg.SchemaTTL {
+		return s, nil
+	}
+	s, err := m.client.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	m.schema, m.schemaAt = s, time.Now()
+	m.mu.Unlock()
+	return s, nil
+}
+
+// forgetSchema makes the next delivery read the schema again (after a 422, someone may
+// have changed the base).
+func (m *Mirror) forgetSchema() {
+	m.mu.Lock()
+	m.schema = nil
+	m.mu.Unlock()
+}
