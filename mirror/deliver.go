@@ -17,6 +17,7 @@ type Pass struct {
 	RetryAt   time.Time // set when the mirror must wait (failing, back-off, or another deliverer)
 	Busy      bool      // another process is delivering
 	Failure   string    // the failure that stopped the pass
+	Permanent bool      // the failure needs a fix (token, base, tables, fields), not time
 }
 
 // Deliver works the outbox — run rows first, so client rows can link to them — until it is
@@ -52,6 +53,7 @@ func (m *Mirror) Deliver(ctx context.Context, progress func(Pass)) (Pass, error)
 			if ctx.Err() != nil {
 				return p, ctx.Err()
 			}
+			p.Permanent = airtable.KindOf(err) == airtable.KindFailing
 			if p.RetryAt, p.Failure, err = m.onFailure(ctx, err); err != nil || !p.RetryAt.IsZero() {
 				return p, err
 			}

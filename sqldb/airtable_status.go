@@ -75,3 +75,11 @@ func (db *DB) AirtableRunSync(ctx context.Context, base, table, runID string) (*
 	err = db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM airtable_outbox WHERE run_id = $1`, runID).Scan(&n)
 	return timePtr(synced), n, err
 }
+
+// AirtableRetryNow lets a failing mirror try again at once (after an operator's fix).
+func (db *DB) AirtableRetryNow(ctx context.Context, base string) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE airtable_state SET retry_at = NULL WHERE base = $1`, base)
+		return err
+	})
+}
