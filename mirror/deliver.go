@@ -42,6 +42,9 @@ func (m *Mirror) Deliver(ctx context.Context, progress func(Pass)) (Pass, error)
 		return p, nil
 	}
 	wasFailing := st.FailingSince != nil
+	if err := m.sweep(ctx); err != nil {
+		return p, err
+	}
 	deadline := time.Now().Add(m.cfg.PassFor)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		changes, runs, err := m.nextBatch(ctx)

@@ -32,6 +32,7 @@ type Config struct {
 	RetryAfter time.Duration   // wait after a 401/403/404/422 before trying again (default 1m)
 	MaxBackoff time.Duration   // longest wait after 5xx or network errors (default 1m)
 	PollEvery  time.Duration   // safety net: how often a deliverer is started if none runs (default 15s)
+	SweepEvery time.Duration   // safety net: how often changes the hook did not record are looked for (default 15s; <0: never)
 	AlertAfter time.Duration   // alert when failing this long (default 15m)
 	PassFor    time.Duration   // one delivery job works this long at most, then hands over (default 4m)
 	SchemaTTL  time.Duration   // the base schema is read again after this (default 5m)
@@ -57,6 +58,9 @@ func (c *Config) setDefaults() {
 	def(&c.RetryAfter, time.Minute)
 	def(&c.MaxBackoff, time.Minute)
 	def(&c.PollEvery, 15*time.Second)
+	if c.SweepEvery == 0 {
+		c.SweepEvery = 15 * time.Second
+	}
 	def(&c.AlertAfter, 15*time.Minute)
 	def(&c.PassFor, 4*time.Minute)
 	def(&c.SchemaTTL, 5*time.Minute)
@@ -76,18 +80,24 @@ type Mirror struct {
 	schema   *airtable.Schema
 	schemaAt time.Time
 	failures atomic.Int32 // consecutive transient failures, for back-off
+	swept    time.Time    // last sweep (see Config.SweepEvery)
 }
 
 // New builds a mirror; client talks to the base cfg.Base. Give it to the runner with
-// runner.Config.Extensions so that every worker process hooks and delivers.
-func New(db *sqldb.DB, client *airtable.Client, cfg Config, logger *slog.Logger) *Mirror {
+// runner.Config.Extensions so that every worker process hooks and delivers. The first time
+// a base is mirrored, New records it: runs created from then on are mirrored without a
+// backfill.
+func New(ctx context.Context, db *sqldb.DB, client *airtable.Client, cfg Config, logger *slog.Logger) (*Mirror, error) {
 	cfg.setDefaults()
+	if err := db.EnableAirtable(ctx, cfg.Base); err != nil {
+		return nil, err
+	}
 	host, _ := os.Hostname()
 	m := &Mirror{db: db, client: client, cfg: cfg, log: logger, metrics: NewMetrics(db),
 		owner: fmt.Sprintf("%s:%d:%p", host, os.Getpid(), client)}
 	client.ObserveFunc = m.metrics.observe
 	client.WaitFunc = m.waitSlot
-	return m
+	return m, nil
 }
 
 // Metrics are the mirror's Prometheus collectors.
@@ -163,6 +173,23 @@ func (m *Mirror) tableSchema(ctx context.Context) (*airtable.Schema, error) {
 	m.schema, m.schemaAt = s, time.Now()
 	m.mu.Unlock()
 	return s, nil
+}
+
+// sweep queues what the hook missed (runs changed by a path that emits no event), at most
+// every SweepEvery.
+func (m *Mirror) sweep(ctx context.Context) error {
+	if m.cfg.SweepEvery < 0 || time.Since(m.swept) < m.cfg.SweepEvery {
+		return nil
+	}
+	n, err := m.db.SweepAirtable(ctx, m.cfg.Base, m.cfg.Tables.Runs, m.cfg.Tables.Clients, time.Now().Add(-m.cfg.SweepEvery))
+	if err != nil {
+		return fmt.Errorf("airtable sweep: %w", err)
+	}
+	m.swept = time.Now()
+	if n > 0 {
+		m.log.Debug("airtable sweep queued records the hook did not", "records", n)
+	}
+	return nil
 }
 
 // forgetSchema makes the next delivery read the schema again (after a 422, someone may

@@ -134,8 +134,45 @@ func (db *DB) SaveAirtableRecordIDs(ctx context.Context, base, table string, ids
 
 // ensureAirtableState creates the base's state row.
 func (tx *Tx) ensureAirtableState(ctx context.Context, base string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO airtable_state (base) VALUES ($1) ON CONFLICT (base) DO NOTHING`, base)
+	_, err := tx.ExecContext(ctx, `INSERT INTO airtable_state (base, enabled_at) VALUES ($1, $2) ON CONFLICT (base) DO NOTHING`,
+		base, tx.Stamp())
 	return err
+}
+
+// SweepAirtable queues what the lifecycle hook may have missed, in runs created since the
+// mirror was enabled and within the last week: records never written, finished runs
+// written before they finished, and active runs not written since staleBefore. It returns
+// the number of rows queued.
+func (db *DB) SweepAirtable(ctx context.Context, base, runsTable, clientsTable string, staleBefore time.Time) (int, error) {
+	var n int64
+	err := db.InTx(ctx, func(tx *Tx) error {
+		if err := tx.ensureAirtableState(ctx, base); err != nil {
+			return err
+		}
+		cond := `r.created_at >= (SELECT enabled_at FROM airtable_state WHERE base = $2) AND r.created_at >= $3 AND (a.key IS NULL
+			OR (r.status IN ('queued','running') AND a.synced_at < $4) OR (r.finished_at IS NOT NULL AND a.synced_at < r.finished_at))`
+		args := []any{tx.Stamp(), base, db.ts(tx.Now.Add(-7 * 24 * time.Hour)), db.ts(staleBefore), runsTable}
+		res, err := tx.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
+			SELECT r.id, '', 1, $1 FROM runs r
+			LEFT JOIN airtable_records a ON a.base = $2 AND a.tbl = $5 AND a.key = r.id
+			WHERE `+cond+` ON CONFLICT (run_id, client_id) DO NOTHING`, args...)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		args[4] = clientsTable
+		res, err = tx.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
+			SELECT r.id, cr.client_id, 1, $1 FROM client_results cr JOIN runs r ON r.id = cr.run_id
+			LEFT JOIN airtable_records a ON a.base = $2 AND a.tbl = $5 AND a.key = r.id || '-C' || cr.client_id
+			WHERE `+cond+` ON CONFLICT (run_id, client_id) DO NOTHING`, args...)
+		if err != nil {
+			return err
+		}
+		m, _ := res.RowsAffected()
+		n += m
+		return nil
+	})
+	return int(n), err
 }
 
 // AcquireAirtableLease makes owner the base's only deliverer for ttl, if no other owner

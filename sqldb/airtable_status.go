@@ -83,3 +83,8 @@ func (db *DB) AirtableRetryNow(ctx context.Context, base string) error {
 		return err
 	})
 }
+
+// EnableAirtable records that the base is mirrored from now on (once: the first time).
+func (db *DB) EnableAirtable(ctx context.Context, base string) error {
+	return db.InTx(ctx, func(tx *Tx) error { return tx.ensureAirtableState(ctx, base) })
+}

@@ -43,9 +43,9 @@ func (a *app) airtableMirror(ctx context.Context) (*mirror.Mirror, error) {
 		return nil, err
 	}
 	client := airtable.NewClient(f.AirtableAPIURL, token, f.AirtableBase)
-	a.mirror = mirror.New(db, client, mirror.Config{Base: f.AirtableBase,
+	a.mirror, err = mirror.New(ctx, db, client, mirror.Config{Base: f.AirtableBase,
 		Tables: airtable.Tables{Runs: f.AirtableRunsTable, Clients: f.AirtableClientsTable}}, a.log)
-	return a.mirror, nil
+	return a.mirror, err
 }
 
 // mustMirror is airtableMirror for the airtable commands, which need it on.

@@ -25,6 +25,7 @@ CREATE TABLE airtable_records (
 -- requests, the 429 penalty), the deliverer's lease, and the mirror's health.
 CREATE TABLE airtable_state (
     base            TEXT PRIMARY KEY,
+    enabled_at      TIMESTAMPTZ NOT NULL, -- runs created since then are mirrored without a backfill
     sent_ms         TEXT NOT NULL DEFAULT '',
     penalty_until   TIMESTAMPTZ,
     lease_owner     TEXT NOT NULL DEFAULT '',
