@@ -28,14 +28,18 @@ func wantRun(run *leadrun.Run) map[string]any {
 	tt := run.Totals
 	status := map[leadrun.RunStatus]string{leadrun.RunCompleted: "Completed", leadrun.RunCompletedWithErrors: "Completed with Errors",
 		leadrun.RunFailed: "Failed", leadrun.RunCancelled: "Cancelled", leadrun.RunAbandoned: "Abandoned"}[run.Status]
-	rate, _ := tt.SuccessRate()
-	return map[string]any{"Run ID": run.ID, "Status": status, "Stream": float64(run.Stream),
+	rate, rated := tt.SuccessRate()
+	f := map[string]any{"Run ID": run.ID, "Status": status, "Stream": float64(run.Stream),
 		"Start Time": stamp(run.StartedAt), "End Time": stamp(run.FinishedAt),
 		"Clients Processed": float64(tt.ClientsTotal), "Clients Succeeded": float64(tt.ClientsSucceeded),
 		"Clients With Errors": float64(tt.ClientsWithErrors), "Clients Failed": float64(tt.ClientsFailed),
 		"Total Profiles Examined": float64(tt.LeadsExamined), "Total Profiles Scored": float64(tt.LeadsScored),
 		"Total Posts Scored": float64(tt.PostsScored), "Total Tokens Used": float64(tt.PromptTokens + tt.CompletionTokens),
-		"Total API Cost": float64(tt.CostMicros) / 1e6, "Success Rate": rate / 100}
+		"Total API Cost": float64(tt.CostMicros) / 1e6}
+	if rated {
+		f["Success Rate"] = rate / 100
+	}
+	return f
 }
 
 // wantClient is the Client Run Results record of a client result.

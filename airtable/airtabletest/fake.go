@@ -58,6 +58,7 @@ type base struct {
 	penalty  time.Time
 	count429 int
 	writes   int
+	faults   int
 }
 
 type table struct {
@@ -138,6 +139,7 @@ type Stats struct {
 	Requests     int
 	Writes       int // accepted writes
 	RateLimited  int // 429s answered for the limit (not injected)
+	Faults       int // injected failures
 	MaxPerSecond int // most requests that arrived in any one-second window
 }
 
@@ -146,7 +148,7 @@ func (s *Server) Stats(baseID string) Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.bases[baseID]
-	st := Stats{Requests: len(b.arrivals), Writes: b.writes, RateLimited: b.count429}
+	st := Stats{Requests: len(b.arrivals), Writes: b.writes, RateLimited: b.count429, Faults: b.faults}
 	a := b.arrivals
 	j := 0
 	for i := range a {
@@ -216,6 +218,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f := s.faults
 	fault := s.drawFault(f)
+	if fault != "" {
+		b.faults++
+	}
 	s.mu.Unlock()
 	if fault != "" && !(f.ApplyThenFail && r.Method != http.MethodGet) {
 		s.fail(w, r, fault, f.Hold)
