@@ -194,3 +194,10 @@ func byKey(t testing.TB, recs []airtable.Record) map[string]airtable.Record {
 	}
 	return out
 }
+
+// noSweep is fastConfig without the safety-net sweep: only the hook queues changes.
+func noSweep() mirror.Config {
+	c := fastConfig()
+	c.SweepEvery = -1
+	return c
+}

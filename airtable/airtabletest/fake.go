@@ -194,7 +194,10 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 // serve authenticates, applies the rate limit and faults, then routes.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") != "Bearer "+s.opts.Token || s.opts.Token == "" {
+	s.mu.Lock()
+	token := s.opts.Token
+	s.mu.Unlock()
+	if r.Header.Get("Authorization") != "Bearer "+token || token == "" {
 		writeError(w, http.StatusUnauthorized, "AUTHENTICATION_REQUIRED", "Authentication required")
 		return
 	}
@@ -310,4 +313,11 @@ func sortedNames(m map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// SetToken replaces the valid token (a revoked or rotated token).
+func (s *Server) SetToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.Token = token
 }
