@@ -59,7 +59,7 @@ func (e *Error) hint() string {
 	case http.StatusUnauthorized:
 		return "check LEADRUN_AIRTABLE_TOKEN"
 	case http.StatusForbidden:
-		return "the token lacks a scope or access to the base: it needs data.records:read/write and schema.bases:read"
+		return "check LEADRUN_AIRTABLE_BASE, the table names, and that the token may use that base with the scopes data.records:read, data.records:write and schema.bases:read"
 	case http.StatusNotFound:
 		return "check LEADRUN_AIRTABLE_BASE and the table names"
 	}
