@@ -76,7 +76,7 @@ type env struct {
 	logs   *logBuffer
 }
 
-func newEnv(t testing.TB, db *sqldb.DB, fake *airtabletest.Server, cfg mirror.Config) *env {
+func newEnv(t testing.TB, db *sqldb.DB, fake *airtabletest.Server, cfg mirror.Config, rcfg ...runner.Config) *env {
 	t.Helper()
 	ctx := context.Background()
 	logs := &logBuffer{}
@@ -87,7 +87,12 @@ func newEnv(t testing.TB, db *sqldb.DB, fake *airtabletest.Server, cfg mirror.Co
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := runner.New(db, rules.New(rules.Options{}), logger, runner.Config{Extensions: []runner.Extension{m}})
+	var rc runner.Config
+	if len(rcfg) > 0 {
+		rc = rcfg[0]
+	}
+	rc.Extensions = []runner.Extension{m}
+	r, err := runner.New(db, rules.New(rules.Options{}), logger, rc)
 	if err != nil {
 		t.Fatal(err)
 	}
