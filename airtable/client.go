@@ -34,6 +34,9 @@ type Client struct {
 	// WaitFunc, if set, is called before every request; it blocks until the request may
 	// go (the rate limiter shared by all processes).
 	WaitFunc func(ctx context.Context) error
+	// DoneFunc, if set, is called when a request that WaitFunc let go has ended (answered
+	// or failed): Airtable received it by then, so the limiter can count from that time.
+	DoneFunc func(ctx context.Context)
 }
 
 // NewClient returns a client of base (app…) at apiURL ("" = DefaultAPIURL). The token is
@@ -133,6 +136,9 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		if err := c.WaitFunc(ctx); err != nil {
 			return err
 		}
+	}
+	if c.DoneFunc != nil {
+		defer c.DoneFunc(ctx)
 	}
 	var rd io.Reader
 	if body != nil {

@@ -27,7 +27,7 @@ type Config struct {
 	Base       string          // app…
 	Tables     airtable.Tables // default airtable.DefaultTables
 	PerSecond  int             // requests per second per base (default 5)
-	Margin     time.Duration   // added to each one-second window, for clock and network jitter (default 50ms)
+	Margin     time.Duration   // added to each one-second window, counted from when each request ended (default 20ms)
 	Penalty    time.Duration   // wait after a 429 (default 30s)
 	RetryAfter time.Duration   // wait after a 401/403/404/422 before trying again (default 1m)
 	MaxBackoff time.Duration   // longest wait after 5xx or network errors (default 1m)
@@ -53,7 +53,7 @@ func (c *Config) setDefaults() {
 	if c.PerSecond <= 0 {
 		c.PerSecond = 5
 	}
-	def(&c.Margin, 50*time.Millisecond)
+	def(&c.Margin, 20*time.Millisecond)
 	def(&c.Penalty, airtable.RateLimitPenalty)
 	def(&c.RetryAfter, time.Minute)
 	def(&c.MaxBackoff, time.Minute)
@@ -81,6 +81,7 @@ type Mirror struct {
 	schemaAt time.Time
 	failures atomic.Int32 // consecutive transient failures, for back-off
 	swept    time.Time    // last sweep (see Config.SweepEvery)
+	slot     time.Time    // the booked time of the request in flight
 }
 
 // New builds a mirror; client talks to the base cfg.Base. Give it to the runner with
@@ -97,6 +98,7 @@ func New(ctx context.Context, db *sqldb.DB, client *airtable.Client, cfg Config,
 		owner: fmt.Sprintf("%s:%d:%p", host, os.Getpid(), client)}
 	client.ObserveFunc = m.metrics.observe
 	client.WaitFunc = m.waitSlot
+	client.DoneFunc = m.doneSlot
 	return m, nil
 }
 
@@ -124,8 +126,12 @@ func (m *Mirror) Hook(ctx context.Context, tx *sqldb.Tx, ev leadrun.LifecycleEve
 	if ev.RunID == "" {
 		return nil
 	}
-	if err := tx.MarkAirtableDirty(ctx, ev.RunID, ""); err != nil {
-		return fmt.Errorf("airtable outbox: %w", err)
+	mark := tx.MarkAirtableDirty(ctx, ev.RunID, "")
+	if ev.Kind == leadrun.EventRunStarted || ev.Kind == leadrun.EventRunFinished {
+		mark = tx.MarkAirtableRunDirty(ctx, ev.RunID) // client results were created, or ended with the run
+	}
+	if mark != nil {
+		return fmt.Errorf("airtable outbox: %w", mark)
 	}
 	if ev.ClientID != "" {
 		if err := tx.MarkAirtableDirty(ctx, ev.RunID, ev.ClientID); err != nil {
@@ -145,6 +151,9 @@ func (m *Mirror) waitSlot(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("airtable rate limiter: %w", err)
 	}
+	m.mu.Lock()
+	m.slot = slot
+	m.mu.Unlock()
 	if d := time.Until(slot); d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()
@@ -155,6 +164,16 @@ func (m *Mirror) waitSlot(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// doneSlot moves the booked time of the request that just ended to now.
+func (m *Mirror) doneSlot(ctx context.Context) {
+	m.mu.Lock()
+	slot := m.slot
+	m.mu.Unlock()
+	if err := m.db.ConfirmAirtableSlot(context.WithoutCancel(ctx), m.cfg.Base, slot, time.Now()); err != nil {
+		m.log.Warn("airtable rate limiter", "error", err)
+	}
 }
 
 // tableSchema returns the base schema, read at most every SchemaTTL.
@@ -178,14 +197,19 @@ func (m *Mirror) tableSchema(ctx context.Context) (*airtable.Schema, error) {
 // sweep queues what the hook missed (runs changed by a path that emits no event), at most
 // every SweepEvery.
 func (m *Mirror) sweep(ctx context.Context) error {
-	if m.cfg.SweepEvery < 0 || time.Since(m.swept) < m.cfg.SweepEvery {
+	m.mu.Lock()
+	due := m.cfg.SweepEvery >= 0 && time.Since(m.swept) >= m.cfg.SweepEvery
+	m.mu.Unlock()
+	if !due {
 		return nil
 	}
 	n, err := m.db.SweepAirtable(ctx, m.cfg.Base, m.cfg.Tables.Runs, m.cfg.Tables.Clients, time.Now().Add(-m.cfg.SweepEvery))
 	if err != nil {
 		return fmt.Errorf("airtable sweep: %w", err)
 	}
+	m.mu.Lock()
 	m.swept = time.Now()
+	m.mu.Unlock()
 	if n > 0 {
 		m.log.Debug("airtable sweep queued records the hook did not", "records", n)
 	}

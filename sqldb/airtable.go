@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,18 @@ func (tx *Tx) MarkAirtableDirty(ctx context.Context, runID, clientID string) err
 	}
 	defer s.Close()
 	_, err = s.ExecContext(ctx, runID, clientID, tx.db.ts(tx.Now))
+	return err
+}
+
+// MarkAirtableRunDirty is MarkAirtableDirty for a run and every one of its client results
+// (when it is planned, and when it ends: a cancel or abandon ends its operations too).
+func (tx *Tx) MarkAirtableRunDirty(ctx context.Context, runID string) error {
+	if err := tx.MarkAirtableDirty(ctx, runID, ""); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
+		SELECT run_id, client_id, 1, $2 FROM client_results WHERE run_id = $1
+		ON CONFLICT (run_id, client_id) DO UPDATE SET version = airtable_outbox.version + 1`, runID, tx.Stamp())
 	return err
 }
 
@@ -265,6 +278,31 @@ func formatMillis(v []int64) string {
 		parts[i] = strconv.FormatInt(x, 10)
 	}
 	return strings.Join(parts, ",")
+}
+
+// ConfirmAirtableSlot replaces a booked request time by the time the request ended: the
+// base received it by then, so later requests count their window from there, however late
+// the request went out (a loaded machine, a slow network).
+func (db *DB) ConfirmAirtableSlot(ctx context.Context, base string, slot, done time.Time) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		q := `SELECT sent_ms FROM airtable_state WHERE base = $1`
+		if db.kind == Postgres {
+			q += ` FOR UPDATE`
+		}
+		var sent string
+		if err := tx.QueryRowContext(ctx, q, base).Scan(&sent); err != nil {
+			return err
+		}
+		times := parseMillis(sent)
+		for i, t := range times {
+			if t == slot.UnixMilli() && done.UnixMilli() > t {
+				times[i] = done.UnixMilli()
+			}
+		}
+		slices.Sort(times)
+		_, err := tx.ExecContext(ctx, `UPDATE airtable_state SET sent_ms = $2 WHERE base = $1`, base, formatMillis(times))
+		return err
+	})
 }
 
 // PenalizeAirtable holds every process's requests to the base until the time (after a 429).
