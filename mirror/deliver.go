@@ -32,7 +32,10 @@ func (m *Mirror) Deliver(ctx context.Context, progress func(Pass)) (Pass, error)
 		p.Busy, p.RetryAt = !ok, time.Now().Add(2*time.Second)
 		return p, err
 	}
-	defer m.db.ReleaseAirtableLease(context.WithoutCancel(ctx), m.cfg.Base, m.owner)
+	defer func() {
+		m.flushSlot(context.WithoutCancel(ctx))
+		_ = m.db.ReleaseAirtableLease(context.WithoutCancel(ctx), m.cfg.Base, m.owner)
+	}()
 	st, err := m.db.AirtableStatus(ctx, m.cfg.Base)
 	if err != nil {
 		return p, err
@@ -46,7 +49,7 @@ func (m *Mirror) Deliver(ctx context.Context, progress func(Pass)) (Pass, error)
 		return p, err
 	}
 	deadline := time.Now().Add(m.cfg.PassFor)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
+	for time.Now().Before(deadline) && ctx.Err() == nil && m.working() {
 		changes, runs, err := m.nextBatch(ctx)
 		if err != nil || len(changes) == 0 {
 			return p, err
@@ -79,6 +82,10 @@ func (m *Mirror) Deliver(ctx context.Context, progress func(Pass)) (Pass, error)
 	}
 	return p, ctx.Err()
 }
+
+// working is false once this process's runner shuts down: a pass then hands over at the
+// next batch instead of holding the shutdown up.
+func (m *Mirror) working() bool { return m.runner == nil || m.runner.Working() }
 
 func alertKey(base string) string { return "airtable_failing:" + base }
 
@@ -154,23 +161,19 @@ func (m *Mirror) deliverBatch(ctx context.Context, changes []sqldb.AirtableChang
 	if err != nil {
 		return 0, err
 	}
+	ids := map[string]string{}
 	if len(records) > 0 {
 		res, err := m.client.Upsert(ctx, name, []string{airtable.KeyField}, records)
 		if err != nil {
 			return 0, err
 		}
-		if err := m.saveIDs(ctx, name, records, res); err != nil {
-			return 0, err
-		}
+		ids = recordIDs(records, res)
 	}
-	if err := m.db.ClearAirtableChanges(ctx, changes); err != nil {
-		return 0, err
-	}
-	return len(records), m.db.AirtableSynced(ctx, m.cfg.Base)
+	return len(records), m.db.AirtableDelivered(ctx, m.cfg.Base, name, ids, changes)
 }
 
-// saveIDs stores the Airtable record IDs of the written records by key.
-func (m *Mirror) saveIDs(ctx context.Context, table string, sent []airtable.Record, res *airtable.UpsertResult) error {
+// recordIDs maps the keys of the written records to their Airtable record IDs.
+func recordIDs(sent []airtable.Record, res *airtable.UpsertResult) map[string]string {
 	ids := map[string]string{}
 	for i, r := range res.Records {
 		key, _ := r.Fields[airtable.KeyField].(string)
@@ -181,7 +184,7 @@ func (m *Mirror) saveIDs(ctx context.Context, table string, sent []airtable.Reco
 			ids[key] = r.ID
 		}
 	}
-	return m.db.SaveAirtableRecordIDs(ctx, m.cfg.Base, table, ids)
+	return ids
 }
 
 // runRecords builds Job Tracking records from the runs' current state; runs that no longer

@@ -81,7 +81,8 @@ type Mirror struct {
 	schemaAt time.Time
 	failures atomic.Int32 // consecutive transient failures, for back-off
 	swept    time.Time    // last sweep (see Config.SweepEvery)
-	slot     time.Time    // the booked time of the request in flight
+	used     *sqldb.SlotUse // the last request, until its end time is in the database
+	booked   time.Time      // the booked time of the request in flight
 }
 
 // New builds a mirror; client talks to the base cfg.Base. Give it to the runner with
@@ -144,15 +145,18 @@ func (m *Mirror) Hook(ctx context.Context, tx *sqldb.Tx, ev leadrun.LifecycleEve
 	return m.runner.InsertJobTx(ctx, tx, deliverArgs{Base: m.cfg.Base}, deliverOpts())
 }
 
-// waitSlot books the next request time in the database (shared by every process) and
-// waits for it.
+// waitSlot books the next request time in the database (shared by every process), with
+// the end of the previous request, and waits for it.
 func (m *Mirror) waitSlot(ctx context.Context) error {
-	slot, err := m.db.ReserveAirtableSlot(ctx, m.cfg.Base, m.cfg.PerSecond, time.Second+m.cfg.Margin)
+	m.mu.Lock()
+	used := m.used
+	m.mu.Unlock()
+	slot, err := m.db.ReserveAirtableSlot(ctx, m.cfg.Base, m.cfg.PerSecond, time.Second+m.cfg.Margin, used)
 	if err != nil {
 		return fmt.Errorf("airtable rate limiter: %w", err)
 	}
 	m.mu.Lock()
-	m.slot = slot
+	m.used, m.booked = nil, slot
 	m.mu.Unlock()
 	if d := time.Until(slot); d > 0 {
 		t := time.NewTimer(d)
@@ -166,12 +170,23 @@ func (m *Mirror) waitSlot(ctx context.Context) error {
 	return nil
 }
 
-// doneSlot moves the booked time of the request that just ended to now.
-func (m *Mirror) doneSlot(ctx context.Context) {
+// doneSlot notes when the request in flight ended; the next booking records it.
+func (m *Mirror) doneSlot(context.Context) {
 	m.mu.Lock()
-	slot := m.slot
+	m.used = &sqldb.SlotUse{Booked: m.booked, Ended: time.Now()}
 	m.mu.Unlock()
-	if err := m.db.ConfirmAirtableSlot(context.WithoutCancel(ctx), m.cfg.Base, slot, time.Now()); err != nil {
+}
+
+// flushSlot records the end of the last request before another process may book.
+func (m *Mirror) flushSlot(ctx context.Context) {
+	m.mu.Lock()
+	used := m.used
+	m.used = nil
+	m.mu.Unlock()
+	if used == nil {
+		return
+	}
+	if err := m.db.ConfirmAirtableSlot(ctx, m.cfg.Base, *used); err != nil {
 		m.log.Warn("airtable rate limiter", "error", err)
 	}
 }

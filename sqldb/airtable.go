@@ -86,17 +86,26 @@ func (db *DB) DueAirtableChanges(ctx context.Context, runs bool, limit int) ([]A
 		ORDER BY dirty_at, run_id, client_id LIMIT $1`, limit)
 }
 
-// ClearAirtableChanges deletes delivered outbox rows whose version did not move since
-// they were read: a change that came in meanwhile stays queued.
-func (db *DB) ClearAirtableChanges(ctx context.Context, done []AirtableChange) error {
+// AirtableDelivered records, in one transaction, a delivered batch: the Airtable record
+// IDs (key → record ID) of the base's table, the outbox rows that may go (only those whose
+// version did not move since they were read: a change that came in meanwhile stays
+// queued), and the mirror's health.
+func (db *DB) AirtableDelivered(ctx context.Context, base, table string, ids map[string]string, done []AirtableChange) error {
 	return db.InTx(ctx, func(tx *Tx) error {
+		for k, id := range ids {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO airtable_records (base, tbl, key, record_id, synced_at)
+				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (base, tbl, key) DO UPDATE SET record_id = $4, synced_at = $5`,
+				base, table, k, id, tx.Stamp()); err != nil {
+				return err
+			}
+		}
 		for _, c := range done {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM airtable_outbox WHERE run_id = $1 AND client_id = $2 AND version = $3`,
 				c.RunID, c.ClientID, c.Version); err != nil {
 				return err
 			}
 		}
-		return nil
+		return tx.airtableSynced(ctx, base)
 	})
 }
 
@@ -129,20 +138,6 @@ func (db *DB) AirtableRecordIDs(ctx context.Context, base, table string, keys []
 		out[k] = id
 	}
 	return out, rows.Err()
-}
-
-// SaveAirtableRecordIDs stores record IDs (key → Airtable record ID) of a base's table.
-func (db *DB) SaveAirtableRecordIDs(ctx context.Context, base, table string, ids map[string]string) error {
-	return db.InTx(ctx, func(tx *Tx) error {
-		for k, id := range ids {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO airtable_records (base, tbl, key, record_id, synced_at)
-				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (base, tbl, key) DO UPDATE SET record_id = $4, synced_at = $5`,
-				base, table, k, id, tx.Stamp()); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 // ensureAirtableState creates the base's state row.
@@ -217,7 +212,10 @@ func (db *DB) ReleaseAirtableLease(ctx context.Context, base, owner string) erro
 // ReserveAirtableSlot books the time of the base's next request so that no window of
 // length window holds more than perWindow requests, from any process, and none falls in
 // a 429 penalty. The caller waits until the returned time, then sends.
-func (db *DB) ReserveAirtableSlot(ctx context.Context, base string, perWindow int, window time.Duration) (time.Time, error) {
+//
+// prev, if not nil, is the previous request of the caller: its booked time is first
+// replaced by the time it ended (see ConfirmAirtableSlot), in the same transaction.
+func (db *DB) ReserveAirtableSlot(ctx context.Context, base string, perWindow int, window time.Duration, prev *SlotUse) (time.Time, error) {
 	var slot time.Time
 	err := db.InTx(ctx, func(tx *Tx) error {
 		if err := tx.ensureAirtableState(ctx, base); err != nil {
@@ -233,6 +231,9 @@ func (db *DB) ReserveAirtableSlot(ctx context.Context, base string, perWindow in
 			return err
 		}
 		times := parseMillis(sent)
+		if prev != nil {
+			times = confirm(times, *prev)
+		}
 		slot = nextSlot(tx.Now, times, penalty, perWindow, window)
 		times = append(times, slot.UnixMilli())
 		if len(times) > perWindow {
@@ -280,10 +281,13 @@ func formatMillis(v []int64) string {
 	return strings.Join(parts, ",")
 }
 
+// SlotUse is a request that went out: the time booked for it and the time it ended.
+type SlotUse struct{ Booked, Ended time.Time }
+
 // ConfirmAirtableSlot replaces a booked request time by the time the request ended: the
 // base received it by then, so later requests count their window from there, however late
 // the request went out (a loaded machine, a slow network).
-func (db *DB) ConfirmAirtableSlot(ctx context.Context, base string, slot, done time.Time) error {
+func (db *DB) ConfirmAirtableSlot(ctx context.Context, base string, use SlotUse) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		q := `SELECT sent_ms FROM airtable_state WHERE base = $1`
 		if db.kind == Postgres {
@@ -293,16 +297,20 @@ func (db *DB) ConfirmAirtableSlot(ctx context.Context, base string, slot, done t
 		if err := tx.QueryRowContext(ctx, q, base).Scan(&sent); err != nil {
 			return err
 		}
-		times := parseMillis(sent)
-		for i, t := range times {
-			if t == slot.UnixMilli() && done.UnixMilli() > t {
-				times[i] = done.UnixMilli()
-			}
-		}
-		slices.Sort(times)
-		_, err := tx.ExecContext(ctx, `UPDATE airtable_state SET sent_ms = $2 WHERE base = $1`, base, formatMillis(times))
+		_, err := tx.ExecContext(ctx, `UPDATE airtable_state SET sent_ms = $2 WHERE base = $1`, base,
+			formatMillis(confirm(parseMillis(sent), use)))
 		return err
 	})
+}
+
+func confirm(times []int64, use SlotUse) []int64 {
+	for i, t := range times {
+		if t == use.Booked.UnixMilli() && use.Ended.UnixMilli() > t {
+			times[i] = use.Ended.UnixMilli()
+		}
+	}
+	slices.Sort(times)
+	return times
 }
 
 // PenalizeAirtable holds every process's requests to the base until the time (after a 429).

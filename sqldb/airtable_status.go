@@ -18,16 +18,14 @@ type AirtableStatus struct {
 	OldestPending  *time.Time // first undelivered change
 }
 
-// AirtableSynced records a successful delivery: the mirror is healthy again.
-func (db *DB) AirtableSynced(ctx context.Context, base string) error {
-	return db.InTx(ctx, func(tx *Tx) error {
-		if err := tx.ensureAirtableState(ctx, base); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE airtable_state SET last_sync_at = $2, failing_since = NULL,
-			failing_message = '', retry_at = NULL WHERE base = $1`, base, tx.Stamp())
+// airtableSynced records a successful delivery: the mirror is healthy again.
+func (tx *Tx) airtableSynced(ctx context.Context, base string) error {
+	if err := tx.ensureAirtableState(ctx, base); err != nil {
 		return err
-	})
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE airtable_state SET last_sync_at = $2, failing_since = NULL,
+		failing_message = '', retry_at = NULL WHERE base = $1`, base, tx.Stamp())
+	return err
 }
 
 // AirtableFailed records a failed delivery and when to try again; it returns since when
