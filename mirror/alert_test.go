@@ -19,6 +19,7 @@ import (
 // A mirror failing longer than AlertAfter alerts once, with Airtable's reason; metrics show
 // the requests by status, the pending records and the lag.
 func TestFailingMirrorAlertsOnceAndMetrics(t *testing.T) {
+	t.Parallel()
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		alerts := make(chan string, 10)
 		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -15,6 +15,7 @@ import (
 // With Airtable failing at random — 429s, 500s, timeouts, and writes applied whose answer
 // is lost — every run and client result ends up exactly once, in its final state.
 func TestRandomFailuresEveryRowOnceFinalState(t *testing.T) {
+	t.Parallel()
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		fake := newFake(t)
@@ -53,6 +54,7 @@ func TestRandomFailuresEveryRowOnceFinalState(t *testing.T) {
 // before delivering (Airtable was down), a new one starts and delivers it. The sweep is off,
 // so only the outbox written in the change's transaction can carry it over.
 func TestCrashBeforeDeliveryDeliveredAfterRestart(t *testing.T) {
+	t.Parallel()
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		fake := newFake(t)
@@ -88,6 +90,7 @@ func TestCrashBeforeDeliveryDeliveredAfterRestart(t *testing.T) {
 // Airtable down for a whole run: the run finishes normally, the mirror says it is failing
 // (with the reason), and the backlog drains once Airtable is back.
 func TestAirtableDownRunFinishesBacklogDrains(t *testing.T) {
+	t.Parallel()
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		fake := newFake(t)

@@ -17,6 +17,7 @@ import (
 // The hook writes in the transaction of the change: when the change rolls back, so does
 // the outbox row; when it commits, changes of one record coalesce into one row.
 func TestHookRecordsInTheTransaction(t *testing.T) {
+	t.Parallel()
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		e := newEnv(t, db, newFake(t), noSweep())
@@ -46,6 +47,7 @@ func TestHookRecordsInTheTransaction(t *testing.T) {
 // A refused token marks the mirror failing with Airtable's message, retries slowly (no
 // storm) and resumes when the token is fixed; the token never reaches the logs.
 func TestFailingTokenNoStormResumes(t *testing.T) {
+	t.Parallel()
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		fake := newFake(t)
@@ -79,6 +81,7 @@ func TestFailingTokenNoStormResumes(t *testing.T) {
 
 // A select option missing in the base: the mirror says so in Airtable's own words.
 func TestMissingSelectOptionReported(t *testing.T) {
+	t.Parallel()
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		fake := airtabletest.New(airtabletest.Options{Token: testToken})

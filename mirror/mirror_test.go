@@ -86,6 +86,7 @@ func compare(t *testing.T, what string, got, want map[string]any) {
 // A demo run lands in Job Tracking and Client Run Results field for field, once, and the
 // computed Duration field is never written.
 func TestDemoRunMirroredFieldForField(t *testing.T) {
+	t.Parallel()
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		fake := newFake(t)

@@ -54,6 +54,7 @@ func mustBacklog(t testing.TB, db *sqldb.DB, runs, clientsPerRun int) {
 // second: the fake never sees more in any one-second window, never answers 429, and every
 // record lands once. Short passes make the deliverer change hands between processes.
 func TestThreeProcessesShareFiveRequestsPerSecond(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	url := sqldbtest.NewURL(t, sqldb.Postgres)
 	var dbs []*sqldb.DB
