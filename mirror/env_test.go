@@ -100,7 +100,12 @@ func newEnv(t testing.TB, db *sqldb.DB, fake *airtabletest.Server, cfg mirror.Co
 		t.Fatal(err)
 	}
 	e := &env{db: db, mirror: m, runner: r, logs: logs}
-	t.Cleanup(func() { e.stop() })
+	t.Cleanup(func() {
+		e.stop()
+		if t.Failed() {
+			t.Logf("logs of the failed test:\n%s", tail(logs.String(), 6000))
+		}
+	})
 	return e
 }
 
@@ -205,4 +210,11 @@ func noSweep() mirror.Config {
 	c := fastConfig()
 	c.SweepEvery = -1
 	return c
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }

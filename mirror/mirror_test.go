@@ -140,7 +140,7 @@ func TestDemoRunMirroredFieldForField(t *testing.T) {
 func waitMirrored(t *testing.T, db *sqldb.DB, fake *airtabletest.Server, run *leadrun.Run, clients int) {
 	t.Helper()
 	want := wantRun(run)["Status"]
-	waitFor(t, 60*time.Second, "run "+run.ID+" mirrored", func() bool {
+	waitFor(t, 2*time.Minute, "run "+run.ID+" mirrored", func() bool {
 		n, _, err := db.AirtablePending(context.Background())
 		if err != nil || n > 0 {
 			return false
