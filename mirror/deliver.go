@@ -36,16 +36,8 @@ func (m *Mirror) Deliver(ctx context.Context, progress func(Pass)) (Pass, error)
 		m.flushSlot(context.WithoutCancel(ctx))
 		_ = m.db.ReleaseAirtableLease(context.WithoutCancel(ctx), m.cfg.Base, m.owner)
 	}()
-	st, err := m.db.AirtableStatus(ctx, m.cfg.Base)
-	if err != nil {
-		return p, err
-	}
-	if st.RetryAt != nil && st.RetryAt.After(time.Now()) {
-		p.RetryAt, p.Failure = *st.RetryAt, st.FailingMessage
-		return p, nil
-	}
-	wasFailing := st.FailingSince != nil
-	if err := m.sweep(ctx); err != nil {
+	wasFailing, err := m.ready(ctx, &p)
+	if err != nil || !p.RetryAt.IsZero() {
 		return p, err
 	}
 	deadline := time.Now().Add(m.cfg.PassFor)
@@ -81,6 +73,20 @@ func (m *Mirror) Deliver(ctx context.Context, progress func(Pass)) (Pass, error)
 		}
 	}
 	return p, ctx.Err()
+}
+
+// ready says whether a pass may start: not while a failing mirror waits to try again (then
+// p says until when and why). It runs the sweep and reports whether the mirror was failing.
+func (m *Mirror) ready(ctx context.Context, p *Pass) (wasFailing bool, err error) {
+	st, err := m.db.AirtableStatus(ctx, m.cfg.Base)
+	if err != nil {
+		return false, err
+	}
+	if st.RetryAt != nil && st.RetryAt.After(time.Now()) {
+		p.RetryAt, p.Failure = *st.RetryAt, st.FailingMessage
+		return true, nil
+	}
+	return st.FailingSince != nil, m.sweep(ctx)
 }
 
 // working is false once this process's runner shuts down: a pass then hands over at the

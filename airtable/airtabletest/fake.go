@@ -201,12 +201,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "AUTHENTICATION_REQUIRED", "Authentication required")
 		return
 	}
-	parts := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/v0/"), "/")
-	meta := len(parts) >= 3 && parts[0] == "meta" && parts[1] == "bases"
-	baseID := parts[0]
-	if meta {
-		baseID = parts[2]
-	}
+	meta, baseID, parts := splitPath(r)
 	s.mu.Lock()
 	b := s.bases[baseID]
 	if b == nil {
@@ -244,6 +239,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(rec.Code)
 	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// splitPath reads /v0/{base}/… or /v0/meta/bases/{base}/…: whether it is the metadata
+// API, the base, and the path's parts.
+func splitPath(r *http.Request) (meta bool, baseID string, parts []string) {
+	parts = strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/v0/"), "/")
+	meta = len(parts) >= 3 && parts[0] == "meta" && parts[1] == "bases"
+	baseID = parts[0]
+	if meta {
+		baseID = parts[2]
+	}
+	return meta, baseID, parts
 }
 
 // admit counts the request and enforces the per-base limit (s.mu held).
