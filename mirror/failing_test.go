@@ -101,3 +101,22 @@ func TestMissingSelectOptionReported(t *testing.T) {
 		})
 	})
 }
+
+// A missing table: the run page's line names it.
+func TestMissingTableReported(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		fake := airtabletest.New(airtabletest.Options{Token: testToken})
+		t.Cleanup(fake.Close)
+		fake.AddBase(testBase)
+		loadDemo(t, db)
+		e := newEnv(t, db, fake, fastConfig())
+		run := e.runToEnd(t, 1)
+		want := `failing: airtable: table "Job Tracking" is not in base ` + testBase + " (run `leadrun airtable check`)"
+		waitFor(t, 20*time.Second, "the mirror to report the missing table", func() bool {
+			line, _ := e.mirror.RunStatusLine(ctx, run.ID)
+			return strings.Contains(line, want)
+		})
+	})
+}
