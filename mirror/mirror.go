@@ -79,8 +79,8 @@ type Mirror struct {
 	mu       sync.Mutex
 	schema   *airtable.Schema
 	schemaAt time.Time
-	failures atomic.Int32 // consecutive transient failures, for back-off
-	swept    time.Time    // last sweep (see Config.SweepEvery)
+	failures atomic.Int32   // consecutive transient failures, for back-off
+	swept    time.Time      // last sweep (see Config.SweepEvery)
 	used     *sqldb.SlotUse // the last request, until its end time is in the database
 	booked   time.Time      // the booked time of the request in flight
 }
