@@ -72,6 +72,16 @@ type ListOptions struct {
 // ListRecords returns every record of a table, following Airtable's 100-record pages.
 func (c *Client) ListRecords(ctx context.Context, table string, opts ListOptions) ([]Record, error) {
 	var all []Record
+	err := c.EachPage(ctx, table, opts, func(page []Record) error {
+		all = append(all, page...)
+		return nil
+	})
+	return all, err
+}
+
+// EachPage calls fn with each page (up to 100 records) of a table, in order, so a large
+// table never has to fit in memory; an error from fn stops the listing.
+func (c *Client) EachPage(ctx context.Context, table string, opts ListOptions, fn func([]Record) error) error {
 	offset := ""
 	for {
 		q := url.Values{"pageSize": {"100"}}
@@ -92,11 +102,13 @@ func (c *Client) ListRecords(ctx context.Context, table string, opts ListOptions
 			Offset  string   `json:"offset"`
 		}
 		if err := c.do(ctx, http.MethodGet, c.tablePath(table)+"?"+q.Encode(), nil, &page); err != nil {
-			return nil, err
+			return err
 		}
-		all = append(all, page.Records...)
+		if err := fn(page.Records); err != nil {
+			return err
+		}
 		if page.Offset == "" {
-			return all, nil
+			return nil
 		}
 		offset = page.Offset
 	}

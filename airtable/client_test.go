@@ -47,6 +47,13 @@ func TestListPagesAndUpsertIsIdempotent(t *testing.T) {
 	if len(all) != 250 || all[249].Fields["Score"] != float64(250) {
 		t.Fatalf("%d records (last %v), want 250 updated once", len(all), all[len(all)-1].Fields)
 	}
+	var pages []int
+	if err := c.EachPage(ctx, "Leads", airtable.ListOptions{}, func(p []airtable.Record) error {
+		pages = append(pages, len(p))
+		return nil
+	}); err != nil || fmt.Sprint(pages) != "[100 100 50]" {
+		t.Errorf("pages %v, %v", pages, err)
+	}
 	one, err := c.ListRecords(ctx, "Leads", airtable.ListOptions{Formula: "{Name} = " + airtable.FormulaString("lead 7")})
 	if err != nil || len(one) != 1 {
 		t.Fatalf("formula lookup: %v, %v", one, err)
