@@ -43,9 +43,11 @@ func (m *Mirror) Drain(ctx context.Context, progress func(delivered, pending int
 		return err
 	}
 	total := 0
+	last := [2]int{-1, -1}
 	report := func(delivered int) {
 		n, _, err := m.db.AirtablePending(ctx)
-		if err == nil && progress != nil {
+		if err == nil && progress != nil && last != [2]int{delivered, n} {
+			last = [2]int{delivered, n}
 			progress(delivered, n)
 		}
 	}
