@@ -32,7 +32,9 @@ func (m *Mirror) Deliver(ctx context.Context, progress func(Pass)) (Pass, error)
 		p.Busy, p.RetryAt = !ok, time.Now().Add(2*time.Second)
 		return p, err
 	}
+	m.inPass.Store(true)
 	defer func() {
+		m.inPass.Store(false)
 		m.flushSlot(context.WithoutCancel(ctx))
 		_ = m.db.ReleaseAirtableLease(context.WithoutCancel(ctx), m.cfg.Base, m.owner)
 	}()
