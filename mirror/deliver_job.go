@@ -44,7 +44,10 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 	}
 	p, err := w.m.Deliver(ctx, nil)
 	if err != nil {
-		return err
+		// The database failed, not Airtable. Snooze instead of erring: the job engine's
+		// retry back-off grows to hours, and a retryable job blocks the next one.
+		w.m.log.Warn("airtable delivery", "base", w.m.cfg.Base, "error", err)
+		return river.JobSnooze(time.Second)
 	}
 	if !p.RetryAt.IsZero() {
 		return river.JobSnooze(max(time.Until(p.RetryAt), 100*time.Millisecond))

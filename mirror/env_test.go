@@ -2,6 +2,7 @@ package mirror_test
 
 import (
 	"bytes"
+	"os"
 	"context"
 	"log/slog"
 	"sync"
@@ -102,7 +103,7 @@ func newEnv(t testing.TB, db *sqldb.DB, fake *airtabletest.Server, cfg mirror.Co
 	e := &env{db: db, mirror: m, runner: r, logs: logs}
 	t.Cleanup(func() {
 		e.stop()
-		if t.Failed() {
+		if t.Failed() || os.Getenv("MIRROR_DUMP_LOGS") != "" {
 			t.Logf("logs of the failed test:\n%s", tail(logs.String(), 6000))
 		}
 	})
