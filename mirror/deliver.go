@@ -160,6 +160,7 @@ func (m *Mirror) deliverBatch(ctx context.Context, changes []sqldb.AirtableChang
 		return 0, &airtable.Error{Kind: airtable.KindFailing, Message: fmt.Sprintf(
 			"table %q has no %q field to match records on (run `leadrun airtable check`)", name, airtable.KeyField)}
 	}
+	readAt := m.db.Now() // before reading: a change from now on is not in this batch
 	var records []airtable.Record
 	if runs {
 		records, err = m.runRecords(ctx, changes, t)
@@ -177,7 +178,7 @@ func (m *Mirror) deliverBatch(ctx context.Context, changes []sqldb.AirtableChang
 		}
 		ids = recordIDs(records, res)
 	}
-	return len(records), m.db.AirtableDelivered(ctx, m.cfg.Base, name, ids, changes)
+	return len(records), m.db.AirtableDelivered(ctx, m.cfg.Base, name, ids, changes, readAt)
 }
 
 // recordIDs maps the keys of the written records to their Airtable record IDs.

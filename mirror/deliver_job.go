@@ -24,8 +24,9 @@ func deliverOpts() *river.InsertOpts {
 			rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
 }
 
-// deliverWorker runs delivery passes. A pass that must wait (failing, back-off, another
-// deliverer) snoozes the job until then, so a failing base costs one request a minute.
+// deliverWorker runs a delivery pass. It always completes (never snoozes or errs): a
+// scheduled or retried job would wait for the job engine's leader, and every process's
+// Loop wakes the deliverer again while changes wait.
 type deliverWorker struct {
 	river.WorkerDefaults[deliverArgs]
 	m *Mirror
@@ -36,28 +37,14 @@ func (w *deliverWorker) Timeout(*river.Job[deliverArgs]) time.Duration {
 	return w.m.cfg.PassFor + time.Minute
 }
 
-// Work delivers until the outbox is empty, then completes; the next change enqueues it
-// again (the hook), and the periodic job catches anything missed.
+// Work delivers until the outbox is empty, the pass's time is up, or a failure makes the
+// mirror wait (its retry time is in the database, which Loop reads).
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
 	if job.Args.Base != w.m.cfg.Base {
 		return nil // a job of a base this process no longer mirrors
 	}
-	p, err := w.m.Deliver(ctx, nil)
-	if err != nil {
-		// The database failed, not Airtable. Snooze instead of erring: the job engine's
-		// retry back-off grows to hours, and a retryable job blocks the next one.
+	if _, err := w.m.Deliver(ctx, nil); err != nil {
 		w.m.log.Warn("airtable delivery", "base", w.m.cfg.Base, "error", err)
-		return river.JobSnooze(time.Second)
-	}
-	if !p.RetryAt.IsZero() {
-		return river.JobSnooze(max(time.Until(p.RetryAt), 100*time.Millisecond))
-	}
-	n, _, err := w.m.db.AirtablePending(ctx)
-	if err != nil {
-		return err
-	}
-	if n > 0 { // changes came in at the end of the pass, or it ran out of time
-		return river.JobSnooze(10 * time.Millisecond)
 	}
 	return nil
 }

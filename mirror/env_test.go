@@ -2,9 +2,10 @@ package mirror_test
 
 import (
 	"bytes"
-	"os"
 	"context"
 	"log/slog"
+	"os"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -42,6 +43,7 @@ func newFake(t testing.TB) *airtabletest.Server {
 	if _, err := c.CreateField(context.Background(), runs.ID, airtable.Field{Name: "Duration", Type: "formula"}); err != nil {
 		t.Fatal(err)
 	}
+	fake.ResetCounts() // the setup's requests went outside leadrun's shared budget
 	return fake
 }
 
@@ -174,6 +176,10 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
+			if os.Getenv("MIRROR_STACKS") != "" {
+				buf := make([]byte, 1<<22)
+				t.Logf("goroutines:\n%s", buf[:runtime.Stack(buf, true)])
+			}
 			t.Fatalf("timed out after %s waiting for %s", within, what)
 		}
 		time.Sleep(20 * time.Millisecond)

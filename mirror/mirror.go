@@ -31,7 +31,7 @@ type Config struct {
 	Penalty    time.Duration   // wait after a 429 (default 30s)
 	RetryAfter time.Duration   // wait after a 401/403/404/422 before trying again (default 1m)
 	MaxBackoff time.Duration   // longest wait after 5xx or network errors (default 1m)
-	PollEvery  time.Duration   // safety net: how often a deliverer is started if none runs (default 15s)
+	PollEvery  time.Duration   // how often each process checks for waiting changes and wakes the deliverer (default 1s)
 	SweepEvery time.Duration   // safety net: how often changes the hook did not record are looked for (default 15s; <0: never)
 	AlertAfter time.Duration   // alert when failing this long (default 15m)
 	PassFor    time.Duration   // one delivery job works this long at most, then hands over (default 4m)
@@ -57,7 +57,7 @@ func (c *Config) setDefaults() {
 	def(&c.Penalty, airtable.RateLimitPenalty)
 	def(&c.RetryAfter, time.Minute)
 	def(&c.MaxBackoff, time.Minute)
-	def(&c.PollEvery, 15*time.Second)
+	def(&c.PollEvery, time.Second)
 	if c.SweepEvery == 0 {
 		c.SweepEvery = 15 * time.Second
 	}
@@ -110,15 +110,37 @@ func (m *Mirror) Metrics() *Metrics { return m.metrics }
 // Base is the mirrored base.
 func (m *Mirror) Base() string { return m.cfg.Base }
 
-// Extend registers the delivery job and its safety-net schedule, and subscribes the hook
-// (runner.Extension).
+// Extend registers the delivery job and subscribes the hook (runner.Extension).
 func (m *Mirror) Extend(r *runner.Runner, workers *river.Workers) []*river.PeriodicJob {
 	m.runner = r
 	r.Subscribe(m.Hook)
 	river.AddWorker(workers, &deliverWorker{m: m})
-	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(m.cfg.PollEvery),
-		func() (river.JobArgs, *river.InsertOpts) { return deliverArgs{Base: m.cfg.Base}, deliverOpts() },
-		&river.PeriodicJobOpts{RunOnStart: true})}
+	return nil
+}
+
+// Loop wakes the deliverer every PollEvery while changes wait and no failure makes the
+// mirror wait (runner.Looper). Every worker process runs it, so delivery never depends on
+// one process, nor on the job engine's leader; the job's uniqueness keeps one deliverer.
+func (m *Mirror) Loop(ctx context.Context) {
+	t := time.NewTicker(m.cfg.PollEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := m.sweep(ctx); err != nil && ctx.Err() == nil {
+			m.log.Warn("airtable sweep", "error", err)
+		}
+		st, err := m.db.AirtableStatus(ctx, m.cfg.Base)
+		if err != nil || st.Pending == 0 || st.RetryAt != nil && st.RetryAt.After(time.Now()) {
+			continue
+		}
+		if err := m.runner.InsertJob(ctx, deliverArgs{Base: m.cfg.Base}, deliverOpts()); err != nil && ctx.Err() == nil {
+			m.log.Warn("airtable: wake the deliverer", "error", err)
+		}
+	}
 }
 
 // Hook records, in the transaction of a lifecycle change, what must be mirrored again —

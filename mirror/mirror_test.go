@@ -140,6 +140,17 @@ func TestDemoRunMirroredFieldForField(t *testing.T) {
 func waitMirrored(t *testing.T, db *sqldb.DB, fake *airtabletest.Server, run *leadrun.Run, clients int) {
 	t.Helper()
 	want := wantRun(run)["Status"]
+	t.Cleanup(func() {
+		if t.Failed() {
+			st, err := db.AirtableStatus(context.Background(), testBase)
+			t.Logf("mirror state: %+v (%v); fake: %+v", st, err, fake.Stats(testBase))
+			for _, tbl := range []string{"Job Tracking", "Client Run Results"} {
+				for _, r := range fake.Records(testBase, tbl) {
+					t.Logf("%s: %v %v end=%v", tbl, r.Fields["Run ID"], r.Fields["Status"], r.Fields["End Time"])
+				}
+			}
+		}
+	})
 	waitFor(t, 2*time.Minute, "run "+run.ID+" mirrored", func() bool {
 		n, _, err := db.AirtablePending(context.Background())
 		if err != nil || n > 0 {

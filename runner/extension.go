@@ -16,6 +16,26 @@ type Extension interface {
 	Extend(r *Runner, workers *river.Workers) []*river.PeriodicJob
 }
 
+// Looper is an Extension with a loop of its own, run while this process works jobs (from
+// Start until Shutdown): e.g. waking a job when there is work, in every process, without
+// depending on the job engine's leader.
+type Looper interface {
+	Loop(ctx context.Context)
+}
+
+// startLoops starts the loops of the extensions that have one.
+func (r *Runner) startLoops(ctx context.Context) {
+	for _, e := range r.cfg.Extensions {
+		if l, ok := e.(Looper); ok {
+			r.loops.Add(1)
+			go func() {
+				defer r.loops.Done()
+				l.Loop(ctx)
+			}()
+		}
+	}
+}
+
 // extend lets each configured extension register its workers.
 func (r *Runner) extend(workers *river.Workers) []*river.PeriodicJob {
 	var periodic []*river.PeriodicJob

@@ -143,6 +143,7 @@ func (r *Runner) Start(ctx context.Context) error {
 		r.loops.Add(1)
 		go r.scheduleLoop(loopCtx, r.schedules)
 	}
+	r.startLoops(loopCtx)
 	return nil
 }
 

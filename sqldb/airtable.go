@@ -87,15 +87,16 @@ func (db *DB) DueAirtableChanges(ctx context.Context, runs bool, limit int) ([]A
 }
 
 // AirtableDelivered records, in one transaction, a delivered batch: the Airtable record
-// IDs (key → record ID) of the base's table, the outbox rows that may go (only those whose
-// version did not move since they were read: a change that came in meanwhile stays
-// queued), and the mirror's health.
-func (db *DB) AirtableDelivered(ctx context.Context, base, table string, ids map[string]string, done []AirtableChange) error {
+// IDs (key → record ID) of the base's table with the time their state was read (readAt:
+// a change after it is not in Airtable yet, whenever the write ended), the outbox rows
+// that may go (only those whose version did not move since they were read: a change that
+// came in meanwhile stays queued), and the mirror's health.
+func (db *DB) AirtableDelivered(ctx context.Context, base, table string, ids map[string]string, done []AirtableChange, readAt time.Time) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		for k, id := range ids {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO airtable_records (base, tbl, key, record_id, synced_at)
 				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (base, tbl, key) DO UPDATE SET record_id = $4, synced_at = $5`,
-				base, table, k, id, tx.Stamp()); err != nil {
+				base, table, k, id, db.ts(readAt)); err != nil {
 				return err
 			}
 		}

@@ -328,3 +328,13 @@ func (s *Server) SetToken(token string) {
 	defer s.mu.Unlock()
 	s.opts.Token = token
 }
+
+// ResetCounts forgets every base's requests so far — for the limit and for Stats — so that
+// a test's setup traffic (creating tables) is not counted against what it measures.
+func (s *Server) ResetCounts() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range s.bases {
+		b.arrivals, b.recent, b.count429, b.writes, b.faults = nil, nil, 0, 0, 0
+	}
+}
