@@ -162,35 +162,36 @@ func (m *Mirror) deliverBatch(ctx context.Context, changes []sqldb.AirtableChang
 	}
 	readAt := m.db.Now() // before reading: a change from now on is not in this batch
 	var records []airtable.Record
+	seen := map[string]string{} // key → the run's status when the record was read
 	if runs {
-		records, err = m.runRecords(ctx, changes, t)
+		records, err = m.runRecords(ctx, changes, t, seen)
 	} else {
-		records, err = m.clientRecords(ctx, changes, schema, t)
+		records, err = m.clientRecords(ctx, changes, schema, t, seen)
 	}
 	if err != nil {
 		return 0, err
 	}
-	ids := map[string]string{}
+	ids := map[string]sqldb.AirtableRecord{}
 	if len(records) > 0 {
 		res, err := m.client.Upsert(ctx, name, []string{airtable.KeyField}, records)
 		if err != nil {
 			return 0, err
 		}
-		ids = recordIDs(records, res)
+		ids = recordIDs(records, res, seen)
 	}
 	return len(records), m.db.AirtableDelivered(ctx, m.cfg.Base, name, ids, changes, readAt)
 }
 
 // recordIDs maps the keys of the written records to their Airtable record IDs.
-func recordIDs(sent []airtable.Record, res *airtable.UpsertResult) map[string]string {
-	ids := map[string]string{}
+func recordIDs(sent []airtable.Record, res *airtable.UpsertResult, seen map[string]string) map[string]sqldb.AirtableRecord {
+	ids := map[string]sqldb.AirtableRecord{}
 	for i, r := range res.Records {
 		key, _ := r.Fields[airtable.KeyField].(string)
 		if key == "" && i < len(sent) {
 			key, _ = sent[i].Fields[airtable.KeyField].(string)
 		}
 		if key != "" && r.ID != "" {
-			ids[key] = r.ID
+			ids[key] = sqldb.AirtableRecord{ID: r.ID, RunStatus: seen[key]}
 		}
 	}
 	return ids
@@ -198,7 +199,7 @@ func recordIDs(sent []airtable.Record, res *airtable.UpsertResult) map[string]st
 
 // runRecords builds Job Tracking records from the runs' current state; runs that no longer
 // exist are dropped.
-func (m *Mirror) runRecords(ctx context.Context, changes []sqldb.AirtableChange, t *airtable.Table) ([]airtable.Record, error) {
+func (m *Mirror) runRecords(ctx context.Context, changes []sqldb.AirtableChange, t *airtable.Table, seen map[string]string) ([]airtable.Record, error) {
 	var out []airtable.Record
 	for _, c := range changes {
 		run, err := m.db.FindRunByID(ctx, c.RunID)
@@ -208,6 +209,7 @@ func (m *Mirror) runRecords(ctx context.Context, changes []sqldb.AirtableChange,
 		if err != nil {
 			return nil, err
 		}
+		seen[run.ID] = string(run.Status)
 		out = append(out, airtable.Record{Fields: fit(runFields(run), t, nil)})
 	}
 	return out, nil
@@ -215,7 +217,8 @@ func (m *Mirror) runRecords(ctx context.Context, changes []sqldb.AirtableChange,
 
 // clientRecords builds Client Run Results records from the current state, linked to their
 // Job Tracking records when the base has a link field.
-func (m *Mirror) clientRecords(ctx context.Context, changes []sqldb.AirtableChange, s *airtable.Schema, t *airtable.Table) ([]airtable.Record, error) {
+func (m *Mirror) clientRecords(ctx context.Context, changes []sqldb.AirtableChange, s *airtable.Schema, t *airtable.Table,
+	seen map[string]string) ([]airtable.Record, error) {
 	link, _ := s.LinkField(m.cfg.Tables.Clients, m.cfg.Tables.Runs)
 	byRun := map[string][]string{}
 	var runIDs []string
@@ -231,7 +234,7 @@ func (m *Mirror) clientRecords(ctx context.Context, changes []sqldb.AirtableChan
 	}
 	var out []airtable.Record
 	for _, runID := range runIDs {
-		recs, err := m.runClientRecords(ctx, runID, byRun[runID], recIDs[runID], t, link)
+		recs, err := m.runClientRecords(ctx, runID, byRun[runID], recIDs[runID], t, link, seen)
 		if err != nil {
 			return nil, err
 		}
@@ -241,7 +244,15 @@ func (m *Mirror) clientRecords(ctx context.Context, changes []sqldb.AirtableChan
 }
 
 func (m *Mirror) runClientRecords(ctx context.Context, runID string, clients []string, runRecordID string,
-	t *airtable.Table, link *airtable.Field) ([]airtable.Record, error) {
+	t *airtable.Table, link *airtable.Field, seen map[string]string) ([]airtable.Record, error) {
+	// The run's status first: once it has ended, every client result read after is final.
+	run, err := m.db.FindRunByID(ctx, runID)
+	if leadrun.ErrorCode(err) == leadrun.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	results, err := m.db.FindClientResults(ctx, runID)
 	if err != nil {
 		return nil, err
@@ -265,6 +276,7 @@ func (m *Mirror) runClientRecords(ctx context.Context, runID string, clients []s
 				mine = append(mine, ev)
 			}
 		}
+		seen[cr.DisplayID()] = string(run.Status)
 		out = append(out, airtable.Record{Fields: fit(clientFields(cr, mine, runRecordID), t, link)})
 	}
 	return out, nil

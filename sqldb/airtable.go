@@ -86,17 +86,21 @@ func (db *DB) DueAirtableChanges(ctx context.Context, runs bool, limit int) ([]A
 		ORDER BY dirty_at, run_id, client_id LIMIT $1`, limit)
 }
 
+// AirtableRecord is a written record: its Airtable ID and the status its run had when the
+// record's state was read (the sweep writes it again once the run has ended).
+type AirtableRecord struct{ ID, RunStatus string }
+
 // AirtableDelivered records, in one transaction, a delivered batch: the Airtable record
 // IDs (key → record ID) of the base's table with the time their state was read (readAt:
 // a change after it is not in Airtable yet, whenever the write ended), the outbox rows
 // that may go (only those whose version did not move since they were read: a change that
 // came in meanwhile stays queued), and the mirror's health.
-func (db *DB) AirtableDelivered(ctx context.Context, base, table string, ids map[string]string, done []AirtableChange, readAt time.Time) error {
+func (db *DB) AirtableDelivered(ctx context.Context, base, table string, ids map[string]AirtableRecord, done []AirtableChange, readAt time.Time) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		for k, id := range ids {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO airtable_records (base, tbl, key, record_id, synced_at)
-				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (base, tbl, key) DO UPDATE SET record_id = $4, synced_at = $5`,
-				base, table, k, id, db.ts(readAt)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO airtable_records (base, tbl, key, record_id, synced_at, state)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (base, tbl, key) DO UPDATE SET record_id = $4, synced_at = $5, state = $6`,
+				base, table, k, id.ID, db.ts(readAt), id.RunStatus); err != nil {
 				return err
 			}
 		}
@@ -149,8 +153,8 @@ func (tx *Tx) ensureAirtableState(ctx context.Context, base string) error {
 }
 
 // SweepAirtable queues what the lifecycle hook may have missed, in runs created since the
-// mirror was enabled and within the last week: records never written, finished runs
-// written before they finished, and active runs not written since staleBefore. It returns
+// mirror was enabled and within the last week: records never written, records of ended
+// runs read before the run ended, and of active runs not written since staleBefore. It returns
 // the number of rows queued.
 func (db *DB) SweepAirtable(ctx context.Context, base, runsTable, clientsTable string, staleBefore time.Time) (int, error) {
 	var n int64
@@ -159,7 +163,7 @@ func (db *DB) SweepAirtable(ctx context.Context, base, runsTable, clientsTable s
 			return err
 		}
 		cond := `r.created_at >= (SELECT enabled_at FROM airtable_state WHERE base = $2) AND r.created_at >= $3 AND (a.key IS NULL
-			OR (r.status IN ('queued','running') AND a.synced_at < $4) OR (r.finished_at IS NOT NULL AND a.synced_at < r.finished_at))`
+			OR (r.status IN ('queued','running') AND a.synced_at < $4) OR (r.status NOT IN ('queued','running') AND a.state <> r.status))`
 		args := []any{tx.Stamp(), base, db.ts(tx.Now.Add(-7 * 24 * time.Hour)), db.ts(staleBefore), runsTable}
 		res, err := tx.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
 			SELECT r.id, '', 1, $1 FROM runs r

@@ -17,6 +17,7 @@ CREATE TABLE airtable_records (
     tbl        TEXT NOT NULL,
     key        TEXT NOT NULL,
     record_id  TEXT NOT NULL,
+    state      TEXT NOT NULL DEFAULT '', -- the run's status when the record's state was read
     synced_at  TIMESTAMP NOT NULL,
     PRIMARY KEY (base, tbl, key)
 );
