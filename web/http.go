@@ -3,6 +3,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/runner"
@@ -32,6 +35,9 @@ type Config struct {
 	// Now is the clock pages, views and the login throttle read (durations, "ago",
 	// charts, back-off); the database's clock when nil, so a test that sets one clock sets both.
 	Now func() time.Time
+	// AirtableStatusFunc, if set, says where a run stands in the Airtable mirror (run page).
+	AirtableStatusFunc func(ctx context.Context, runID string) (string, error)
+	Collectors         []prometheus.Collector // more collectors to serve on /metrics (optional)
 }
 
 // Server answers HTTP requests.
@@ -55,7 +61,7 @@ func NewServer(db *sqldb.DB, r *runner.Runner, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db, cfg.AICalls),
+	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db, cfg.AICalls, cfg.Collectors...),
 		logins: newLoginThrottle(cfg.Now)}, nil
 }
 

@@ -162,6 +162,9 @@ func (c *RunsShowCmd) Run(ctx context.Context, a *app) error {
 	if err := printSummary(ctx, a, run); err != nil {
 		return err
 	}
+	if err := a.printAirtableLine(ctx, run.ID); err != nil {
+		return err
+	}
 	events, err := db.FindEvents(ctx, run.ID, 0, 0)
 	if err != nil {
 		return err

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/mirror"
 	"github.com/leadrun/leadrun/runner"
 	"github.com/leadrun/leadrun/scoring/breaker"
 	"github.com/leadrun/leadrun/scoring/openai"
@@ -40,6 +41,7 @@ const (
 // CLI is the command line. Every flag has a LEADRUN_… environment variable.
 type CLI struct {
 	Globals
+	AirtableCommands
 
 	Demo    DemoCmd    `cmd:"" help:"Load sample clients and leads, run stream 1 (rules scorer unless LEADRUN_SCORER says otherwise) and print the summary."`
 	Migrate MigrateCmd `cmd:"" help:"Create or upgrade the database schema."`
@@ -62,6 +64,7 @@ type Globals struct {
 	DB        string `name:"db" env:"LEADRUN_DATABASE_URL" default:"sqlite://./leadrun.db" help:"Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB."`
 	LogFormat string `env:"LEADRUN_LOG_FORMAT" enum:"auto,json,text" default:"auto" help:"Log format: json, text, or auto (text on a terminal)."`
 	LogLevel  string `env:"LEADRUN_LOG_LEVEL" enum:"debug,info,warn,error" default:"warn" help:"Minimum log level (debug, info, warn, error)."`
+	AirtableFlags
 }
 
 // RunnerFlags tune the job runner for commands that work runs.
@@ -157,6 +160,7 @@ type app struct {
 	observeAI   func(time.Duration, string) // set by serve: AI call latencies for /metrics
 	scorer      leadrun.Scorer              // the scorer newRunner built
 	mayCreate   bool                        // a missing SQLite file may be created (demo, migrate, bench)
+	mirror      *mirror.Mirror              // the Airtable mirror, once built (nil when off)
 }
 
 // open opens and migrates the database once.
@@ -202,6 +206,13 @@ func (a *app) newRunner(ctx context.Context, f RunnerFlags, schedule ...string) 
 		if cfg.Schedules, err = runner.ParseSchedules(schedule[0]); err != nil {
 			return nil, err
 		}
+	}
+	m, err := a.airtableMirror(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if m != nil {
+		cfg.Extensions = append(cfg.Extensions, m)
 	}
 	return runner.New(db, scorer, a.log, cfg)
 }
