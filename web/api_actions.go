@@ -15,10 +15,14 @@ const (
 )
 
 // handleLeadExclude takes a lead out of scoring.
-func (s *Server) handleLeadExclude(w http.ResponseWriter, r *http.Request) { s.setLeadExcluded(w, r, true) }
+func (s *Server) handleLeadExclude(w http.ResponseWriter, r *http.Request) {
+	s.setLeadExcluded(w, r, true)
+}
 
 // handleLeadInclude puts an excluded lead back in scoring.
-func (s *Server) handleLeadInclude(w http.ResponseWriter, r *http.Request) { s.setLeadExcluded(w, r, false) }
+func (s *Server) handleLeadInclude(w http.ResponseWriter, r *http.Request) {
+	s.setLeadExcluded(w, r, false)
+}
 
 func (s *Server) setLeadExcluded(w http.ResponseWriter, r *http.Request, exclude bool) {
 	id, err := leadIDParam(r)
