@@ -111,3 +111,23 @@ func (c *ClientsSetCmd) Run(ctx context.Context, a *app) error {
 	}
 	return nil
 }
+
+// printHistory prints the client's last changes by people, newest first.
+func printHistory(ctx context.Context, a *app, clientID string) error {
+	history, err := a.db.FindActions(ctx, clientID, 0, 5)
+	if err != nil || len(history) == 0 {
+		return err
+	}
+	fmt.Fprintln(a.out, "Recent changes:")
+	for _, h := range history {
+		what := string(h.Kind)
+		if h.LeadID != 0 {
+			what += fmt.Sprintf(" lead %d", h.LeadID)
+		}
+		if h.Detail != "" {
+			what += ": " + h.Detail
+		}
+		fmt.Fprintf(a.out, "  %s %s (by %s)\n", h.At.Format("2006-01-02 15:04"), what, h.By)
+	}
+	return nil
+}

@@ -197,12 +197,23 @@ func (c *ClientsShowCmd) Run(ctx context.Context, a *app) error {
 		if mismatches == nil {
 			mismatches = []leadrun.SenderMismatch{}
 		}
-		return writeJSON(a.out, map[string]any{"client": cl, "leads_by_status": counts, "rubric": rubric, "sender_mismatches": mismatches})
+		history, err := db.FindActions(ctx, cl.ID, 0, 20)
+		if err != nil {
+			return err
+		}
+		if history == nil {
+			history = []*leadrun.Action{}
+		}
+		return writeJSON(a.out, map[string]any{"client": cl, "leads_by_status": counts, "rubric": rubric,
+			"sender_mismatches": mismatches, "history": history})
 	}
 	fmt.Fprintf(a.out, "%s (%s): %s, stream %d, service level %d, threshold %g, timezone %s\n",
 		cl.ID, cl.Name, cl.Status, cl.Stream, cl.ServiceLevel, cl.ScoreThreshold, cl.Timezone)
 	printSender(a.out, cl, mismatches)
 	if err := printLegacyIngest(ctx, a, cl.ID); err != nil {
+		return err
+	}
+	if err := printHistory(ctx, a, cl.ID); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.out, "Leads: %d to be scored, %d scored, %d skipped (missing data), %d failed, %d excluded\n",

@@ -75,6 +75,10 @@ func TestStatusAndActionsCLI(t *testing.T) {
 				t.Errorf("a lead ID that is not a number was accepted")
 			}
 			mustCLI(t, "leads", "include", "Acme", id, "--db", dbURL)
+			if show := mustCLI(t, "clients", "show", "Acme", "--db", dbURL); !strings.Contains(show, "Recent changes:") ||
+				!strings.Contains(show, "lead_included lead "+id+": was excluded (by cli ") {
+				t.Errorf("clients show lacks the history:\n%s", show)
+			}
 			hist, err := db.FindActions(t.Context(), "Acme", 0, 10)
 			if err != nil || len(hist) != 3 || hist[0].Kind != leadrun.ActionLeadIncluded || hist[2].Kind != leadrun.ActionClientPaused ||
 				!strings.HasPrefix(hist[0].By, "cli ") {
