@@ -76,9 +76,10 @@ func (db *DB) attentionNoRubric(ctx context.Context, _ map[string]*leadrun.Clien
 		it.Since = parseMaybeTime(since)
 		it.Describe("")
 		return it, err
-	}, `SELECT l.client_id, COUNT(*), MIN(l.created_at) FROM leads l JOIN clients c ON c.id = l.client_id
-		WHERE c.status = 'active' AND NOT EXISTS (SELECT 1 FROM rubrics r WHERE r.client_id = c.id)
-		AND `+dueLeadCond(1)+` GROUP BY l.client_id`, maxAttempts)
+	}, `SELECT l.client_id, COUNT(*), MIN(l.created_at) FROM leads l
+		WHERE l.client_id IN (SELECT c.id FROM clients c WHERE c.status = 'active'
+			AND NOT EXISTS (SELECT 1 FROM rubrics r WHERE r.client_id = c.id))
+		AND `+dueLeadCond(1)+` GROUP BY l.client_id`, maxAttempts) // from the few clients without a rubric, not from every lead
 }
 
 // attentionFailedLeads: leads that failed every attempt, per client.
@@ -90,8 +91,8 @@ func (db *DB) attentionFailedLeads(ctx context.Context, _ map[string]*leadrun.Cl
 		it.Since = parseMaybeTime(since)
 		it.Describe("")
 		return it, err
-	}, `SELECT client_id, COUNT(*), MIN(updated_at) FROM leads WHERE scoring_status = 'failed' AND attempts >= $1
-		GROUP BY client_id`, maxAttempts)
+	}, `SELECT client_id, COUNT(*), MIN(updated_at) FROM leads WHERE client_id IN (SELECT id FROM clients)
+		AND scoring_status = 'failed' AND attempts >= $1 GROUP BY client_id`, maxAttempts) // per client, through (client_id, scoring_status)
 }
 
 // attentionSenders: Linked Helper items from an unexpected account seen since the client
