@@ -87,6 +87,25 @@ func TestDashboardAttentionAndActions(t *testing.T) {
 		if l, _ := db.FindLeadByID(ctx, "Guy-Wilson", leads[0].ID); l.ScoringStatus != leadrun.StatusToBeScored {
 			t.Errorf("after include: %s", l.ScoringStatus)
 		}
+
+		// Leads failed every attempt: the list offers the requeue button, which clears it.
+		must(t, db.InTx(ctx, func(tx *sqldb.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE leads SET scoring_status = 'failed', attempts = 3 WHERE id = $1`, leads[0].ID)
+			return err
+		}))
+		if _, body, _ := b.get("/"); !strings.Contains(body, `data-kind="leads_failed" data-client="Guy-Wilson"`) || !strings.Contains(body, "Requeue 1 failed leads") {
+			t.Fatalf("needs attention lacks Guy-Wilson's failed lead:\n%s", body)
+		}
+		status, _, h = b.post("/clients/Guy-Wilson/leads/requeue", url.Values{"csrf_token": {b.csrf}, "all_failed": {"1"}, "back": {"/"}})
+		if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/?") {
+			t.Fatalf("requeue from the list: %d %q", status, h.Get("Location"))
+		}
+		if _, body, _ := b.get("/"); strings.Contains(body, `data-kind="leads_failed"`) {
+			t.Errorf("requeued leads still need attention")
+		}
+		if hist, _ := db.FindActions(ctx, "Guy-Wilson", 0, 1); len(hist) != 1 || hist[0].Kind != leadrun.ActionLeadsRequeued || hist[0].By != "dashboard" {
+			t.Errorf("requeue not in the history: %+v", hist)
+		}
 	})
 }
 

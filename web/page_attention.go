@@ -55,9 +55,9 @@ func attentionAction(it *leadrun.AttentionItem) attentionRow {
 	case leadrun.AttentionBudgetExceeded:
 		row.Link, row.LinkText = client+"#settings", "Change the budget"
 	case leadrun.AttentionLeadsFailed:
-		row.Link, row.LinkText, row.RequeueID = client+"#failures", "See the failures", it.ClientID
+		row.Link, row.LinkText, row.RequeueID = client+"?status=failed#leads", "See the failed leads", it.ClientID
 	case leadrun.AttentionSenderMismatch:
-		row.Link, row.LinkText = client+"#sender", "See the senders"
+		row.Link, row.LinkText = client+"#legacy-ingest", "See the client's Linked Helper settings"
 	default:
 		row.Link, row.LinkText = client, "Open the client"
 	}
