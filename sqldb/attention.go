@@ -141,20 +141,39 @@ func (db *DB) attentionSenders(ctx context.Context, clients map[string]*leadrun.
 	return out, nil
 }
 
-// attentionQuiet: active clients with nothing scored for leadrun.QuietAfter.
+// attentionQuiet: active clients with nothing scored for leadrun.QuietAfter, by the
+// domain's rule (leadrun.Client.QuietSince). Only clients older than the period can be
+// quiet, and a client with a lead scored since is ruled out by the first such lead, so
+// the usual case reads few leads; the last scoring time is read for quiet clients only.
 func (db *DB) attentionQuiet(ctx context.Context, clients map[string]*leadrun.Client, now time.Time, _ int) ([]*leadrun.AttentionItem, error) {
-	quiet, err := db.QuietClients(ctx, now.Add(-leadrun.QuietAfter))
+	since := now.Add(-leadrun.QuietAfter)
+	type row struct {
+		id   string
+		last *time.Time
+	}
+	rows, err := collect(ctx, db.db, func(s scanner) (row, error) {
+		var r row
+		var last any
+		err := s.Scan(&r.id, &last)
+		r.last = parseMaybeTime(last)
+		return r, err
+	}, `SELECT c.id, (SELECT MAX(l.scored_at) FROM leads l WHERE l.client_id = c.id) FROM clients c
+		WHERE c.status = 'active' AND c.created_at < $1
+		AND NOT EXISTS (SELECT 1 FROM leads l WHERE l.client_id = c.id AND l.scored_at >= $1) ORDER BY c.id`, db.ts(since))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*leadrun.AttentionItem, 0, len(quiet))
-	for _, q := range quiet {
-		since := q.LastScored
-		if since == nil {
-			created := clients[q.ClientID].CreatedAt
-			since = &created
+	var out []*leadrun.AttentionItem
+	for _, r := range rows {
+		c := clients[r.id]
+		if c == nil || !c.QuietSince(since, r.last) {
+			continue
 		}
-		it := &leadrun.AttentionItem{Kind: leadrun.AttentionQuiet, ClientID: q.ClientID, Since: since}
+		it := &leadrun.AttentionItem{Kind: leadrun.AttentionQuiet, ClientID: r.id, Since: r.last}
+		if it.Since == nil {
+			created := c.CreatedAt
+			it.Since = &created
+		}
 		it.Describe("")
 		out = append(out, it)
 	}
