@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -96,6 +97,7 @@ func (tx *Tx) ScorerWorkerSeen(ctx context.Context, queue string, since time.Tim
 type RequeueFilter struct {
 	Reason    *leadrun.Reason // only leads whose last failure had this reason
 	AllFailed bool            // every failed lead, whatever its reason
+	By        string          // who asked ("dashboard", "cli USER", "api"): recorded in the client's history when set
 }
 
 // RequeueLeads resets the attempts of a client's failed leads selected by f, so the next
@@ -120,8 +122,18 @@ func (db *DB) RequeueLeads(ctx context.Context, clientID string, f RequeueFilter
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
-		return err
+		if n, err = res.RowsAffected(); err != nil || n == 0 || f.By == "" {
+			return err
+		}
+		return tx.recordAction(ctx, &leadrun.Action{ClientID: clientID, Kind: leadrun.ActionLeadsRequeued,
+			Detail: requeueDetail(n, f), By: f.By})
 	})
 	return n, err
+}
+
+func requeueDetail(n int64, f RequeueFilter) string {
+	if f.Reason != nil && !f.AllFailed {
+		return fmt.Sprintf("%d failed leads (%s)", n, *f.Reason)
+	}
+	return fmt.Sprintf("%d failed leads (all reasons)", n)
 }

@@ -103,6 +103,8 @@ var queryParams = map[string][]string{
 	"/api/v1/clients/{id}":                 nil,
 	"/api/v1/clients/{id}/rubric":          nil,
 	"/api/v1/clients/{id}/leads/{lead_id}": nil,
+	"/api/v1/clients/{id}/history":         {"lead_id"},
+	"/api/v1/needs-attention":              nil,
 }
 
 // knownParams refuses a GET request to an API route that names a query parameter the

@@ -43,6 +43,7 @@ type CLI struct {
 	Globals
 	AirtableCommands
 
+	Status  StatusCmd  `cmd:"" help:"What needs a person across all clients and streams (failing provider, missing rubric, budget, failed leads, …), with the command for each."`
 	Demo    DemoCmd    `cmd:"" help:"Load sample clients and leads, run stream 1 (rules scorer unless LEADRUN_SCORER says otherwise) and print the summary."`
 	Migrate MigrateCmd `cmd:"" help:"Create or upgrade the database schema."`
 	Run     RunCmd     `cmd:"" help:"Start a tracked smart-resume run for a stream."`

@@ -67,6 +67,9 @@ func printReasons(w io.Writer, results []*leadrun.ClientResult) {
 	var lines []string
 	for _, cr := range results {
 		for _, op := range cr.Operations {
+			if op.Status == leadrun.OpSkipped && op.SkipReason != "" && (op.Due > 0 || op.RubricBlocked()) {
+				lines = append(lines, fmt.Sprintf("  %s %s: skipped (%s) with %d due", cr.ClientID, op.Kind, op.SkipReason, op.Due))
+			}
 			for reason, n := range op.SkippedBy {
 				lines = append(lines, fmt.Sprintf("  %s %s: %d skipped (%s)", cr.ClientID, op.Kind, n, reason))
 			}
