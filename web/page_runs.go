@@ -185,11 +185,11 @@ func runCharts(stream int, runs []*leadrun.Run, now time.Time) streamCharts {
 		run := runs[i]
 		t := run.Totals
 		label := run.CreatedAt.UTC().Format("Jan 2")
-		leads = append(leads, chartSlot{Label: label, Values: []float64{float64(t.LeadsScored), float64(t.LeadsFailed)},
+		leads = append(leads, chartSlot{Label: label, At: run.CreatedAt, Values: []float64{float64(t.LeadsScored), float64(t.LeadsFailed)},
 			Title: fmt.Sprintf("%s: %s scored, %s failed", run.ID, fmtInt(t.LeadsScored), fmtInt(t.LeadsFailed))})
 		if run.FinishedAt != nil {
 			d := run.Duration(now)
-			durations = append(durations, chartSlot{Label: label, Values: []float64{d.Seconds()},
+			durations = append(durations, chartSlot{Label: label, At: run.CreatedAt, Values: []float64{d.Seconds()},
 				Title: fmt.Sprintf("%s: %s (%s)", run.ID, fmtDuration(d), run.Status)})
 		}
 	}
