@@ -121,7 +121,7 @@ func (c *ClientResult) Status() OpStatus { return DeriveStatus(c.Operations) }
 
 // DeriveStatus derives one status from a set of operations: running while any is not
 // terminal; then cancelled or abandoned if any was; succeeded_with_errors when a token
-// budget stopped one; skipped when all were skipped; failed when none succeeded and one
+// budget stopped one or leads due waited for a usable rubric; skipped when all were skipped; failed when none succeeded and one
 // failed; succeeded_with_errors for a mix; else succeeded.
 func DeriveStatus(ops []*Operation) OpStatus {
 	if len(ops) == 0 {
@@ -146,7 +146,7 @@ func DeriveStatus(ops []*Operation) OpStatus {
 			succeeded++
 		case OpSkipped:
 			skipped++
-			if o.SkipReason == SkipBudgetExceeded {
+			if o.SkipReason == SkipBudgetExceeded || o.RubricBlocked() {
 				withErrors++ // leads were left unscored: worth a person's look
 			}
 		default:
@@ -212,6 +212,18 @@ func DeriveRunStatus(results []*ClientResult) (RunStatus, string) {
 	if reason, ok := providerFailure(results, t); ok {
 		return RunFailed, reason
 	}
+	status, reason := deriveFinished(results, t)
+	if blocked := rubricBlocked(results); blocked != "" {
+		if status == RunCompleted {
+			status = RunCompletedWithErrors
+		}
+		reason += "; leads due but no usable rubric: " + blocked
+	}
+	return status, reason
+}
+
+// deriveFinished is DeriveRunStatus for a run neither abandoned nor stopped by its provider.
+func deriveFinished(results []*ClientResult, t Totals) (RunStatus, string) {
 	switch {
 	case t.ClientsTotal == 0:
 		return RunCompleted, "no active clients on this stream"

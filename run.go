@@ -40,6 +40,8 @@ const (
 	TriggerAPI      Trigger = "api"
 	TriggerCLI      Trigger = "cli"
 	TriggerSchedule Trigger = "schedule"
+	// TriggerDashboard is a run started with the dashboard's "Start a run…" form.
+	TriggerDashboard Trigger = "dashboard"
 )
 
 // RunID identifies a run: SR-YYMMDD-NNN-S<stream>. It is composed once from its parts and
@@ -96,7 +98,7 @@ func (r TriggerRequest) Validate() error {
 		return Errorf(EINVALID, "stream must be 1 or more, got %d", r.Stream)
 	}
 	switch r.Trigger {
-	case TriggerWebhook, TriggerAPI, TriggerCLI, TriggerSchedule:
+	case TriggerWebhook, TriggerAPI, TriggerCLI, TriggerSchedule, TriggerDashboard:
 	default:
 		return Errorf(EINVALID, "unknown trigger %q", r.Trigger)
 	}
@@ -113,6 +115,7 @@ type Run struct {
 	StatusReason string     `json:"status_reason,omitempty"`
 	Trigger      Trigger    `json:"trigger"`
 	RequestedBy  string     `json:"requested_by,omitempty"`
+	CancelledBy  string     `json:"cancelled_by,omitempty"` // who cancelled it ("dashboard", "api", "cli user@host")
 	Params       RunParams  `json:"params"`
 	Scorer       ScorerInfo `json:"scorer"` // the scorer configuration the run asked for
 	CreatedAt    time.Time  `json:"created_at"`

@@ -19,6 +19,7 @@ type RunView struct {
 	StatusReason    string             `json:"status_reason"`
 	Trigger         leadrun.Trigger    `json:"trigger"`
 	RequestedBy     string             `json:"requested_by"`
+	CancelledBy     string             `json:"cancelled_by"` // who cancelled the run; "" unless cancelled
 	Params          leadrun.RunParams  `json:"params"`
 	Scorer          leadrun.ScorerInfo `json:"scorer"` // the scorer configuration the run asked for
 	CreatedAt       time.Time          `json:"created_at"`
@@ -34,7 +35,7 @@ type RunView struct {
 // measured to.
 func NewRunView(r *leadrun.Run, now time.Time) RunView {
 	return RunView{RunID: r.ID, Stream: r.Stream, Status: r.Status, StatusReason: r.StatusReason, Trigger: r.Trigger,
-		RequestedBy: r.RequestedBy, Params: r.Params, Scorer: r.Scorer, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt,
+		RequestedBy: r.RequestedBy, CancelledBy: r.CancelledBy, Params: r.Params, Scorer: r.Scorer, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt,
 		FinishedAt: r.FinishedAt, HeartbeatAt: r.HeartbeatAt, DurationSeconds: r.Duration(now).Seconds(),
 		Totals: r.Totals, SuccessRate: rate(r.Totals)}
 }

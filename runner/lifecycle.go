@@ -182,6 +182,9 @@ func (r *Runner) cancelRun(ctx context.Context, runID, reason, by string) error 
 				return err
 			}
 		}
+		if err := tx.SetRunCancelledBy(ctx, runID, by); err != nil {
+			return err
+		}
 		_, err = r.finishRun(ctx, tx, runID, run.Status, leadrun.RunCancelled, reason, "Cancelled by "+by+".", by)
 		return err
 	})

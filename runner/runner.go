@@ -39,6 +39,7 @@ type Config struct {
 	Schedules        map[int]string // stream → cron expression (UTC); see ParseSchedules
 	ScheduleTick     time.Duration  // how often schedules are checked (default 15s)
 	WorkerWait       time.Duration  // how long a run waits for a worker offering its scorer (default 30s)
+	Extensions       []Extension    // job kinds of other packages (see Extension)
 }
 
 func (c *Config) setDefaults() {
@@ -108,8 +109,10 @@ func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (
 	river.AddWorker(workers, &planWorker{r: r})
 	river.AddWorker(workers, &operationWorker{r: r})
 	river.AddWorker(workers, &alertWorker{r: r})
+	periodic := r.extend(workers)
 	client, err := river.NewClient(db.JobDriver(), &river.Config{
-		ID: r.workerID,
+		ID:           r.workerID,
+		PeriodicJobs: periodic,
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers},
 			r.info.Queue(): {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
@@ -162,6 +165,7 @@ func (r *Runner) Start(ctx context.Context) error {
 		r.loops.Add(1)
 		go r.scheduleLoop(loopCtx, r.schedules)
 	}
+	r.startLoops(loopCtx)
 	return nil
 }
 

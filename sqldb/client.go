@@ -65,22 +65,30 @@ func (db *DB) UpdateClient(ctx context.Context, id string, u leadrun.ClientUpdat
 	var c *leadrun.Client
 	err := db.InTx(ctx, func(tx *Tx) error {
 		var err error
-		if c, err = findClient(ctx, tx, id); err != nil {
-			return err
-		}
-		u.Apply(c)
-		if err := c.Validate(); err != nil {
-			return err
-		}
-		c.UpdatedAt = tx.Now
-		_, err = tx.ExecContext(ctx, `UPDATE clients SET name=$2, status=$3, service_level=$4, stream=$5,
-			score_threshold=$6, lead_scoring_limit=$7, post_scoring_limit=$8, daily_token_budget=$9,
-			monthly_token_budget=$10, timezone=$11, lh_sender_email=$12, updated_at=$13 WHERE id=$1`,
-			c.ID, c.Name, c.Status, c.ServiceLevel, c.Stream, c.ScoreThreshold, c.LeadScoringLimit,
-			c.PostScoringLimit, c.DailyTokenBudget, c.MonthlyTokenBudget, c.Timezone, c.LHSenderEmail, db.ts(tx.Now))
+		_, c, err = tx.updateClient(ctx, id, u)
 		return err
 	})
 	return c, err
+}
+
+// updateClient applies an update in the transaction and returns the client before and after.
+func (tx *Tx) updateClient(ctx context.Context, id string, u leadrun.ClientUpdate) (before, after *leadrun.Client, err error) {
+	c, err := findClient(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	old := *c
+	u.Apply(c)
+	if err := c.Validate(); err != nil {
+		return nil, nil, err
+	}
+	c.UpdatedAt = tx.Now
+	_, err = tx.ExecContext(ctx, `UPDATE clients SET name=$2, status=$3, service_level=$4, stream=$5,
+		score_threshold=$6, lead_scoring_limit=$7, post_scoring_limit=$8, daily_token_budget=$9,
+		monthly_token_budget=$10, timezone=$11, lh_sender_email=$12, updated_at=$13 WHERE id=$1`,
+		c.ID, c.Name, c.Status, c.ServiceLevel, c.Stream, c.ScoreThreshold, c.LeadScoringLimit,
+		c.PostScoringLimit, c.DailyTokenBudget, c.MonthlyTokenBudget, c.Timezone, c.LHSenderEmail, tx.db.ts(tx.Now))
+	return &old, c, err
 }
 
 func scanClient(s scanner) (*leadrun.Client, error) {

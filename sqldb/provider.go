@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -34,6 +35,12 @@ func foundOne(res sql.Result, err error, what string) error {
 		return err
 	}
 	return leadrun.Errorf(leadrun.ENOTFOUND, "%s not found", what)
+}
+
+// SetRunCancelledBy records who cancelled a run, in the transaction that cancels it.
+func (tx *Tx) SetRunCancelledBy(ctx context.Context, runID, by string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE runs SET cancelled_by = $2 WHERE id = $1`, runID, leadrun.Truncate(by, 200))
+	return err
 }
 
 // ProviderStatus is the last known state of an AI provider (a scorer, host and model).
@@ -103,6 +110,7 @@ func (tx *Tx) ScorerWorkerSeen(ctx context.Context, queue string, since time.Tim
 type RequeueFilter struct {
 	Reason    *leadrun.Reason // only leads whose last failure had this reason
 	AllFailed bool            // every failed lead, whatever its reason
+	By        string          // who asked ("dashboard", "cli USER", "api"): recorded in the client's history when set
 }
 
 // RequeueLeads resets the attempts of a client's failed leads selected by f, so the next
@@ -127,8 +135,18 @@ func (db *DB) RequeueLeads(ctx context.Context, clientID string, f RequeueFilter
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
-		return err
+		if n, err = res.RowsAffected(); err != nil || n == 0 || f.By == "" {
+			return err
+		}
+		return tx.recordAction(ctx, &leadrun.Action{ClientID: clientID, Kind: leadrun.ActionLeadsRequeued,
+			Detail: requeueDetail(n, f), By: f.By})
 	})
 	return n, err
+}
+
+func requeueDetail(n int64, f RequeueFilter) string {
+	if f.Reason != nil && !f.AllFailed {
+		return fmt.Sprintf("%d failed leads (%s)", n, *f.Reason)
+	}
+	return fmt.Sprintf("%d failed leads (all reasons)", n)
 }

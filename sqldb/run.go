@@ -12,7 +12,7 @@ import (
 )
 
 const runColumns = `id, day, seq, stream, status, status_reason, trigger, requested_by, params, created_at,
-	started_at, finished_at, heartbeat_at, scorer, scorer_host, scorer_model`
+	started_at, finished_at, heartbeat_at, scorer, scorer_host, scorer_model, cancelled_by`
 
 // CreateRun allocates the next run ID of the day and stores a queued run, in the caller's
 // transaction. If the stream already has an active run it returns *leadrun.StreamBusyError
@@ -395,7 +395,7 @@ func scanRun(s scanner) (*leadrun.Run, error) {
 		started, finished, heartbeat sql.NullTime
 	)
 	err := s.Scan(&r.ID, &day, &r.Seq, &r.Stream, &r.Status, &r.StatusReason, &r.Trigger, &r.RequestedBy,
-		&params, &r.CreatedAt, &started, &finished, &heartbeat, &r.Scorer.Name, &r.Scorer.Host, &r.Scorer.Model)
+		&params, &r.CreatedAt, &started, &finished, &heartbeat, &r.Scorer.Name, &r.Scorer.Host, &r.Scorer.Model, &r.CancelledBy)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,9 @@ func (u uniq) kind(s string) string { return u.prefix + s }
 // storeCases lists the suite's cases, by file.
 func storeCases() []storeCase {
 	var all []storeCase
-	for _, cases := range [][]storeCase{lifecycleCases, storeMiscCases, storeLeadCases, storeClientCases, storeProviderCases, storeImportCases, storeLegacyCases, {{"WorkersAndOrphanJobs", testWorkersAndOrphanJobs}, {"IsTransient", testIsTransient}}} {
+	for _, cases := range [][]storeCase{lifecycleCases, storeMiscCases, storeLeadCases, storeClientCases,
+		storeProviderCases, storeImportCases, storeLegacyCases, storeAirtableCases,
+		{{"WorkersAndOrphanJobs", testWorkersAndOrphanJobs}, {"IsTransient", testIsTransient}, {"RunCancelledBy", testRunCancelledBy}}} {
 		all = append(all, cases...)
 	}
 	return all

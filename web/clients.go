@@ -100,7 +100,7 @@ func (s *Server) handleClientUpdate(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	c, err := s.db.UpdateClient(r.Context(), r.PathValue("id"), leadrun.ClientUpdate(p))
+	c, err := s.db.ChangeClient(r.Context(), r.PathValue("id"), leadrun.ClientUpdate(p), actorAPI)
 	if err != nil {
 		s.Error(w, r, err)
 		return

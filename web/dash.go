@@ -43,6 +43,10 @@ var notices = map[string]string{
 	"rubric":    "Rubric saved. The next run scores with it.",
 	"legacy":    "Token-less Linked Helper window saved.",
 	"requeued":  "Failed leads requeued: their attempts are reset and the next run scores them again.",
+	"excluded":  "Lead excluded: runs no longer score it.",
+	"included":  "Lead included again: the next run scores it.",
+	"changed":   "Client saved.",
+	"unchanged": "Nothing changed: the client already had these settings.",
 }
 
 // errDashboardOff is the answer of every dashboard page while no admin token is set.
@@ -71,13 +75,15 @@ func (s *Server) dashRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /login", s.handleLogin)
 	mux.Handle("POST /logout", s.page(s.handleLogout))
 	mux.Handle("GET /{$}", s.page(func(w http.ResponseWriter, r *http.Request, p *dashPage) {
-		http.Redirect(w, r, "/runs", http.StatusSeeOther)
+		s.handleAttentionPage(w, r, p)
 	}))
+	mux.Handle("GET /attention", s.page(s.handleAttentionPage))
 	mux.Handle("GET /runs", s.page(s.handleRunsPage))
 	mux.Handle("POST /runs", s.page(s.handleRunsTrigger))
 	mux.Handle("GET /runs/active", s.page(s.handleActiveRuns))
 	mux.Handle("GET /runs/{id}", s.page(s.handleRunPage))
 	mux.Handle("GET /runs/{id}/live", s.page(s.handleRunLive))
+	mux.Handle("GET /runs/{id}/report", s.page(s.handleRunReportDownload))
 	mux.Handle("GET /runs/{id}/clients/{client}", s.page(s.handleClientResultPage))
 	mux.Handle("POST /runs/{id}/cancel", s.page(s.handleRunCancelForm))
 	mux.Handle("GET /clients", s.page(s.handleClientsPage))
@@ -87,6 +93,9 @@ func (s *Server) dashRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /clients/{id}/legacy-ingest", s.page(s.handleLegacyIngestForm))
 	mux.Handle("GET /clients/{id}/leads/{lead_id}", s.page(s.handleLeadPage))
 	mux.Handle("POST /clients/{id}/leads/requeue", s.page(s.handleRequeueForm))
+	mux.Handle("POST /clients/{id}/settings", s.page(s.handleClientSettingsForm))
+	mux.Handle("POST /clients/{id}/leads/{lead_id}/exclude", s.page(s.handleLeadExcludeForm))
+	mux.Handle("POST /clients/{id}/leads/{lead_id}/include", s.page(s.handleLeadIncludeForm))
 	mux.Handle("GET /provider-status", s.page(s.handleProviderFragment))
 }
 

@@ -93,6 +93,7 @@ func benchPages(b *testing.B, db *sqldb.DB) {
 	h := s.Handler()
 	cookie := benchLogin(b, h)
 	pages := []string{
+		"/", // the needs-attention list
 		"/runs",
 		"/runs?stream=1&status=completed",
 		"/runs?status=failed",

@@ -290,6 +290,10 @@ func TestDashboardInBrowser(t *testing.T) {
 		shot("runs-phone"),
 		chromedp.EmulateViewport(1280, 900),
 	)
+	// The cockpit's pages hold at 390 px and 1,280 px: no sideways scroll of the body,
+	// chart labels ≥ 11 px (checkLayout, dash_layout_test.go).
+	checkLayout(t, bctx, base, shots, map[string]string{"e2e-attention": "/", "e2e-clients": "/clients",
+		"e2e-client": "/clients/Guy-Wilson", "e2e-lead": fmt.Sprintf("/clients/Guy-Wilson/leads/%d", want[0].ID)})
 
 	// Log out, and be refused.
 	do("log out",

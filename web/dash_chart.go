@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 )
 
 // Charts are drawn on the server as SVG: the geometry is computed here and the "chart"
@@ -46,12 +47,13 @@ type chartSlot struct {
 	Label  string
 	Title  string
 	Values []float64
+	At     time.Time // when the slot is (optional): axis labels are then made distinct from it
 }
 
 const (
-	chartLeft   = 46.0 // room for the y labels
-	chartBottom = 22.0 // room for the x labels
-	chartTop    = 8.0
+	chartLeft   = 60.0 // room for the y labels
+	chartBottom = 30.0 // room for the x labels
+	chartTop    = 16.0 // room for the top y label above its grid line
 	chartRight  = 8.0
 )
 
@@ -106,16 +108,56 @@ func newPlot(c *chart, slots []chartSlot, max float64, unit func(float64) string
 	return p, true
 }
 
-// xLabels labels the first, middle and last slot.
+// xLabels labels the first, middle and last slot, never twice with the same text: slots
+// with a time are labelled by it as finely as needed to tell them apart ("Nov 30" across
+// days, "14:05" within one day, "Nov 30 14:05" when both are needed); a label that would
+// repeat one already shown is left out.
 func xLabels(c *chart, slots []chartSlot, x func(i int) float64) {
+	var picks []int
 	seen := map[int]bool{}
 	for _, i := range []int{0, len(slots) / 2, len(slots) - 1} {
-		if i < 0 || seen[i] || slots[i].Label == "" {
+		if i >= 0 && !seen[i] {
+			seen[i] = true
+			picks = append(picks, i)
+		}
+	}
+	texts := axisTexts(slots, picks)
+	shown := map[string]bool{}
+	for k, i := range picks {
+		if texts[k] == "" || shown[texts[k]] {
 			continue
 		}
-		seen[i] = true
-		c.XLabels = append(c.XLabels, chartLabel{X: x(i), Y: float64(c.H) - 6, Text: slots[i].Label})
+		shown[texts[k]] = true
+		c.XLabels = append(c.XLabels, chartLabel{X: x(i), Y: float64(c.H) - 8, Text: texts[k]})
 	}
+}
+
+// axisTexts returns the labels of the picked slots: from their times when every slot has
+// one, else their Label.
+func axisTexts(slots []chartSlot, picks []int) []string {
+	out := make([]string, len(picks))
+	timed := len(picks) > 0
+	for _, i := range picks {
+		timed = timed && !slots[i].At.IsZero()
+	}
+	if !timed {
+		for k, i := range picks {
+			out[k] = slots[i].Label
+		}
+		return out
+	}
+	for _, layout := range []string{"Jan 2", "15:04", "Jan 2 15:04"} {
+		distinct := map[string]bool{}
+		for k, i := range picks {
+			out[k] = slots[i].At.UTC().Format(layout)
+			distinct[out[k]] = true
+		}
+		sameDay := slots[picks[0]].At.UTC().Format("Jan 2") == slots[picks[len(picks)-1]].At.UTC().Format("Jan 2")
+		if len(distinct) == len(picks) && (layout != "15:04" || sameDay) {
+			return out
+		}
+	}
+	return out
 }
 
 // stackedBars draws one bar per slot, its values stacked bottom-up in the classes' order.
@@ -182,6 +224,8 @@ func secondsUnit(v float64) string {
 		return shortNum(v/3600) + "h"
 	case v >= 60:
 		return shortNum(v/60) + "m"
+	case v < 1:
+		return fmt.Sprintf("%.0fms", v*1000) // 0.025 s is "25ms", not a third "0.0s"
 	}
 	return shortNum(v) + "s"
 }

@@ -26,6 +26,7 @@ var templateFuncs = template.FuncMap{
 	"badge":     badgeClass,
 	"human":     func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
 	"advice":    reasonAdvice,
+	"startedBy": startedBy,
 	"add":       func(a, b int64) int64 { return a + b },
 	"percent":   percentOf,
 	"sub":       func(a, b int) int { return a - b },

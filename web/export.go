@@ -10,6 +10,7 @@ import (
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/ingest"
+	"github.com/leadrun/leadrun/report"
 	"github.com/leadrun/leadrun/sqldb"
 )
 
@@ -61,15 +62,9 @@ func writeTopLeadsCSV(w http.ResponseWriter, clientID string, leads []*leadrun.L
 	cw.Flush()
 }
 
-// csvCell neutralises a cell a spreadsheet would run as a formula (OWASP "CSV injection"):
-// a value starting with =, +, -, @, a tab or a carriage return gets a leading single quote,
-// so it shows as text. The CSV writer quotes whatever else needs it.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+// csvCell neutralises a cell a spreadsheet would run as a formula (report.CSVCell: the
+// run report's CSV uses the same rule).
+func csvCell(s string) string { return report.CSVCell(s) }
 
 // validIndexes maps the position of each accepted item back to its index in the request:
 // the decoder keeps input order and reports each rejected item once by index.

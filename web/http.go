@@ -3,6 +3,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/runner"
@@ -32,6 +35,9 @@ type Config struct {
 	// Now is the clock pages, views and the login throttle read (durations, "ago",
 	// charts, back-off); the database's clock when nil, so a test that sets one clock sets both.
 	Now func() time.Time
+	// AirtableStatusFunc, if set, says where a run stands in the Airtable mirror (run page).
+	AirtableStatusFunc func(ctx context.Context, runID string) (string, error)
+	Collectors         []prometheus.Collector // more collectors to serve on /metrics (optional)
 }
 
 // Server answers HTTP requests.
@@ -55,7 +61,7 @@ func NewServer(db *sqldb.DB, r *runner.Runner, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db, cfg.AICalls),
+	return &Server{db: db, runner: r, cfg: cfg, log: cfg.Logger, metrics: newMetricsHandler(db, cfg.AICalls, cfg.Collectors...),
 		logins: newLoginThrottle(cfg.Now)}, nil
 }
 
@@ -90,6 +96,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/runs", true, "List runs, newest first", s.handleRunList},
 		{"POST", "/api/v1/runs", true, "Start a run", s.handleRunCreate},
 		{"GET", "/api/v1/runs/{id}", true, "A run with its client results and progress log", s.handleRunView},
+		{"GET", "/api/v1/runs/{id}/report", true, "A run's report: per client, per operation, skips and failures by reason, tokens and cost (JSON, or CSV with format=csv)", s.handleRunReport},
 		{"GET", "/api/v1/runs/{id}/events", true, "A run's progress log after an event ID", s.handleRunEvents},
 		{"POST", "/api/v1/runs/{id}/cancel", true, "Cancel an active run", s.handleRunCancel},
 		{"GET", "/api/v1/clients", true, "List clients", s.handleClientList},
@@ -106,6 +113,10 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/clients/{id}/ingest-token", true, "Make (or rotate) the client's ingest token; shown once", s.handleIngestTokenRotate},
 		{"DELETE", "/api/v1/clients/{id}/ingest-token", true, "Revoke the client's ingest token", s.handleIngestTokenRevoke},
 		{"POST", "/api/v1/clients/{id}/leads/requeue", true, `Retry failed leads: reset their attempts ({"reason": "api_error"} or {"all_failed": true})`, s.handleLeadRequeue},
+		{"POST", "/api/v1/clients/{id}/leads/{lead_id}/exclude", true, "Take a lead out of scoring (recorded in its history)", s.handleLeadExclude},
+		{"POST", "/api/v1/clients/{id}/leads/{lead_id}/include", true, "Put an excluded lead back in scoring: the next run scores it", s.handleLeadInclude},
+		{"GET", "/api/v1/clients/{id}/history", true, "What people did to the client and its leads, newest first (?lead_id=N for one lead)", s.handleClientHistory},
+		{"GET", "/api/v1/needs-attention", true, "What needs a person across all clients and streams, with the action for each", s.handleNeedsAttention},
 		{"GET", "/api/v1/provider-status", true, "Last known status of each AI provider (pre-flight checks, provider failures)", s.handleProviderStatus},
 		{"GET", "/api/v1/clients/{id}/legacy-ingest", true, "The client's token-less Linked Helper window, with its counts", s.handleLegacyIngestView},
 		{"PUT", "/api/v1/clients/{id}/legacy-ingest", true, "Allow token-less Linked Helper requests until a date (expected sender required)", s.handleLegacyIngestSet},

@@ -36,7 +36,7 @@ func (a *AICalls) Observe(latency time.Duration, outcome string) {
 	a.h.WithLabelValues(outcome).Observe(latency.Seconds())
 }
 
-func newMetricsHandler(db *sqldb.DB, ai *AICalls) http.Handler {
+func newMetricsHandler(db *sqldb.DB, ai *AICalls, more ...prometheus.Collector) http.Handler {
 	c := &metricsCollector{db: db,
 		runs:        prometheus.NewDesc("leadrun_runs", "Runs by status.", []string{"status"}, nil),
 		active:      prometheus.NewDesc("leadrun_active_runs", "Active (queued or running) runs per stream.", []string{"stream"}, nil),
@@ -55,6 +55,7 @@ func newMetricsHandler(db *sqldb.DB, ai *AICalls) http.Handler {
 	if ai != nil {
 		reg.MustRegister(ai.h)
 	}
+	reg.MustRegister(more...)
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 

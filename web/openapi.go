@@ -19,8 +19,11 @@ func (s *Server) OpenAPI() map[string]any {
 			paths[rt.pattern] = item
 		}
 		op := map[string]any{"summary": rt.summary, "responses": responsesOf(rt)}
-		if params := pathParams(rt.pattern); len(params) > 0 {
+		if params := append(pathParams(rt.pattern), queryParamsOf(rt)...); len(params) > 0 {
 			op["parameters"] = params
+		}
+		if body := requestBodyOf(rt); body != nil {
+			op["requestBody"] = body
 		}
 		if rt.admin {
 			op["security"] = []any{map[string]any{"adminToken": []any{}}}
@@ -47,10 +50,17 @@ func pathParams(pattern string) []any {
 }
 
 func responsesOf(rt route) map[string]any {
-	resp := map[string]any{"200": map[string]any{"description": "OK"}}
-	if rt.method == "POST" && strings.Contains(rt.pattern, "runs") || rt.pattern == "/smart-resume-client-by-client" {
-		resp = map[string]any{"202": map[string]any{"description": "Run queued"},
-			"409": map[string]any{"description": "The stream already has an active run"}}
+	resp := map[string]any{"200": okResponse(rt)}
+	switch rt.method + " " + rt.pattern {
+	case "POST /api/v1/runs", "POST /smart-resume-client-by-client":
+		queued := okResponse(rt)
+		queued["description"] = "Run queued"
+		resp = map[string]any{"202": queued, "409": map[string]any{"description": "The stream already has an active run"}}
+	case "POST /api/v1/runs/{id}/cancel":
+		resp["409"] = map[string]any{"description": "The run has already ended"}
+	}
+	if strings.Contains(rt.pattern, "{id}") && rt.admin {
+		resp["404"] = map[string]any{"description": "No such run or client"}
 	}
 	if rt.admin || rt.pattern == "/smart-resume-client-by-client" {
 		resp["400"] = map[string]any{"description": "Invalid request"}

@@ -31,6 +31,7 @@ type clientPageData struct {
 	Statuses    []leadrun.ScoringStatus
 	Tokens      chart
 	Legacy      *LegacyIngestView // the token-less Linked Helper window, nil when none
+	Actions     []*leadrun.Action // what people did to the client and its leads, newest first
 }
 
 var allScoringStatuses = []leadrun.ScoringStatus{leadrun.StatusToBeScored, leadrun.StatusScored,
@@ -52,6 +53,9 @@ func (s *Server) loadClientPage(ctx context.Context, r *http.Request, id string)
 	d := &clientPageData{Health: healthRow(health[0], now, days, since, 30), Statuses: allScoringStatuses}
 	d.Tokens = tokenChart(id, days, since, 30, 560, 160)
 	if d.Legacy, err = s.loadLegacyView(ctx, id); err != nil {
+		return nil, err
+	}
+	if d.Actions, err = s.db.FindActions(ctx, id, 0, 20); err != nil {
 		return nil, err
 	}
 	d.Rubric, err = s.db.FindRubric(ctx, id)

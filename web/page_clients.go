@@ -48,7 +48,7 @@ func tokenChart(clientID string, days []sqldb.DayTokens, since time.Time, n, w, 
 	for i := 0; i < n; i++ {
 		day := since.AddDate(0, 0, i)
 		v := byDay[day.Format(time.DateOnly)]
-		slots = append(slots, chartSlot{Label: day.Format("Jan 2"), Values: []float64{float64(v)},
+		slots = append(slots, chartSlot{Label: day.Format("Jan 2"), At: day, Values: []float64{float64(v)},
 			Title: fmt.Sprintf("%s: %s tokens", day.Format("Mon Jan 2"), fmtInt(v))})
 	}
 	return stackedBars("Tokens per day", w, h, []chartLegend{{"tokens", "tokens"}}, slots, "No AI tokens spent in this period.")

@@ -20,6 +20,7 @@ type leadPageData struct {
 	Posts   int
 	Rows    []breakdownRow
 	History []attempt
+	Actions []*leadrun.Action // exclusions and inclusions, newest first
 }
 
 // attempt is one line of a lead's attempt history.
@@ -86,11 +87,15 @@ func (s *Server) handleLeadPage(w http.ResponseWriter, r *http.Request, p *dashP
 		return
 	}
 	d.History = leadHistory(d.Lead, failures)
+	if d.Actions, err = s.db.FindActions(ctx, clientID, leadID, 20); err != nil {
+		s.dashError(w, r, p, err)
+		return
+	}
 	name := d.Lead.FullName()
 	if name == "" {
 		name = fmt.Sprintf("Lead %d", leadID)
 	}
-	p.Title, p.Nav, p.Data = name, "clients", d
+	p.Title, p.Nav, p.Data, p.Flash = name, "clients", d, notices[r.URL.Query().Get("notice")]
 	s.render(w, r, "lead", p)
 }
 

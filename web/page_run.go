@@ -23,6 +23,7 @@ type runPageData struct {
 	Errors    []reasonGroup
 	Events    []*leadrun.RunEvent // newest first
 	Heartbeat string              // "12 s ago", or "" when the run has none
+	Airtable  string              // the Airtable mirror's status line, "" when off
 }
 
 type clientRow struct {
@@ -58,7 +59,7 @@ func (s *Server) loadRunPage(ctx context.Context, id, onlyClient string) (*runPa
 	if err != nil {
 		return nil, err
 	}
-	d := &runPageData{Detail: detail, Active: !detail.Run.Status.Terminal()}
+	d := &runPageData{Detail: detail, Active: !detail.Run.Status.Terminal(), Airtable: s.airtableLine(ctx, id)}
 	groups := map[string]*reasonGroup{}
 	for _, cr := range detail.ClientResults {
 		if onlyClient != "" && cr.ClientID != onlyClient {

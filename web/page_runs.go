@@ -5,13 +5,11 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -35,6 +33,7 @@ type runsPageData struct {
 	Charts    []streamCharts
 	Active    []report.RunView // the active run of each stream
 	Busy      *leadrun.StreamBusyError
+	Form      triggerForm // the "Start a run…" form as typed; Open after a refusal
 }
 
 type streamCharts struct {
@@ -47,7 +46,7 @@ var allRunStatuses = []leadrun.RunStatus{leadrun.RunQueued, leadrun.RunRunning, 
 	leadrun.RunCompletedWithErrors, leadrun.RunFailed, leadrun.RunCancelled, leadrun.RunAbandoned}
 
 func (s *Server) handleRunsPage(w http.ResponseWriter, r *http.Request, p *dashPage) {
-	s.renderRuns(w, r, p, nil)
+	s.renderRuns(w, r, p, nil, triggerForm{})
 }
 
 // parseRunsFilter reads the filter form; dates are days (YYYY-MM-DD, UTC), until inclusive.
@@ -89,10 +88,10 @@ func parseRunsFilter(q url.Values) (runsFilter, leadrun.RunFilter, error) {
 	return in, f, nil
 }
 
-func (s *Server) renderRuns(w http.ResponseWriter, r *http.Request, p *dashPage, busy *leadrun.StreamBusyError) {
+func (s *Server) renderRuns(w http.ResponseWriter, r *http.Request, p *dashPage, busy *leadrun.StreamBusyError, form triggerForm) {
 	ctx := r.Context()
 	in, f, err := parseRunsFilter(r.URL.Query())
-	data := &runsPageData{Filter: in, Statuses: allRunStatuses, Busy: busy}
+	data := &runsPageData{Filter: in, Statuses: allRunStatuses, Busy: busy, Form: form}
 	p.Title, p.Nav, p.Data = "Runs", "runs", data
 	if busy != nil {
 		p.Status, _, _ = s.describe(r, busy)
@@ -186,11 +185,11 @@ func runCharts(stream int, runs []*leadrun.Run, now time.Time) streamCharts {
 		run := runs[i]
 		t := run.Totals
 		label := run.CreatedAt.UTC().Format("Jan 2")
-		leads = append(leads, chartSlot{Label: label, Values: []float64{float64(t.LeadsScored), float64(t.LeadsFailed)},
+		leads = append(leads, chartSlot{Label: label, At: run.CreatedAt, Values: []float64{float64(t.LeadsScored), float64(t.LeadsFailed)},
 			Title: fmt.Sprintf("%s: %s scored, %s failed", run.ID, fmtInt(t.LeadsScored), fmtInt(t.LeadsFailed))})
 		if run.FinishedAt != nil {
 			d := run.Duration(now)
-			durations = append(durations, chartSlot{Label: label, Values: []float64{d.Seconds()},
+			durations = append(durations, chartSlot{Label: label, At: run.CreatedAt, Values: []float64{d.Seconds()},
 				Title: fmt.Sprintf("%s: %s (%s)", run.ID, fmtDuration(d), run.Status)})
 		}
 	}
@@ -198,38 +197,5 @@ func runCharts(stream int, runs []*leadrun.Run, now time.Time) streamCharts {
 	return streamCharts{Stream: stream,
 		Leads:    stackedBars("Leads scored and failed per run", 560, 180, legend, leads, "No leads scored on this stream yet."),
 		Duration: line("Run duration", 560, 180, durations, secondsUnit, "No finished runs on this stream yet."),
-	}
-}
-
-// handleRunsTrigger starts a run from the dashboard; a busy stream answers 409 and names
-// the active run.
-func (s *Server) handleRunsTrigger(w http.ResponseWriter, r *http.Request, p *dashPage) {
-	stream, err := strconv.Atoi(r.PostFormValue("stream"))
-	if err != nil || stream < 1 {
-		s.failPage(r, p, leadrun.Errorf(leadrun.EINVALID, "Choose a stream to start a run for."))
-		s.renderRuns(w, r, p, nil)
-		return
-	}
-	limit := 0
-	if v := strings.TrimSpace(r.PostFormValue("lead_limit")); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 0 {
-			s.failPage(r, p, leadrun.Errorf(leadrun.EINVALID, "The lead limit must be a whole number, 0 or more."))
-			s.renderRuns(w, r, p, nil)
-			return
-		}
-	}
-	run, err := s.runner.Trigger(r.Context(), leadrun.TriggerRequest{Stream: stream, Trigger: leadrun.TriggerAPI,
-		RequestedBy: "dashboard", Params: leadrun.RunParams{LeadLimit: limit}})
-	var busy *leadrun.StreamBusyError
-	switch {
-	case errors.As(err, &busy):
-		s.renderRuns(w, r, p, busy)
-	case err != nil && leadrun.ErrorCode(err) != leadrun.EINTERNAL:
-		s.failPage(r, p, err)
-		s.renderRuns(w, r, p, nil)
-	case err != nil:
-		s.dashError(w, r, p, err)
-	default:
-		http.Redirect(w, r, "/runs/"+url.PathEscape(run.ID)+"?notice=started", http.StatusSeeOther)
 	}
 }

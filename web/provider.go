@@ -48,6 +48,7 @@ func (s *Server) handleLeadRequeue(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	f.By = actorAPI
 	n, err := s.db.RequeueLeads(r.Context(), r.PathValue("id"), f)
 	if err != nil {
 		s.Error(w, r, err)
@@ -96,6 +97,7 @@ func (s *Server) handleRequeueForm(w http.ResponseWriter, r *http.Request, p *da
 		s.dashError(w, r, p, err)
 		return
 	}
+	f.By = actorDashboard
 	n, err := s.db.RequeueLeads(r.Context(), clientID, f)
 	if err != nil {
 		s.dashError(w, r, p, err)

@@ -10,8 +10,9 @@ import (
 	"github.com/leadrun/leadrun/report"
 )
 
-// triggerBody is the body of the cron webhook and of POST /api/v1/runs, field names as
-// the existing cron sends them. Every field is optional; stream defaults to 1.
+// triggerBody is the body of the cron webhook, field names as the existing cron sends them
+// (POST /api/v1/runs reads runCreateBody, which resolves to it). Every field is optional;
+// stream defaults to 1.
 type triggerBody struct {
 	Stream           *int     `json:"stream"`
 	LeadScoringLimit int      `json:"leadScoringLimit"`
@@ -61,8 +62,13 @@ func (s *Server) handleWebhookTrigger(w http.ResponseWriter, r *http.Request) {
 
 // handleRunCreate starts a run through the API: 202, or 409 naming the active run.
 func (s *Server) handleRunCreate(w http.ResponseWriter, r *http.Request) {
-	var body triggerBody
-	if err := s.decodeStrict(w, r, &body); err != nil {
+	var in runCreateBody
+	if err := s.decodeStrict(w, r, &in); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	body, err := in.triggerBody()
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}

@@ -77,7 +77,7 @@ func TestDemoTwice(t *testing.T) {
 
 // `run` on a busy stream exits 3 and names the active run.
 func TestRunOnBusyStream(t *testing.T) {
-	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
+	dbURL := migratedURL(t, sqldb.SQLite)
 	mustCLI(t, "clients", "add", "Guy-Wilson", "--db", dbURL)
 	first := mustCLI(t, "run", "--stream", "1", "--db", dbURL, "--json")
 	var run report.RunView
@@ -97,7 +97,7 @@ func TestRunOnBusyStream(t *testing.T) {
 
 // Rubric and lead files go in and out; bad input gets a clear error and nothing is stored.
 func TestRubricAndLeadFiles(t *testing.T) {
-	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
+	dbURL := migratedURL(t, sqldb.SQLite)
 	dir := t.TempDir()
 	mustCLI(t, "clients", "add", "Sarah-Chen", "--service-level", "2", "--stream", "2", "--db", dbURL)
 	bad := filepath.Join(dir, "bad.yaml")
@@ -149,7 +149,7 @@ func TestHelpAndUsage(t *testing.T) {
 
 // rescore previews a changed rubric on scored leads and saves nothing.
 func TestRescorePreview(t *testing.T) {
-	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
+	dbURL := migratedURL(t, sqldb.SQLite)
 	mustCLI(t, "demo", "--db", dbURL)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "rubric.json")
@@ -212,7 +212,7 @@ func TestParsePrices(t *testing.T) {
 func TestOpenAIScorerNeedsKey(t *testing.T) {
 	t.Setenv("LEADRUN_OPENAI_API_KEY", "")
 	t.Setenv("LEADRUN_OPENAI_API_KEY_FILE", "")
-	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
+	dbURL := migratedURL(t, sqldb.SQLite)
 	mustCLI(t, "clients", "add", "A", "--db", dbURL)
 	code, _, errOut := cli(t, "run", "--stream", "1", "--scorer", "openai", "--openai-model", "m", "--db", dbURL)
 	if code != exitError || !strings.Contains(strings.ToLower(errOut), "key") {
@@ -234,7 +234,7 @@ func TestEndedBadlyExitCode(t *testing.T) {
 // The expected Linked Helper sender is set on add, changed and cleared with set-sender,
 // validated, and shown with its mismatch counts.
 func TestClientSender(t *testing.T) {
-	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
+	dbURL := migratedURL(t, sqldb.SQLite)
 	mustCLI(t, "clients", "add", "Guy-Wilson", "--lh-sender", "Guy@Example.com", "--db", dbURL)
 	if show := mustCLI(t, "clients", "show", "Guy-Wilson", "--db", dbURL); !strings.Contains(show, "Linked Helper sender: Guy@Example.com") {
 		t.Errorf("clients show: %s", show)

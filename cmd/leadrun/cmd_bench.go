@@ -145,7 +145,7 @@ func (c *BenchCmd) openFresh(ctx context.Context, a *app) (*sqldb.DB, func(), er
 	if err != nil {
 		return nil, nil, err
 	}
-	a.DB = dbURL
+	a.DB, a.mayCreate = dbURL, true
 	db, err := a.open(ctx)
 	if err != nil {
 		cleanup()

@@ -34,6 +34,7 @@ type ClientsCmd struct {
 	Add       ClientsAddCmd       `cmd:"" help:"Add a client."`
 	List      ClientsListCmd      `cmd:"" help:"List clients."`
 	Show      ClientsShowCmd      `cmd:"" help:"Show a client, its lead counts and its rubric summary."`
+	Set       ClientsSetCmd       `cmd:"" help:"Change a client: --stream, --threshold, budgets, limits, service level, --pause/--resume (recorded with who did it)."`
 	Token     ClientsTokenCmd     `cmd:"" help:"Make (or rotate) a client's ingest token for the Linked Helper webhook, or revoke it."`
 	SetSender ClientsSetSenderCmd `cmd:"" name:"set-sender" help:"Set (or --clear) the Linked Helper account email (my_email) expected to send a client's leads: the sender guard."`
 	SetIngest ClientsSetIngestCmd `cmd:"" name:"set-ingest" help:"Let Linked Helper campaigns of the original platform post without the ingest token until a date (--legacy-until), or end that (--token-only)."`
@@ -196,12 +197,23 @@ func (c *ClientsShowCmd) Run(ctx context.Context, a *app) error {
 		if mismatches == nil {
 			mismatches = []leadrun.SenderMismatch{}
 		}
-		return writeJSON(a.out, map[string]any{"client": cl, "leads_by_status": counts, "rubric": rubric, "sender_mismatches": mismatches})
+		history, err := db.FindActions(ctx, cl.ID, 0, 20)
+		if err != nil {
+			return err
+		}
+		if history == nil {
+			history = []*leadrun.Action{}
+		}
+		return writeJSON(a.out, map[string]any{"client": cl, "leads_by_status": counts, "rubric": rubric,
+			"sender_mismatches": mismatches, "history": history})
 	}
 	fmt.Fprintf(a.out, "%s (%s): %s, stream %d, service level %d, threshold %g, timezone %s\n",
 		cl.ID, cl.Name, cl.Status, cl.Stream, cl.ServiceLevel, cl.ScoreThreshold, cl.Timezone)
 	printSender(a.out, cl, mismatches)
 	if err := printLegacyIngest(ctx, a, cl.ID); err != nil {
+		return err
+	}
+	if err := printHistory(ctx, a, cl.ID); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.out, "Leads: %d to be scored, %d scored, %d skipped (missing data), %d failed, %d excluded\n",
@@ -320,6 +332,8 @@ func writeFile(path string, write func(io.Writer) error) error {
 type LeadsCmd struct {
 	Import  LeadsImportCmd  `cmd:"" help:"Import leads from CSV or JSON (our fields or Linked Helper's)."`
 	Requeue LeadsRequeueCmd `cmd:"" help:"Retry failed leads: reset their attempts so the next run scores them (--reason R or --all-failed)."`
+	Exclude LeadsExcludeCmd `cmd:"" help:"Take a lead out of scoring (recorded with who did it)."`
+	Include LeadsIncludeCmd `cmd:"" help:"Put an excluded lead back in scoring: the next run scores it."`
 }
 
 // LeadsImportCmd imports leads.

@@ -15,7 +15,7 @@ import (
 func TestImportOriginalCLI(t *testing.T) {
 	for _, kind := range sqldbtest.Kinds {
 		t.Run(string(kind), func(t *testing.T) {
-			dbURL := sqldbtest.NewURL(t, kind)
+			dbURL := migratedURL(t, kind)
 			dir := filepath.Join("..", "..", "migrate", "testdata", "original")
 			code, out, errOut := cli(t, "import", "original", dir, "--db", dbURL)
 			if code != 0 || !strings.Contains(out, "Guy-Wilson") || !strings.Contains(out, "0 tokens spent") ||

@@ -17,7 +17,7 @@ type LeadsRequeueCmd struct {
 
 // Run resets the attempts of the selected failed leads; the next run scores them again.
 func (c *LeadsRequeueCmd) Run(ctx context.Context, a *app) error {
-	f := sqldb.RequeueFilter{AllFailed: c.AllFailed}
+	f := sqldb.RequeueFilter{AllFailed: c.AllFailed, By: cliUser()}
 	if c.Reason != "" {
 		r := leadrun.Reason(c.Reason)
 		if !leadrun.ValidFailReason(r) {

@@ -79,7 +79,7 @@ func workUntilDone(ctx context.Context, a *app, r *runner.Runner, run *leadrun.R
 		defer cancel()
 		_ = r.Shutdown(sctx)
 	}()
-	p := newProgress(a.errOut)
+	p := newProgress(a.errOut).withDue(ctx, a.db, run.ID)
 	final, err := r.Wait(ctx, run.ID, 200*time.Millisecond, p.update)
 	p.done()
 	if err != nil && ctx.Err() != nil {
@@ -96,6 +96,7 @@ type RunsCmd struct {
 	List   RunsListCmd   `cmd:"" help:"List runs, newest first."`
 	Show   RunsShowCmd   `cmd:"" help:"Show a run: client results, operations and progress log."`
 	Cancel RunsCancelCmd `cmd:"" help:"Cancel an active run; its workers stop within seconds."`
+	Report RunsReportCmd `cmd:"" help:"Print a run's report: per client and operation, skips and failures by reason, tokens, cost (JSON, or CSV with --csv)."`
 }
 
 // RunsListCmd lists runs.
@@ -159,6 +160,9 @@ func (c *RunsShowCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	if err := printSummary(ctx, a, run); err != nil {
+		return err
+	}
+	if err := a.printAirtableLine(ctx, run.ID); err != nil {
 		return err
 	}
 	events, err := db.FindEvents(ctx, run.ID, 0, 0)

@@ -63,8 +63,10 @@ func (c *ServeCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.NewServer(a.db, r, web.Config{WebhookSecret: secret, AdminToken: token, Logger: a.log, AICalls: aiCalls,
-		SenderGuard: c.SenderGuard})
+	wcfg := web.Config{WebhookSecret: secret, AdminToken: token, Logger: a.log, AICalls: aiCalls,
+		SenderGuard: c.SenderGuard}
+	a.airtableWeb(&wcfg)
+	srv, err := web.NewServer(a.db, r, wcfg)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 func TestLeadsImportHostileCSV(t *testing.T) {
 	for _, kind := range sqldbtest.Kinds {
 		t.Run(string(kind), func(t *testing.T) {
-			dbURL := sqldbtest.NewURL(t, kind)
+			dbURL := migratedURL(t, kind)
 			mustCLI(t, "clients", "add", "Sarah-Chen", "--db", dbURL)
 			file := filepath.Join(t.TempDir(), "leads.csv")
 			os.WriteFile(file, []byte("\ufeff\"profile_url\",\"first_name\",\"headline\"\n"+

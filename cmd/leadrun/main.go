@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/leadrun/leadrun"
+	"github.com/leadrun/leadrun/mirror"
 	"github.com/leadrun/leadrun/runner"
 	"github.com/leadrun/leadrun/scoring/breaker"
 	"github.com/leadrun/leadrun/scoring/openai"
@@ -40,11 +41,13 @@ const (
 // CLI is the command line. Every flag has a LEADRUN_… environment variable.
 type CLI struct {
 	Globals
+	AirtableCommands
 
+	Status  StatusCmd  `cmd:"" help:"What needs a person across all clients and streams (failing provider, missing rubric, budget, failed leads, …), with the command for each."`
 	Demo    DemoCmd    `cmd:"" help:"Load sample clients and leads, run stream 1 (rules scorer unless LEADRUN_SCORER says otherwise) and print the summary."`
 	Migrate MigrateCmd `cmd:"" help:"Create or upgrade the database schema."`
 	Run     RunCmd     `cmd:"" help:"Start a tracked smart-resume run for a stream."`
-	Runs    RunsCmd    `cmd:"" help:"List, show and cancel runs."`
+	Runs    RunsCmd    `cmd:"" help:"List, show, cancel and report runs."`
 	Clients ClientsCmd `cmd:"" help:"Add, list and show clients."`
 	Rubric  RubricCmd  `cmd:"" help:"Import or export a client's rubric (YAML or JSON)."`
 	Leads   LeadsCmd   `cmd:"" help:"Import leads (CSV or JSON, deduplicated by profile URL)."`
@@ -54,6 +57,7 @@ type CLI struct {
 	Serve   ServeCmd   `cmd:"" help:"Work runs and answer HTTP: the dashboard, the cron webhook, the JSON API, Linked Helper ingestion, /healthz, /readyz, /metrics."`
 	Bench   BenchCmd   `cmd:"" help:"Benchmark end-to-end scoring against a plain UPDATE loop."`
 	Check   CheckCmd   `cmd:"" help:"Check the configured AI provider with one minimal request."`
+	Help    HelpCmd    `cmd:"" help:"Show the help of leadrun or of a command: leadrun help runs report."`
 }
 
 // Globals are flags every command takes.
@@ -61,6 +65,7 @@ type Globals struct {
 	DB        string `name:"db" env:"LEADRUN_DATABASE_URL" default:"sqlite://./leadrun.db" help:"Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB."`
 	LogFormat string `env:"LEADRUN_LOG_FORMAT" enum:"auto,json,text" default:"auto" help:"Log format: json, text, or auto (text on a terminal)."`
 	LogLevel  string `env:"LEADRUN_LOG_LEVEL" enum:"debug,info,warn,error" default:"warn" help:"Minimum log level (debug, info, warn, error)."`
+	AirtableFlags
 }
 
 // RunnerFlags tune the job runner for commands that work runs.
@@ -155,12 +160,19 @@ type app struct {
 	db          *sqldb.DB
 	observeAI   func(time.Duration, string) // set by serve: AI call latencies for /metrics
 	scorer      leadrun.Scorer              // the scorer newRunner built
+	mayCreate   bool                        // a missing SQLite file may be created (demo, migrate, bench)
+	mirror      *mirror.Mirror              // the Airtable mirror, once built (nil when off)
 }
 
 // open opens and migrates the database once.
 func (a *app) open(ctx context.Context) (*sqldb.DB, error) {
 	if a.db != nil {
 		return a.db, nil
+	}
+	if !a.mayCreate {
+		if err := checkSQLiteExists(a.DB); err != nil {
+			return nil, err
+		}
 	}
 	db, err := sqldb.Open(ctx, a.DB, sqldb.Options{})
 	if err != nil {
@@ -195,6 +207,13 @@ func (a *app) newRunner(ctx context.Context, f RunnerFlags, schedule ...string) 
 		if cfg.Schedules, err = runner.ParseSchedules(schedule[0]); err != nil {
 			return nil, err
 		}
+	}
+	m, err := a.airtableMirror(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if m != nil {
+		cfg.Extensions = append(cfg.Extensions, m)
 	}
 	return runner.New(db, scorer, a.log, cfg)
 }
@@ -233,7 +252,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "leadrun:", err)
 		return exitError
 	}
-	kctx, err := parser.Parse(args)
+	kctx, err := parser.Parse(helpArgs(args))
 	if exited >= 0 {
 		return exited
 	}
@@ -243,7 +262,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := gracefulContext(stderr)
 	defer stop()
-	a := &app{Globals: cli.Globals, out: stdout, errOut: stderr, log: newLogger(stderr, cli.LogFormat, cli.LogLevel)}
+	a := &app{Globals: cli.Globals, out: stdout, errOut: stderr, log: newLogger(stderr, cli.LogFormat, cli.LogLevel),
+		mayCreate: mayCreateDB(kctx.Command())}
 	defer func() {
 		if a.db != nil {
 			a.db.Close()

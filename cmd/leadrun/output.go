@@ -37,6 +37,9 @@ func printSummary(ctx context.Context, a *app, run *leadrun.Run) error {
 	if run.StatusReason != "" {
 		fmt.Fprintf(w, "  %s\n", run.StatusReason)
 	}
+	if run.CancelledBy != "" {
+		fmt.Fprintf(w, "  cancelled by %s\n", run.CancelledBy)
+	}
 	fmt.Fprintf(w, "  stream %d, triggered by %s, created %s UTC, duration %s\n\n", run.Stream, run.Trigger,
 		run.CreatedAt.Format("2006-01-02 15:04:05"), fmtDuration(run.Duration(time.Now())))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -64,6 +67,9 @@ func printReasons(w io.Writer, results []*leadrun.ClientResult) {
 	var lines []string
 	for _, cr := range results {
 		for _, op := range cr.Operations {
+			if op.Status == leadrun.OpSkipped && op.SkipReason != "" && (op.Due > 0 || op.RubricBlocked()) {
+				lines = append(lines, fmt.Sprintf("  %s %s: skipped (%s) with %d due", cr.ClientID, op.Kind, op.SkipReason, op.Due))
+			}
 			for reason, n := range op.SkippedBy {
 				lines = append(lines, fmt.Sprintf("  %s %s: %d skipped (%s)", cr.ClientID, op.Kind, n, reason))
 			}
@@ -110,6 +116,7 @@ type progress struct {
 	tty      bool
 	last     time.Time
 	lastLine string
+	line     func(*leadrun.Run) string // a terminal's richer line (withDue); nil: the plain one
 }
 
 func newProgress(w io.Writer) *progress { return &progress{w: w, tty: isTerminal(w)} }
@@ -119,6 +126,9 @@ func (p *progress) update(r *leadrun.Run) {
 	line := fmt.Sprintf("%s %-9s %s  leads: %d examined, %d scored, %d skipped, %d failed  posts: %d scored",
 		r.ID, r.Status, fmtDuration(r.Duration(time.Now())), t.LeadsExamined, t.LeadsScored, t.LeadsSkipped,
 		t.LeadsFailed, t.PostsScored)
+	if p.tty && p.line != nil {
+		line = p.line(r)
+	}
 	switch {
 	case p.tty:
 		fmt.Fprintf(p.w, "\r\033[K%s", line)

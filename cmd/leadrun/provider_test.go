@@ -12,7 +12,6 @@ import (
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/sqldb"
-	"github.com/leadrun/leadrun/sqldb/sqldbtest"
 )
 
 // fakeProvider answers every chat-completions call with status (and OpenAI's error body)
@@ -38,7 +37,7 @@ func fakeProvider(t *testing.T, status int, msg string) (*httptest.Server, *atom
 // `leadrun check ai` reports OK or the provider's exact error (exit 1), never the key,
 // and stores the status for the dashboard.
 func TestCheckAI(t *testing.T) {
-	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
+	dbURL := migratedURL(t, sqldb.SQLite)
 	t.Setenv("LEADRUN_OPENAI_API_KEY", "sk-cli-test-secret")
 	good, _ := fakeProvider(t, 200, "")
 	out := mustCLI(t, "check", "ai", "--db", dbURL, "--scorer", "openai", "--openai-base-url", good.URL+"/v1", "--openai-model", "m")
@@ -65,7 +64,7 @@ func TestCheckAI(t *testing.T) {
 // The demo with the openai scorer says so, and a wrong key ends the run failed with the
 // provider's message at once, with no lead failed and no attempt spent.
 func TestDemoWithOpenAIWrongKey(t *testing.T) {
-	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
+	dbURL := migratedURL(t, sqldb.SQLite)
 	t.Setenv("LEADRUN_OPENAI_API_KEY", "sk-cli-test-secret")
 	bad, calls := fakeProvider(t, 401, "Incorrect API key provided")
 	code, out, errOut := cli(t, "demo", "--db", dbURL, "--scorer", "openai", "--openai-base-url", bad.URL+"/v1", "--openai-model", "gpt-4o-mini")
@@ -90,7 +89,7 @@ func TestDemoWithOpenAIWrongKey(t *testing.T) {
 // `leadrun leads requeue` resets failed leads' attempts by reason or all, and refuses to
 // guess.
 func TestLeadsRequeueCLI(t *testing.T) {
-	dbURL := sqldbtest.NewURL(t, sqldb.SQLite)
+	dbURL := migratedURL(t, sqldb.SQLite)
 	mustCLI(t, "migrate", "--db", dbURL)
 	db := openDB(t, dbURL)
 	ctx := context.Background()

@@ -1,0 +1,88 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/leadrun/leadrun"
+)
+
+// Who an action is recorded for, by where it came from. The API has one admin token, so
+// "api" names it; the dashboard has one password.
+const (
+	actorAPI       = "api"
+	actorDashboard = "dashboard"
+)
+
+// handleLeadExclude takes a lead out of scoring.
+func (s *Server) handleLeadExclude(w http.ResponseWriter, r *http.Request) {
+	s.setLeadExcluded(w, r, true)
+}
+
+// handleLeadInclude puts an excluded lead back in scoring.
+func (s *Server) handleLeadInclude(w http.ResponseWriter, r *http.Request) {
+	s.setLeadExcluded(w, r, false)
+}
+
+func (s *Server) setLeadExcluded(w http.ResponseWriter, r *http.Request, exclude bool) {
+	id, err := leadIDParam(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	l, err := s.db.SetLeadExcluded(r.Context(), r.PathValue("id"), id, exclude, actorAPI)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, l)
+}
+
+// leadIDParam reads the {lead_id} path value: a positive number.
+func leadIDParam(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("lead_id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, leadrun.Errorf(leadrun.EINVALID, "lead ID %q is not a positive number", r.PathValue("lead_id"))
+	}
+	return id, nil
+}
+
+// handleClientHistory lists what people did to a client and its leads.
+func (s *Server) handleClientHistory(w http.ResponseWriter, r *http.Request) {
+	clientID := r.PathValue("id")
+	if _, err := s.db.FindClientByID(r.Context(), clientID); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var leadID int64
+	if v := r.URL.Query().Get("lead_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			s.Error(w, r, leadrun.Errorf(leadrun.EINVALID, "lead_id %q is not a positive number", v))
+			return
+		}
+		leadID = id
+	}
+	actions, err := s.db.FindActions(r.Context(), clientID, leadID, 200)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if actions == nil {
+		actions = []*leadrun.Action{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"client_id": clientID, "history": actions})
+}
+
+// handleNeedsAttention answers the needs-attention list.
+func (s *Server) handleNeedsAttention(w http.ResponseWriter, r *http.Request) {
+	items, err := s.db.NeedsAttention(r.Context(), s.now(), s.runner.MaxAttempts())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if items == nil {
+		items = []*leadrun.AttentionItem{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"needs_attention": items})
+}
