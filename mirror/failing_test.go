@@ -76,6 +76,7 @@ func TestFailingTokenNoStormResumes(t *testing.T) {
 		if strings.Contains(e.logs.String(), testToken) || !strings.Contains(e.logs.String(), "airtable mirror failing") {
 			t.Errorf("logs leak the token or lack the failure:\n%s", e.logs.String())
 		}
+		sqldbtest.MustNotStore(t, db, testToken)
 	})
 }
 
