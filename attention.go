@@ -82,7 +82,7 @@ func (it *AttentionItem) Describe(detail string) {
 		it.Action, it.Command = "fix the campaign's account, or set the expected sender", fmt.Sprintf("leadrun clients set-sender %s EMAIL", c)
 	case AttentionMirrorFailing:
 		it.What = "Airtable mirror failing: " + detail
-		it.Action, it.Command = "check the Airtable token and base", "leadrun check"
+		it.Action, it.Command = "fix the Airtable token, base or table named in the message", "leadrun airtable check"
 	case AttentionQuiet:
 		it.What = fmt.Sprintf("nothing scored for over %d h", int(QuietAfter.Hours()))
 		it.Action, it.Command = "check that leads still arrive (Linked Helper campaign, imports)", fmt.Sprintf("leadrun clients show %s", c)

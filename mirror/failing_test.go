@@ -61,6 +61,9 @@ func TestFailingTokenNoStormResumes(t *testing.T) {
 			line, _ := e.mirror.RunStatusLine(ctx, run.ID)
 			return strings.Contains(line, "failing: airtable 401 AUTHENTICATION_REQUIRED: Authentication required (check LEADRUN_AIRTABLE_TOKEN)")
 		})
+		if !mirrorNeedsAttention(t, db) {
+			t.Error("needs-attention does not list the failing mirror")
+		}
 		before, start := fake.Stats(testBase).Requests, time.Now()
 		waitFor(t, 10*time.Second, "a second", func() bool { return time.Since(start) >= time.Second })
 		tries := fake.Stats(testBase).Requests - before
@@ -73,9 +76,11 @@ func TestFailingTokenNoStormResumes(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitMirrored(t, db, fake, run, len(results))
+		waitFor(t, 20*time.Second, "the needs-attention item to clear", func() bool { return !mirrorNeedsAttention(t, db) })
 		if strings.Contains(e.logs.String(), testToken) || !strings.Contains(e.logs.String(), "airtable mirror failing") {
 			t.Errorf("logs leak the token or lack the failure:\n%s", e.logs.String())
 		}
+		sqldbtest.MustNotStore(t, db, testToken)
 	})
 }
 
@@ -119,4 +124,19 @@ func TestMissingTableReported(t *testing.T) {
 			return strings.Contains(line, want)
 		})
 	})
+}
+
+// mirrorNeedsAttention reports whether the needs-attention list names a failing mirror.
+func mirrorNeedsAttention(t *testing.T, db *sqldb.DB) bool {
+	t.Helper()
+	items, err := db.NeedsAttention(context.Background(), time.Now(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.Kind == leadrun.AttentionMirrorFailing && strings.Contains(it.What, "AUTHENTICATION_REQUIRED") {
+			return true
+		}
+	}
+	return false
 }

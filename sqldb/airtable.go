@@ -27,7 +27,6 @@ func (tx *Tx) MarkAirtableDirty(ctx context.Context, runID, clientID string) err
 	if err != nil {
 		return err
 	}
-	defer s.Close()
 	_, err = s.ExecContext(ctx, runID, clientID, tx.db.ts(tx.Now))
 	return err
 }

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -180,9 +181,28 @@ func (db *DB) attentionQuiet(ctx context.Context, clients map[string]*leadrun.Cl
 	return out, nil
 }
 
-// attentionMirror is the hook for the Airtable mirror's failures: there is no mirror
-// state table yet, so it reports nothing. When the mirror records its last error, read it
-// here and describe it with leadrun.AttentionMirrorFailing.
-func (db *DB) attentionMirror(context.Context, map[string]*leadrun.Client, time.Time, int) ([]*leadrun.AttentionItem, error) {
-	return nil, nil
+// attentionMirror lists Airtable bases the mirror cannot write to (airtable_state), with
+// Airtable's own message and since when.
+func (db *DB) attentionMirror(ctx context.Context, _ map[string]*leadrun.Client, _ time.Time, _ int) ([]*leadrun.AttentionItem, error) {
+	type row struct {
+		base, msg string
+		since     *time.Time
+	}
+	rows, err := collect(ctx, db.db, func(s scanner) (row, error) {
+		var r row
+		var since any
+		err := s.Scan(&r.base, &r.msg, &since)
+		r.since = parseMaybeTime(since)
+		return r, err
+	}, `SELECT base, failing_message, failing_since FROM airtable_state WHERE failing_since IS NOT NULL ORDER BY base`)
+	if err != nil {
+		return nil, err
+	}
+	var out []*leadrun.AttentionItem
+	for _, r := range rows {
+		it := &leadrun.AttentionItem{Kind: leadrun.AttentionMirrorFailing, Count: 1, Since: r.since}
+		it.Describe(fmt.Sprintf("base %s: %s", r.base, r.msg))
+		out = append(out, it)
+	}
+	return out, nil
 }

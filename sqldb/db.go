@@ -334,7 +334,8 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 // holds until then.
 //
 // Statements bound to a transaction are closed when it ends; the transaction also keeps
-// them for its own later calls (a plan runs the same statements for every client).
+// them for its own later calls (a plan runs the same statements for every client), so a
+// caller must not Close them.
 func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if s := tx.local[query]; s != nil {
 		return s, nil

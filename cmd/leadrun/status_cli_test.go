@@ -19,7 +19,7 @@ import (
 func TestStatusAndActionsCLI(t *testing.T) {
 	for _, kind := range sqldbtest.Kinds {
 		t.Run(string(kind), func(t *testing.T) {
-			dbURL := sqldbtest.NewURL(t, kind)
+			dbURL := migratedURL(t, kind)
 			if out := mustCLI(t, "status", "--db", dbURL); !strings.Contains(out, "Nothing needs attention") {
 				t.Errorf("status on an empty database:\n%s", out)
 			}
