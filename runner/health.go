@@ -44,13 +44,3 @@ func (h *dbHealth) steadyFor(d time.Duration) bool {
 	defer h.mu.Unlock()
 	return h.down.IsZero() && (h.lastError.IsZero() || h.now().Sub(h.lastError) >= d)
 }
-
-// outage returns how long the current outage has lasted (0 when the database is up).
-func (h *dbHealth) outage() time.Duration {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.down.IsZero() {
-		return 0
-	}
-	return h.now().Sub(h.down)
-}

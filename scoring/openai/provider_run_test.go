@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -257,40 +256,7 @@ func closedURL(t *testing.T) string {
 
 func startProviderRunner(t *testing.T, db *sqldb.DB, cfg Config) *runner.Runner {
 	t.Helper()
-	ctx := context.Background()
-	if err := db.CreateClient(ctx, &leadrun.Client{ID: "Guy-Wilson", Stream: 1}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetRubric(ctx, "Guy-Wilson", testRubric()); err != nil {
-		t.Fatal(err)
-	}
-	var batch []*leadrun.Lead
-	for i := 0; i < providerLeads; i++ {
-		batch = append(batch, &leadrun.Lead{ProfileURL: fmt.Sprintf("https://www.linkedin.com/in/lead-%d", i),
-			Headline: "Founder", Experience: []leadrun.Job{{Title: "Founder", Company: "Acme"}}})
-	}
-	if _, err := db.UpsertLeads(ctx, "Guy-Wilson", batch); err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.backoffBase, s.backoffMax = time.Millisecond, 5*time.Millisecond
-	r, err := runner.New(db, s, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		runner.Config{ChunkSize: 10, HeartbeatEvery: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = r.Shutdown(sctx)
-	})
-	return r
+	return startScoringRunner(t, db, cfg, nil, providerLeads)
 }
 
 // The breaker is shared by the process's operations and outlives a run: after a 401 the

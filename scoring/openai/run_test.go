@@ -89,6 +89,16 @@ func newEchoServer(t *testing.T) *echoServer {
 
 func runWithOpenAI(t *testing.T, db *sqldb.DB, e *echoServer, leads int) *runner.Runner {
 	t.Helper()
+	return startScoringRunner(t, db, Config{BaseURL: e.srv.URL + "/v1", Model: "test-model", APIKey: "sk-test",
+		Timeout: 30 * time.Second, MaxRetries: 2, Prices: map[string]Price{"test-model": {PromptPerMillion: 2, CompletionPerMillion: 8}}},
+		testLeads(), leads)
+}
+
+// startScoringRunner creates client Guy-Wilson with the test rubric, the given leads and n
+// more scorable ones, and starts a runner scoring with an OpenAI scorer of cfg (fast
+// back-off), stopped at cleanup.
+func startScoringRunner(t *testing.T, db *sqldb.DB, cfg Config, batch []*leadrun.Lead, n int) *runner.Runner {
+	t.Helper()
 	ctx := context.Background()
 	if err := db.CreateClient(ctx, &leadrun.Client{ID: "Guy-Wilson", Stream: 1}); err != nil {
 		t.Fatal(err)
@@ -96,16 +106,14 @@ func runWithOpenAI(t *testing.T, db *sqldb.DB, e *echoServer, leads int) *runner
 	if err := db.SetRubric(ctx, "Guy-Wilson", testRubric()); err != nil {
 		t.Fatal(err)
 	}
-	batch := testLeads()
-	for i := 0; i < leads; i++ {
+	for i := 0; i < n; i++ {
 		batch = append(batch, &leadrun.Lead{ProfileURL: fmt.Sprintf("https://www.linkedin.com/in/lead-%d", i),
 			Headline: "Founder", Experience: []leadrun.Job{{Title: "Founder", Company: "Acme"}}})
 	}
 	if _, err := db.UpsertLeads(ctx, "Guy-Wilson", batch); err != nil {
 		t.Fatal(err)
 	}
-	scorer, err := New(Config{BaseURL: e.srv.URL + "/v1", Model: "test-model", APIKey: "sk-test", Timeout: 30 * time.Second,
-		MaxRetries: 2, Prices: map[string]Price{"test-model": {PromptPerMillion: 2, CompletionPerMillion: 8}}})
+	scorer, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
