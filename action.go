@@ -73,3 +73,19 @@ func ClientChanges(before, after *Client) (ActionKind, []string) {
 	}
 	return kind, out
 }
+
+// RequeueFilter selects the failed leads of a client to make due again.
+type RequeueFilter struct {
+	Reason    *Reason // only leads whose last failure had this reason
+	AllFailed bool    // every failed lead, whatever its reason
+	By        string  // who asked ("dashboard", "cli USER", "api"): recorded in the client's history when set
+}
+
+// Validate says what is missing from a requeue request: it must name a reason or ask for
+// every failed lead.
+func (f RequeueFilter) Validate() error {
+	if f.Reason == nil && !f.AllFailed {
+		return Errorf(EINVALID, "say which failed leads to retry: a reason, or all failed leads")
+	}
+	return nil
+}

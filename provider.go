@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // ReasonProviderUnavailable is the failure code of an operation (and the reason of its
@@ -143,4 +144,13 @@ func ValidFailReason(r Reason) bool {
 		}
 	}
 	return false
+}
+
+// ProviderStatus is the last known state of an AI provider (a scorer, host and model).
+type ProviderStatus struct {
+	Scorer    ScorerInfo `json:"scorer"`
+	OK        bool       `json:"ok"`
+	Message   string     `json:"message"`
+	Source    string     `json:"source"` // what found it out: "check ai", "serve start", "run SR-…"
+	CheckedAt time.Time  `json:"checked_at"`
 }

@@ -26,13 +26,6 @@ const (
 // runaway export cannot exhaust memory. Split bigger files.
 const MaxItems = 100_000
 
-// ItemError says why one item of an input was rejected. Index is the 0-based position of
-// the item in a JSON input, or the line number (1-based, header = line 1) in a CSV file.
-type ItemError struct {
-	Index  int    `json:"index"`
-	Reason string `json:"reason"`
-}
-
 // FormatFromPath returns the format a file name implies: "yaml" for .yaml and .yml,
 // "json" for .json, "csv" for .csv (case-insensitive).
 func FormatFromPath(path string) (string, error) {

@@ -19,7 +19,7 @@ type LeadBatch struct {
 	// appeared. A key seen twice keeps the later item's fields (last one wins).
 	Leads []*leadrun.Lead
 	// Errors are the rejected items, in input order.
-	Errors []ItemError
+	Errors []leadrun.ItemError
 	// Items counts the items read, valid or not (blank CSV rows are not items).
 	Items int
 	// Merged counts valid items folded into an earlier item with the same profile key.
@@ -31,7 +31,7 @@ type LeadBatch struct {
 
 // DecodeLeads reads the leads of one client from format "csv" or "json"; see ReadLeads.
 // Duplicates by profile key are merged (last one wins); ReadLeads reports how many.
-func DecodeLeads(r io.Reader, format string, clientID string) ([]*leadrun.Lead, []ItemError, error) {
+func DecodeLeads(r io.Reader, format string, clientID string) ([]*leadrun.Lead, []leadrun.ItemError, error) {
 	b, err := ReadLeads(r, format, clientID)
 	if err != nil {
 		return nil, nil, err

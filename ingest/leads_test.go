@@ -196,7 +196,7 @@ func keys(leads []*leadrun.Lead) []string {
 
 // checkItemErrors checks that errs holds exactly the wanted indexes, with reasons that
 // contain the wanted text.
-func checkItemErrors(t *testing.T, errs []ItemError, want map[int]string) {
+func checkItemErrors(t *testing.T, errs []leadrun.ItemError, want map[int]string) {
 	t.Helper()
 	if len(errs) != len(want) {
 		t.Errorf("item errors = %+v, want %d", errs, len(want))

@@ -251,7 +251,7 @@ func TestReadLinkedHelperSenderCheck(t *testing.T) {
 	if len(b.Leads) != 2 || b.Leads[0].Headline != "Coach" || b.Leads[1].Headline != "Founder" || b.Merged != 0 {
 		t.Errorf("leads %+v, merged %d: want Ann (not overwritten by the rejected item) and Bob", b.Leads, b.Merged)
 	}
-	want := []ItemError{{Index: 2, Reason: "sender_mismatch: not this client's sender"}, {Index: 3, Reason: "sender_mismatch: not this client's sender"}}
+	want := []leadrun.ItemError{{Index: 2, Reason: "sender_mismatch: not this client's sender"}, {Index: 3, Reason: "sender_mismatch: not this client's sender"}}
 	if !reflect.DeepEqual(b.Errors, want) || b.Items != 4 {
 		t.Errorf("errors %+v (items %d), want %+v", b.Errors, b.Items, want)
 	}

@@ -9,14 +9,6 @@ import (
 	"github.com/leadrun/leadrun"
 )
 
-// PostInput is one post read from an input, with the profile key of the lead it belongs
-// to. The post has no lead ID yet: the caller looks the lead up by ProfileKey.
-type PostInput struct {
-	ProfileKey string
-	Post       leadrun.Post
-	Repairs    []string // what the text boundary repaired (NUL, invalid UTF-8), for the answer
-}
-
 // postRecord is leadrun's post format in files.
 type postRecord struct {
 	ProfileURL     string `json:"profile_url"`
@@ -31,7 +23,7 @@ type postRecord struct {
 // one object) with profile_url, post_url, content, posted_at (RFC 3339 or a date),
 // is_repost and original_author. Unknown fields make an item fail. Posts repeated for the
 // same lead and post URL are merged, the last one winning. Errors are as for ReadLeads.
-func DecodePosts(r io.Reader, format string, clientID string) ([]PostInput, []ItemError, error) {
+func DecodePosts(r io.Reader, format string, clientID string) ([]leadrun.PostInput, []leadrun.ItemError, error) {
 	if format != FormatJSON {
 		return nil, nil, invalidf("post format %q is not supported: use json", format)
 	}
@@ -39,14 +31,14 @@ func DecodePosts(r io.Reader, format string, clientID string) ([]PostInput, []It
 		return nil, nil, invalidf("invalid client_id %q", clientID)
 	}
 	var (
-		posts []PostInput
-		errs  []ItemError
+		posts []leadrun.PostInput
+		errs  []leadrun.ItemError
 		seen  = map[string]int{} // profile key + post URL → index in posts
 	)
 	err := readJSONItems(r, "posts", func(i int, raw json.RawMessage) {
 		p, err := postFromJSON(raw, clientID)
 		if err != nil {
-			errs = append(errs, ItemError{Index: i, Reason: errorMessage(err)})
+			errs = append(errs, leadrun.ItemError{Index: i, Reason: errorMessage(err)})
 			return
 		}
 		key := p.ProfileKey + "\x00" + p.Post.PostURL
@@ -63,7 +55,7 @@ func DecodePosts(r io.Reader, format string, clientID string) ([]PostInput, []It
 	return posts, errs, nil
 }
 
-func postFromJSON(raw json.RawMessage, clientID string) (*PostInput, error) {
+func postFromJSON(raw json.RawMessage, clientID string) (*leadrun.PostInput, error) {
 	var rec postRecord
 	if b := strings.TrimSpace(string(raw)); !strings.HasPrefix(b, "{") {
 		return nil, invalidf("item is %s, want an object", jsonKind(raw))
@@ -75,7 +67,7 @@ func postFromJSON(raw json.RawMessage, clientID string) (*PostInput, error) {
 	if err != nil {
 		return nil, invalidf("profile_url: %s", errorMessage(err))
 	}
-	p := &PostInput{ProfileKey: key, Post: leadrun.Post{
+	p := &leadrun.PostInput{ProfileKey: key, Post: leadrun.Post{
 		ClientID:       clientID,
 		PostURL:        strings.TrimSpace(rec.PostURL),
 		Content:        strings.TrimSpace(rec.Content),

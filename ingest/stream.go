@@ -73,7 +73,7 @@ func (c *collector) add(index int, l *leadrun.Lead, err error) {
 	}
 	c.b.Items++
 	if err != nil {
-		c.b.Errors = append(c.b.Errors, ItemError{Index: index, Reason: errorMessage(err)})
+		c.b.Errors = append(c.b.Errors, leadrun.ItemError{Index: index, Reason: errorMessage(err)})
 		return
 	}
 	c.b.note(index, l)

@@ -120,7 +120,7 @@ func importClient(ctx context.Context, db *sqldb.DB, src Source, mc *MappedClien
 func (li *leadImport) run(ctx context.Context, db *sqldb.DB, read func(context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	li.out = make(chan []sqldb.ImportItem, 2)
+	li.out = make(chan []leadrun.ImportItem, 2)
 	var werr error
 	done := make(chan struct{})
 	go func() {
@@ -222,7 +222,7 @@ func importRubric(ctx context.Context, db *sqldb.DB, src Source, clientID string
 
 // leadImport streams one client's leads into chunks of changed leads.
 type leadImport struct {
-	out    chan []sqldb.ImportItem // chunks to store, in order
+	out    chan []leadrun.ImportItem // chunks to store, in order
 	client *leadrun.Client
 	rubric *leadrun.Rubric
 	cr     *ClientReport
@@ -230,7 +230,7 @@ type leadImport struct {
 	chunk  int
 	fps    map[string]string // stored fingerprints by profile key
 	seen   map[string]bool   // profile keys read in this import
-	batch  []sqldb.ImportItem
+	batch  []leadrun.ImportItem
 	row    int
 }
 
@@ -259,7 +259,7 @@ func (li *leadImport) add(ctx context.Context, r Record) error {
 		li.cr.Unchanged++
 		return nil
 	}
-	li.batch = append(li.batch, sqldb.ImportItem{Lead: l, Fingerprint: fp})
+	li.batch = append(li.batch, leadrun.ImportItem{Lead: l, Fingerprint: fp})
 	if len(li.batch) >= li.chunk {
 		return li.flush(ctx)
 	}
@@ -286,7 +286,7 @@ func (li *leadImport) flush(ctx context.Context) error {
 	}
 	select {
 	case li.out <- li.batch:
-		li.batch = make([]sqldb.ImportItem, 0, li.chunk)
+		li.batch = make([]leadrun.ImportItem, 0, li.chunk)
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

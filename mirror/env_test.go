@@ -133,9 +133,9 @@ func loadDemo(t testing.TB, db *sqldb.DB) sample.Dataset {
 		if _, err := db.UpsertLeads(ctx, c.ID, ds.Leads[c.ID]); err != nil {
 			t.Fatal(err)
 		}
-		posts := make([]sqldb.PostInput, len(ds.Posts[c.ID]))
+		posts := make([]leadrun.PostInput, len(ds.Posts[c.ID]))
 		for i, p := range ds.Posts[c.ID] {
-			posts[i] = sqldb.PostInput{ProfileKey: p.ProfileKey, Post: p.Post}
+			posts[i] = leadrun.PostInput{ProfileKey: p.ProfileKey, Post: p.Post}
 		}
 		if _, _, err := db.UpsertPosts(ctx, c.ID, posts); err != nil {
 			t.Fatal(err)

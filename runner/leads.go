@@ -82,14 +82,14 @@ const (
 
 // leadBatch holds scored chunks not yet committed.
 type leadBatch struct {
-	updates []sqldb.LeadUpdate
+	updates []leadrun.LeadUpdate
 	usage   leadrun.Usage
 	scoring time.Duration
 }
 
 func (b *leadBatch) empty() bool { return len(b.updates) == 0 && b.usage == (leadrun.Usage{}) }
 
-func (b *leadBatch) add(updates []sqldb.LeadUpdate, usage leadrun.Usage, took time.Duration) {
+func (b *leadBatch) add(updates []leadrun.LeadUpdate, usage leadrun.Usage, took time.Duration) {
 	b.updates = append(b.updates, updates...)
 	b.usage.Add(usage)
 	b.scoring += took
@@ -108,10 +108,10 @@ func (r *Runner) commitLeads(ctx context.Context, ex *execution, b *leadBatch) e
 	}
 	updates, usage := b.updates, b.usage
 	*b = leadBatch{}
-	return r.commitChunk(ctx, ex, func(wctx context.Context, tx *sqldb.Tx) (sqldb.OpDelta, error) {
+	return r.commitChunk(ctx, ex, func(wctx context.Context, tx *sqldb.Tx) (leadrun.OpDelta, error) {
 		applied, err := tx.ApplyLeadUpdates(wctx, ex.client.ID, ex.key.RunID, r.cfg.MaxAttempts, updates)
 		if err != nil {
-			return sqldb.OpDelta{}, err
+			return leadrun.OpDelta{}, err
 		}
 		return leadDelta(updates, applied, usage), nil
 	})
@@ -145,12 +145,12 @@ func ignoreCancel(ctx context.Context, err error) error {
 // with the skipped leads and the tokens spent (the scored leads are not at fault); an
 // error is otherwise returned only when the context stopped the call, so that nothing
 // half-known is written.
-func (r *Runner) scoreLeadChunk(ctx context.Context, ex *execution, leads []*leadrun.Lead) ([]sqldb.LeadUpdate, leadrun.Usage, error) {
-	updates := make([]sqldb.LeadUpdate, 0, len(leads))
+func (r *Runner) scoreLeadChunk(ctx context.Context, ex *execution, leads []*leadrun.Lead) ([]leadrun.LeadUpdate, leadrun.Usage, error) {
+	updates := make([]leadrun.LeadUpdate, 0, len(leads))
 	var scorable []*leadrun.Lead
 	for _, l := range leads {
 		if why := l.MissingCriticalData(); why != "" {
-			updates = append(updates, sqldb.LeadUpdate{LeadID: l.ID, Status: leadrun.StatusSkippedMissingData,
+			updates = append(updates, leadrun.LeadUpdate{LeadID: l.ID, Status: leadrun.StatusSkippedMissingData,
 				Reason: leadrun.ReasonMissingCriticalData, Assessment: "Not scored: " + why + "."})
 			continue
 		}
@@ -184,12 +184,12 @@ func (r *Runner) scoreLeadChunk(ctx context.Context, ex *execution, leads []*lea
 
 // leadOutcomes matches outcomes to leads by ID (never by position) and validates each
 // assessment against the rubric before scoring it.
-func (r *Runner) leadOutcomes(rubric *leadrun.Rubric, leads []*leadrun.Lead, res *leadrun.LeadResult) []sqldb.LeadUpdate {
+func (r *Runner) leadOutcomes(rubric *leadrun.Rubric, leads []*leadrun.Lead, res *leadrun.LeadResult) []leadrun.LeadUpdate {
 	byID := make(map[int64]*leadrun.LeadOutcome, len(res.Outcomes))
 	for i := range res.Outcomes {
 		byID[res.Outcomes[i].LeadID] = &res.Outcomes[i]
 	}
-	updates := make([]sqldb.LeadUpdate, 0, len(leads))
+	updates := make([]leadrun.LeadUpdate, 0, len(leads))
 	for _, l := range leads {
 		o := byID[l.ID]
 		switch {
@@ -208,7 +208,7 @@ func (r *Runner) leadOutcomes(rubric *leadrun.Rubric, leads []*leadrun.Lead, res
 				updates = append(updates, failedLead(l.ID, leadrun.ReasonInvalidAIResponse, "breakdown: "+err.Error()))
 				continue
 			}
-			updates = append(updates, sqldb.LeadUpdate{LeadID: l.ID, Status: leadrun.StatusScored, Score: &b.Score,
+			updates = append(updates, leadrun.LeadUpdate{LeadID: l.ID, Status: leadrun.StatusScored, Score: &b.Score,
 				Assessment: o.Assessment.Summary, Breakdown: encoded, Excluded: o.Assessment.Excluded,
 				ExcludeDetails: o.Assessment.ExcludeDetails})
 		}
@@ -225,17 +225,17 @@ func spentBefore(err error) leadrun.Usage {
 	return leadrun.Usage{}
 }
 
-func failedLead(id int64, reason leadrun.Reason, detail string) sqldb.LeadUpdate {
+func failedLead(id int64, reason leadrun.Reason, detail string) leadrun.LeadUpdate {
 	if reason == "" {
 		reason = leadrun.ReasonInvalidAIResponse
 	}
 	detail, _ = leadrun.CleanText(detail) // it may quote what a scorer was sent back
-	return sqldb.LeadUpdate{LeadID: id, Status: leadrun.StatusFailed, Reason: reason, Assessment: "Scoring failed: " + detail}
+	return leadrun.LeadUpdate{LeadID: id, Status: leadrun.StatusFailed, Reason: reason, Assessment: "Scoring failed: " + detail}
 }
 
 // leadDelta counts the updates that applied.
-func leadDelta(updates []sqldb.LeadUpdate, applied []bool, usage leadrun.Usage) sqldb.OpDelta {
-	d := sqldb.OpDelta{Usage: usage, SkippedBy: map[string]int64{}, FailedBy: map[string]int64{}}
+func leadDelta(updates []leadrun.LeadUpdate, applied []bool, usage leadrun.Usage) leadrun.OpDelta {
+	d := leadrun.OpDelta{Usage: usage, SkippedBy: map[string]int64{}, FailedBy: map[string]int64{}}
 	for i, u := range updates {
 		if !applied[i] {
 			continue

@@ -155,7 +155,7 @@ func (r *Runner) Reap(ctx context.Context) error {
 
 // abandon ends a stale running operation abandoned, naming its worker and when it was
 // last heard of.
-func (r *Runner) abandon(ctx context.Context, so sqldb.StaleOperation, staleBefore time.Time) error {
+func (r *Runner) abandon(ctx context.Context, so leadrun.StaleOperation, staleBefore time.Time) error {
 	worker := so.WorkerID
 	if worker == "" {
 		worker = "(unknown)"

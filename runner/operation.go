@@ -235,7 +235,7 @@ const commitGrace = 10 * time.Second
 // never counts twice). Statements get a context that never ends, because the SQLite
 // driver starts a watcher goroutine for every statement whose context can end (two per
 // lead); the transaction's own context bounds them.
-func (r *Runner) commitChunk(ctx context.Context, ex *execution, write func(ctx context.Context, tx *sqldb.Tx) (sqldb.OpDelta, error)) error {
+func (r *Runner) commitChunk(ctx context.Context, ex *execution, write func(ctx context.Context, tx *sqldb.Tx) (leadrun.OpDelta, error)) error {
 	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() {
@@ -244,7 +244,7 @@ func (r *Runner) commitChunk(ctx context.Context, ex *execution, write func(ctx 
 	})
 	defer stop()
 	wctx := context.WithoutCancel(tctx)
-	var delta sqldb.OpDelta
+	var delta leadrun.OpDelta
 	err := r.retryTransient(tctx, func() error {
 		return r.db.InTx(tctx, func(tx *sqldb.Tx) error {
 			var err error
@@ -270,7 +270,7 @@ func (r *Runner) commitChunk(ctx context.Context, ex *execution, write func(ctx 
 
 // chunkEvents records failures at once, progress in the log at most every 10 seconds,
 // and a progress lifecycle event at most every 3 seconds.
-func (r *Runner) chunkEvents(ctx context.Context, tx *sqldb.Tx, ex *execution, d sqldb.OpDelta) error {
+func (r *Runner) chunkEvents(ctx context.Context, tx *sqldb.Tx, ex *execution, d leadrun.OpDelta) error {
 	ev := leadrun.RunEvent{RunID: ex.key.RunID, ClientID: ex.key.ClientID, Operation: ex.key.Kind}
 	for reason, n := range d.FailedBy {
 		ev.Level, ev.Message = leadrun.LevelWarn, fmt.Sprintf("%s: %d failed (%s)", opTitle(ex.key.Kind), n, reason)

@@ -26,7 +26,7 @@ func (r *Runner) scorePosts(ctx context.Context, ex *execution) error {
 		if err != nil || len(leads) == 0 {
 			return ignoreCancel(ctx, err)
 		}
-		var updates []sqldb.PostUpdate
+		var updates []leadrun.PostUpdate
 		var usage leadrun.Usage
 		budget := ex.remaining(1 << 30)
 		for _, l := range leads {
@@ -63,14 +63,14 @@ func (r *Runner) scorePosts(ctx context.Context, ex *execution) error {
 }
 
 // commitPosts commits the post updates and usage of a chunk.
-func (r *Runner) commitPosts(ctx context.Context, ex *execution, updates []sqldb.PostUpdate, usage leadrun.Usage) error {
+func (r *Runner) commitPosts(ctx context.Context, ex *execution, updates []leadrun.PostUpdate, usage leadrun.Usage) error {
 	if len(updates) == 0 && usage == (leadrun.Usage{}) {
 		return nil
 	}
-	return r.commitChunk(ctx, ex, func(wctx context.Context, tx *sqldb.Tx) (sqldb.OpDelta, error) {
+	return r.commitChunk(ctx, ex, func(wctx context.Context, tx *sqldb.Tx) (leadrun.OpDelta, error) {
 		applied, err := tx.ApplyPostUpdates(wctx, ex.client.ID, r.cfg.MaxAttempts, updates)
 		if err != nil {
-			return sqldb.OpDelta{}, err
+			return leadrun.OpDelta{}, err
 		}
 		return postDelta(updates, applied, usage), nil
 	})
@@ -82,12 +82,12 @@ func addUsage(u, o leadrun.Usage) leadrun.Usage {
 }
 
 // scoreLeadPosts scores one lead's posts; posts too short to judge are skipped without a call.
-func (r *Runner) scoreLeadPosts(ctx context.Context, ex *execution, lead *leadrun.Lead, posts []*leadrun.Post) ([]sqldb.PostUpdate, leadrun.Usage, error) {
-	var updates []sqldb.PostUpdate
+func (r *Runner) scoreLeadPosts(ctx context.Context, ex *execution, lead *leadrun.Lead, posts []*leadrun.Post) ([]leadrun.PostUpdate, leadrun.Usage, error) {
+	var updates []leadrun.PostUpdate
 	var scorable []*leadrun.Post
 	for _, p := range posts {
 		if utf8.RuneCountInString(p.Content) < leadrun.MinPostContent {
-			updates = append(updates, sqldb.PostUpdate{PostID: p.ID, SkipReason: string(leadrun.ReasonNoContent)})
+			updates = append(updates, leadrun.PostUpdate{PostID: p.ID, SkipReason: string(leadrun.ReasonNoContent)})
 			continue
 		}
 		scorable = append(scorable, p)
@@ -105,7 +105,7 @@ func (r *Runner) scoreLeadPosts(ctx context.Context, ex *execution, lead *leadru
 		}
 		ex.log.Warn("scorer failed a lead's posts", "lead_id", lead.ID, "error", err)
 		for _, p := range scorable {
-			updates = append(updates, sqldb.PostUpdate{PostID: p.ID, FailReason: leadrun.FailureReason(err), Rationale: "Scoring failed: " + err.Error()})
+			updates = append(updates, leadrun.PostUpdate{PostID: p.ID, FailReason: leadrun.FailureReason(err), Rationale: "Scoring failed: " + err.Error()})
 		}
 		return updates, spentBefore(err), nil
 	}
@@ -118,21 +118,21 @@ func (r *Runner) scoreLeadPosts(ctx context.Context, ex *execution, lead *leadru
 		o, ok := byID[p.ID]
 		switch {
 		case !ok || (o.Reason != "" && o.Reason != leadrun.ReasonNoContent):
-			updates = append(updates, sqldb.PostUpdate{PostID: p.ID, FailReason: leadrun.ReasonInvalidAIResponse, Rationale: "Scoring failed: no valid answer for this post"})
+			updates = append(updates, leadrun.PostUpdate{PostID: p.ID, FailReason: leadrun.ReasonInvalidAIResponse, Rationale: "Scoring failed: no valid answer for this post"})
 		case o.Reason == leadrun.ReasonNoContent:
-			updates = append(updates, sqldb.PostUpdate{PostID: p.ID, SkipReason: string(o.Reason)})
+			updates = append(updates, leadrun.PostUpdate{PostID: p.ID, SkipReason: string(o.Reason)})
 		case o.Score < 0 || o.Score > maxScore:
-			updates = append(updates, sqldb.PostUpdate{PostID: p.ID, FailReason: leadrun.ReasonInvalidAIResponse, Rationale: "Scoring failed: score out of range"})
+			updates = append(updates, leadrun.PostUpdate{PostID: p.ID, FailReason: leadrun.ReasonInvalidAIResponse, Rationale: "Scoring failed: score out of range"})
 		default:
 			score := o.Score
-			updates = append(updates, sqldb.PostUpdate{PostID: p.ID, Score: &score, Rationale: o.Rationale})
+			updates = append(updates, leadrun.PostUpdate{PostID: p.ID, Score: &score, Rationale: o.Rationale})
 		}
 	}
 	return updates, res.Usage, nil
 }
 
-func postDelta(updates []sqldb.PostUpdate, applied []bool, usage leadrun.Usage) sqldb.OpDelta {
-	d := sqldb.OpDelta{Usage: usage, SkippedBy: map[string]int64{}, FailedBy: map[string]int64{}}
+func postDelta(updates []leadrun.PostUpdate, applied []bool, usage leadrun.Usage) leadrun.OpDelta {
+	d := leadrun.OpDelta{Usage: usage, SkippedBy: map[string]int64{}, FailedBy: map[string]int64{}}
 	for i, u := range updates {
 		if !applied[i] {
 			continue

@@ -93,10 +93,10 @@ func (r *Runner) recordProviderStatus(ctx context.Context, tx *sqldb.Tx, ex *exe
 			return nil
 		}
 		// The provider answered this operation: it is up (again).
-		return tx.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: r.info, OK: true,
+		return tx.SaveProviderStatus(ctx, leadrun.ProviderStatus{Scorer: r.info, OK: true,
 			Message: "OK: answered the calls of " + ex.key.String(), Source: "run " + ex.key.RunID})
 	}
-	return tx.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: r.info, OK: false, Message: pe.Error(),
+	return tx.SaveProviderStatus(ctx, leadrun.ProviderStatus{Scorer: r.info, OK: false, Message: pe.Error(),
 		Source: "run " + ex.key.RunID})
 }
 

@@ -20,7 +20,7 @@ func TestRunWithoutRubricNeedsAttention(t *testing.T) {
 		ctx := context.Background()
 		mustFixture(t, db, 7, &leadrun.Client{ID: "No-Rubric", Stream: 1})
 		if err := db.InTx(ctx, func(tx *sqldb.Tx) error {
-			_, err := tx.ExecContext(ctx, `DELETE FROM rubrics WHERE client_id = 'No-Rubric'`)
+			err := tx.ExecRaw(ctx, `DELETE FROM rubrics WHERE client_id = 'No-Rubric'`)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -32,7 +32,7 @@ func TestRunWithoutRubricNeedsAttention(t *testing.T) {
 			t.Fatalf("run without a rubric: %s %q; want completed_with_errors naming No-Rubric (7 due)", run.Status, run.StatusReason)
 		}
 		if err := db.InTx(ctx, func(tx *sqldb.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE leads SET scoring_status = 'excluded' WHERE client_id = 'No-Rubric'`)
+			err := tx.ExecRaw(ctx, `UPDATE leads SET scoring_status = 'excluded' WHERE client_id = 'No-Rubric'`)
 			return err
 		}); err != nil {
 			t.Fatal(err)

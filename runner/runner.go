@@ -7,7 +7,6 @@ package runner
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -71,7 +70,7 @@ type Runner struct {
 	scorer leadrun.Scorer
 	log    *slog.Logger
 	cfg    Config
-	jobs   *river.Client[*sql.Tx]
+	jobs   *sqldb.Jobs
 	info   leadrun.ScorerInfo // the scorer configuration this process offers
 	worker string             // this process in scorer_workers
 

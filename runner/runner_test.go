@@ -128,12 +128,12 @@ func mustFixture(t *testing.T, db *sqldb.DB, n int, clients ...*leadrun.Client) 
 			t.Fatal(err)
 		}
 		if c.ServiceLevel == 2 {
-			var posts []sqldb.PostInput
+			var posts []leadrun.PostInput
 			for i := 0; i < n; i += 3 {
 				key, _ := leadrun.ProfileKey(leads[i].ProfileURL)
-				posts = append(posts, sqldb.PostInput{ProfileKey: key, Post: leadrun.Post{
+				posts = append(posts, leadrun.PostInput{ProfileKey: key, Post: leadrun.Post{
 					PostURL: fmt.Sprintf("https://www.linkedin.com/posts/%s-%d", c.ID, i), Content: "A post about AI tools for coaches"}},
-					sqldb.PostInput{ProfileKey: key, Post: leadrun.Post{PostURL: fmt.Sprintf("https://www.linkedin.com/posts/%s-%d-short", c.ID, i), Content: "hi"}})
+					leadrun.PostInput{ProfileKey: key, Post: leadrun.Post{PostURL: fmt.Sprintf("https://www.linkedin.com/posts/%s-%d-short", c.ID, i), Content: "hi"}})
 			}
 			if _, failed, err := db.UpsertPosts(ctx, c.ID, posts); err != nil || len(failed) > 0 {
 				t.Fatal(err, failed)

@@ -41,7 +41,7 @@ func (db *DB) SetLeadExcluded(ctx context.Context, clientID string, leadID int64
 	}
 	err := db.InTx(ctx, func(tx *Tx) error {
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT scoring_status FROM leads WHERE client_id = $1 AND id = $2`, clientID, leadID).Scan(&status)
+		err := tx.raw.QueryRowContext(ctx, `SELECT scoring_status FROM leads WHERE client_id = $1 AND id = $2`, clientID, leadID).Scan(&status)
 		if err == sql.ErrNoRows {
 			return leadrun.Errorf(leadrun.ENOTFOUND, "lead %d of client %s not found", leadID, clientID)
 		}
@@ -54,7 +54,7 @@ func (db *DB) SetLeadExcluded(ctx context.Context, clientID string, leadID int64
 			q, kind = `UPDATE leads SET scoring_status = 'to_be_scored', attempts = 0, updated_at = $3
 				WHERE client_id = $1 AND id = $2 AND scoring_status = 'excluded'`, leadrun.ActionLeadIncluded
 		}
-		ok, err := affectedOne(tx.ExecContext(ctx, q, clientID, leadID, db.ts(tx.Now)))
+		ok, err := affectedOne(tx.raw.ExecContext(ctx, q, clientID, leadID, db.ts(tx.Now)))
 		if err != nil {
 			return err
 		}
@@ -80,7 +80,7 @@ func (tx *Tx) recordAction(ctx context.Context, a *leadrun.Action) error {
 	if a.LeadID != 0 {
 		lead = a.LeadID
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO actions (client_id, lead_id, action, detail, actor, at) VALUES ($1,$2,$3,$4,$5,$6)`,
+	_, err := tx.raw.ExecContext(ctx, `INSERT INTO actions (client_id, lead_id, action, detail, actor, at) VALUES ($1,$2,$3,$4,$5,$6)`,
 		a.ClientID, lead, string(a.Kind), leadrun.Truncate(detail, 1000), by, tx.db.ts(tx.Now))
 	return err
 }

@@ -25,7 +25,7 @@ func TestLeadExcludeInclude(t *testing.T) {
 		must(t, err)
 		id := leads[0].ID
 		must(t, db.InTx(ctx, func(tx *sqldb.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE leads SET scoring_status = 'failed', attempts = 3 WHERE id = $1`, id)
+			err := tx.ExecRaw(ctx, `UPDATE leads SET scoring_status = 'failed', attempts = 3 WHERE id = $1`, id)
 			return err
 		}))
 

@@ -37,9 +37,9 @@ func (tx *Tx) MarkAirtableRunDirty(ctx context.Context, runID string) error {
 	if err := tx.MarkAirtableDirty(ctx, runID, ""); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
+	_, err := tx.raw.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
 		SELECT run_id, client_id, 1, $2 FROM client_results WHERE run_id = $1
-		ON CONFLICT (run_id, client_id) DO UPDATE SET version = airtable_outbox.version + 1`, runID, tx.Stamp())
+		ON CONFLICT (run_id, client_id) DO UPDATE SET version = airtable_outbox.version + 1`, runID, tx.stamp())
 	return err
 }
 
@@ -49,7 +49,7 @@ func (db *DB) MarkAirtableDirtySince(ctx context.Context, since time.Time) (int,
 	var n int
 	err := db.InTx(ctx, func(tx *Tx) error {
 		now, from := db.ts(tx.Now), db.ts(since)
-		res, err := tx.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
+		res, err := tx.raw.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
 			SELECT id, '', 1, $1 FROM runs WHERE created_at >= $2
 			ON CONFLICT (run_id, client_id) DO UPDATE SET version = airtable_outbox.version + 1`, now, from)
 		if err != nil {
@@ -60,7 +60,7 @@ func (db *DB) MarkAirtableDirtySince(ctx context.Context, since time.Time) (int,
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
+		_, err = tx.raw.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
 			SELECT cr.run_id, cr.client_id, 1, $1 FROM client_results cr JOIN runs r ON r.id = cr.run_id
 			WHERE r.created_at >= $2
 			ON CONFLICT (run_id, client_id) DO UPDATE SET version = airtable_outbox.version + 1`, now, from)
@@ -97,14 +97,14 @@ type AirtableRecord struct{ ID, RunStatus string }
 func (db *DB) AirtableDelivered(ctx context.Context, base, table string, ids map[string]AirtableRecord, done []AirtableChange, readAt time.Time) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		for k, id := range ids {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO airtable_records (base, tbl, key, record_id, synced_at, state)
+			if _, err := tx.raw.ExecContext(ctx, `INSERT INTO airtable_records (base, tbl, key, record_id, synced_at, state)
 				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (base, tbl, key) DO UPDATE SET record_id = $4, synced_at = $5, state = $6`,
 				base, table, k, id.ID, db.ts(readAt), id.RunStatus); err != nil {
 				return err
 			}
 		}
 		for _, c := range done {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM airtable_outbox WHERE run_id = $1 AND client_id = $2 AND version = $3`,
+			if _, err := tx.raw.ExecContext(ctx, `DELETE FROM airtable_outbox WHERE run_id = $1 AND client_id = $2 AND version = $3`,
 				c.RunID, c.ClientID, c.Version); err != nil {
 				return err
 			}
@@ -146,8 +146,8 @@ func (db *DB) AirtableRecordIDs(ctx context.Context, base, table string, keys []
 
 // ensureAirtableState creates the base's state row.
 func (tx *Tx) ensureAirtableState(ctx context.Context, base string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO airtable_state (base, enabled_at) VALUES ($1, $2) ON CONFLICT (base) DO NOTHING`,
-		base, tx.Stamp())
+	_, err := tx.raw.ExecContext(ctx, `INSERT INTO airtable_state (base, enabled_at) VALUES ($1, $2) ON CONFLICT (base) DO NOTHING`,
+		base, tx.stamp())
 	return err
 }
 
@@ -163,8 +163,8 @@ func (db *DB) SweepAirtable(ctx context.Context, base, runsTable, clientsTable s
 		}
 		cond := `r.created_at >= (SELECT enabled_at FROM airtable_state WHERE base = $2) AND r.created_at >= $3 AND (a.key IS NULL
 			OR (r.status IN ('queued','running') AND a.synced_at < $4) OR (r.status NOT IN ('queued','running') AND a.state <> r.status))`
-		args := []any{tx.Stamp(), base, db.ts(tx.Now.Add(-7 * 24 * time.Hour)), db.ts(staleBefore), runsTable}
-		res, err := tx.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
+		args := []any{tx.stamp(), base, db.ts(tx.Now.Add(-7 * 24 * time.Hour)), db.ts(staleBefore), runsTable}
+		res, err := tx.raw.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
 			SELECT r.id, '', 1, $1 FROM runs r
 			LEFT JOIN airtable_records a ON a.base = $2 AND a.tbl = $5 AND a.key = r.id
 			WHERE `+cond+` ON CONFLICT (run_id, client_id) DO NOTHING`, args...)
@@ -173,7 +173,7 @@ func (db *DB) SweepAirtable(ctx context.Context, base, runsTable, clientsTable s
 		}
 		n, _ = res.RowsAffected()
 		args[4] = clientsTable
-		res, err = tx.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
+		res, err = tx.raw.ExecContext(ctx, `INSERT INTO airtable_outbox (run_id, client_id, version, dirty_at)
 			SELECT r.id, cr.client_id, 1, $1 FROM client_results cr JOIN runs r ON r.id = cr.run_id
 			LEFT JOIN airtable_records a ON a.base = $2 AND a.tbl = $5 AND a.key = r.id || '-C' || cr.client_id
 			WHERE `+cond+` ON CONFLICT (run_id, client_id) DO NOTHING`, args...)
@@ -195,9 +195,9 @@ func (db *DB) AcquireAirtableLease(ctx context.Context, base, owner string, ttl 
 		if err := tx.ensureAirtableState(ctx, base); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE airtable_state SET lease_owner = $2, lease_until = $3
+		res, err := tx.raw.ExecContext(ctx, `UPDATE airtable_state SET lease_owner = $2, lease_until = $3
 			WHERE base = $1 AND (lease_owner = $2 OR lease_owner = '' OR lease_until IS NULL OR lease_until < $4)`,
-			base, owner, db.ts(tx.Now.Add(ttl)), tx.Stamp())
+			base, owner, db.ts(tx.Now.Add(ttl)), tx.stamp())
 		ok, err = affectedOne(res, err)
 		return err
 	})
@@ -207,7 +207,7 @@ func (db *DB) AcquireAirtableLease(ctx context.Context, base, owner string, ttl 
 // ReleaseAirtableLease gives the lease up if owner holds it.
 func (db *DB) ReleaseAirtableLease(ctx context.Context, base, owner string) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE airtable_state SET lease_owner = '', lease_until = NULL
+		_, err := tx.raw.ExecContext(ctx, `UPDATE airtable_state SET lease_owner = '', lease_until = NULL
 			WHERE base = $1 AND lease_owner = $2`, base, owner)
 		return err
 	})
@@ -231,7 +231,7 @@ func (db *DB) ReserveAirtableSlot(ctx context.Context, base string, perWindow in
 		}
 		var sent string
 		var penalty sql.NullTime
-		if err := tx.QueryRowContext(ctx, q, base).Scan(&sent, &penalty); err != nil {
+		if err := tx.raw.QueryRowContext(ctx, q, base).Scan(&sent, &penalty); err != nil {
 			return err
 		}
 		times := parseMillis(sent)
@@ -243,7 +243,7 @@ func (db *DB) ReserveAirtableSlot(ctx context.Context, base string, perWindow in
 		if len(times) > perWindow {
 			times = times[len(times)-perWindow:]
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE airtable_state SET sent_ms = $2 WHERE base = $1`, base, formatMillis(times))
+		_, err := tx.raw.ExecContext(ctx, `UPDATE airtable_state SET sent_ms = $2 WHERE base = $1`, base, formatMillis(times))
 		return err
 	})
 	return slot, err
@@ -299,10 +299,10 @@ func (db *DB) ConfirmAirtableSlot(ctx context.Context, base string, use SlotUse)
 			q += ` FOR UPDATE`
 		}
 		var sent string
-		if err := tx.QueryRowContext(ctx, q, base).Scan(&sent); err != nil {
+		if err := tx.raw.QueryRowContext(ctx, q, base).Scan(&sent); err != nil {
 			return mapError(err, "Airtable request budget of base "+base)
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE airtable_state SET sent_ms = $2 WHERE base = $1`, base,
+		_, err := tx.raw.ExecContext(ctx, `UPDATE airtable_state SET sent_ms = $2 WHERE base = $1`, base,
 			formatMillis(confirm(parseMillis(sent), use)))
 		return err
 	})
@@ -324,7 +324,7 @@ func (db *DB) PenalizeAirtable(ctx context.Context, base string, until time.Time
 		if err := tx.ensureAirtableState(ctx, base); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE airtable_state SET penalty_until = $2 WHERE base = $1`, base, db.ts(until))
+		_, err := tx.raw.ExecContext(ctx, `UPDATE airtable_state SET penalty_until = $2 WHERE base = $1`, base, db.ts(until))
 		return err
 	})
 }

@@ -23,8 +23,8 @@ func (tx *Tx) airtableSynced(ctx context.Context, base string) error {
 	if err := tx.ensureAirtableState(ctx, base); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE airtable_state SET last_sync_at = $2, failing_since = NULL,
-		failing_message = '', retry_at = NULL WHERE base = $1`, base, tx.Stamp())
+	_, err := tx.raw.ExecContext(ctx, `UPDATE airtable_state SET last_sync_at = $2, failing_since = NULL,
+		failing_message = '', retry_at = NULL WHERE base = $1`, base, tx.stamp())
 	return err
 }
 
@@ -36,11 +36,11 @@ func (db *DB) AirtableFailed(ctx context.Context, base, message string, retryAt 
 		if err := tx.ensureAirtableState(ctx, base); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE airtable_state SET failing_since = COALESCE(failing_since, $2),
-			failing_message = $3, retry_at = $4 WHERE base = $1`, base, tx.Stamp(), message, db.ts(retryAt)); err != nil {
+		if _, err := tx.raw.ExecContext(ctx, `UPDATE airtable_state SET failing_since = COALESCE(failing_since, $2),
+			failing_message = $3, retry_at = $4 WHERE base = $1`, base, tx.stamp(), message, db.ts(retryAt)); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `SELECT failing_since FROM airtable_state WHERE base = $1`, base).Scan(&since)
+		return tx.raw.QueryRowContext(ctx, `SELECT failing_since FROM airtable_state WHERE base = $1`, base).Scan(&since)
 	})
 	return since.UTC(), err
 }
@@ -77,7 +77,7 @@ func (db *DB) AirtableRunSync(ctx context.Context, base, table, runID string) (*
 // AirtableRetryNow lets a failing mirror try again at once (after an operator's fix).
 func (db *DB) AirtableRetryNow(ctx context.Context, base string) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE airtable_state SET retry_at = NULL WHERE base = $1`, base)
+		_, err := tx.raw.ExecContext(ctx, `UPDATE airtable_state SET retry_at = NULL WHERE base = $1`, base)
 		return err
 	})
 }

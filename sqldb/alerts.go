@@ -76,7 +76,7 @@ func parseMaybeTime(v any) *time.Time {
 // RaiseCondition records an alert condition; it reports true only the first time, until
 // the condition is cleared, so each condition is alerted once.
 func (tx *Tx) RaiseCondition(ctx context.Context, key string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO alert_conditions (key, raised_at) VALUES ($1, $2)
+	res, err := tx.raw.ExecContext(ctx, `INSERT INTO alert_conditions (key, raised_at) VALUES ($1, $2)
 		ON CONFLICT (key) DO NOTHING`, key, tx.db.ts(tx.Now))
 	return affectedOne(res, err)
 }
@@ -84,7 +84,7 @@ func (tx *Tx) RaiseCondition(ctx context.Context, key string) (bool, error) {
 // RaiseConditionEvery records a condition that may be alerted again once every period: it
 // reports true when the key was not raised within the period before now.
 func (tx *Tx) RaiseConditionEvery(ctx context.Context, key string, period time.Duration) (bool, error) {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM alert_conditions WHERE key = $1 AND raised_at < $2`,
+	if _, err := tx.raw.ExecContext(ctx, `DELETE FROM alert_conditions WHERE key = $1 AND raised_at < $2`,
 		key, tx.db.ts(tx.Now.Add(-period))); err != nil {
 		return false, err
 	}

@@ -36,12 +36,12 @@ func attentionFixture(t *testing.T, db *sqldb.DB, t0 time.Time) {
 		must(t, err)
 	}
 	must(t, db.InTx(ctx, func(tx *sqldb.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE leads SET scoring_status = 'failed', attempts = 3 WHERE client_id = 'Fail'`)
+		err := tx.ExecRaw(ctx, `UPDATE leads SET scoring_status = 'failed', attempts = 3 WHERE client_id = 'Fail'`)
 		return err
 	}))
 	at(5 * time.Minute)
 	must(t, db.RecordSenderMismatches(ctx, "Send", []leadrun.SenderMismatch{{Sender: "Other@Example.com", Items: 4}}))
-	must(t, db.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: leadrun.ScorerInfo{Name: "openai", Host: "api.example", Model: "m"},
+	must(t, db.SaveProviderStatus(ctx, leadrun.ProviderStatus{Scorer: leadrun.ScorerInfo{Name: "openai", Host: "api.example", Model: "m"},
 		OK: false, Message: "401 invalid key", Source: "check ai"}))
 	at(10 * time.Minute)
 	must(t, db.InTx(ctx, func(tx *sqldb.Tx) error {
@@ -130,12 +130,12 @@ func TestNeedsAttentionAppearsAndClears(t *testing.T) {
 		budget := int64(1_000_000)
 		_, err := db.UpdateClient(ctx, "Budget", leadrun.ClientUpdate{DailyTokenBudget: &budget})
 		must(t, err)
-		_, err = db.RequeueLeads(ctx, "Fail", sqldb.RequeueFilter{AllFailed: true})
+		_, err = db.RequeueLeads(ctx, "Fail", leadrun.RequeueFilter{AllFailed: true})
 		must(t, err)
 		sender := "other@example.com"
 		_, err = db.UpdateClient(ctx, "Send", leadrun.ClientUpdate{LHSenderEmail: &sender})
 		must(t, err)
-		must(t, db.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: leadrun.ScorerInfo{Name: "openai", Host: "api.example", Model: "m"},
+		must(t, db.SaveProviderStatus(ctx, leadrun.ProviderStatus{Scorer: leadrun.ScorerInfo{Name: "openai", Host: "api.example", Model: "m"},
 			OK: true, Message: "ok", Source: "check ai"}))
 		if got := attentionKinds(t, db, t0.Add(time.Hour)); len(got) != 0 {
 			t.Errorf("after the fixes, still needs attention: %v", got)
@@ -148,7 +148,7 @@ func TestNeedsAttentionAppearsAndClears(t *testing.T) {
 			t.Errorf("quiet clients = %d, want 6", n)
 		}
 		must(t, db.InTx(ctx, func(tx *sqldb.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE leads SET scored_at = $1 WHERE client_id = 'Fine'`, db.Stamp(later.Add(-time.Hour)))
+			err := tx.ExecRaw(ctx, `UPDATE leads SET scored_at = $1 WHERE client_id = 'Fine'`, db.Stamp(later.Add(-time.Hour)))
 			return err
 		}))
 		for _, it := range attentionKinds(t, db, later)[leadrun.AttentionQuiet] {

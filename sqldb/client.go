@@ -73,7 +73,7 @@ func (db *DB) UpdateClient(ctx context.Context, id string, u leadrun.ClientUpdat
 
 // updateClient applies an update in the transaction and returns the client before and after.
 func (tx *Tx) updateClient(ctx context.Context, id string, u leadrun.ClientUpdate) (before, after *leadrun.Client, err error) {
-	c, err := findClient(ctx, tx, id)
+	c, err := findClient(ctx, tx.raw, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -83,7 +83,7 @@ func (tx *Tx) updateClient(ctx context.Context, id string, u leadrun.ClientUpdat
 		return nil, nil, err
 	}
 	c.UpdatedAt = tx.Now
-	_, err = tx.ExecContext(ctx, `UPDATE clients SET name=$2, status=$3, service_level=$4, stream=$5,
+	_, err = tx.raw.ExecContext(ctx, `UPDATE clients SET name=$2, status=$3, service_level=$4, stream=$5,
 		score_threshold=$6, lead_scoring_limit=$7, post_scoring_limit=$8, daily_token_budget=$9,
 		monthly_token_budget=$10, timezone=$11, lh_sender_email=$12, updated_at=$13 WHERE id=$1`,
 		c.ID, c.Name, c.Status, c.ServiceLevel, c.Stream, c.ScoreThreshold, c.LeadScoringLimit,
@@ -113,10 +113,10 @@ func (db *DB) SetRubric(ctx context.Context, clientID string, r *leadrun.Rubric)
 		return err
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
-		if _, err := findClient(ctx, tx, clientID); err != nil {
+		if _, err := findClient(ctx, tx.raw, clientID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO rubrics (client_id, document, updated_at) VALUES ($1,$2,$3)
+		_, err := tx.raw.ExecContext(ctx, `INSERT INTO rubrics (client_id, document, updated_at) VALUES ($1,$2,$3)
 			ON CONFLICT (client_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
 			clientID, string(doc), db.ts(tx.Now))
 		return err

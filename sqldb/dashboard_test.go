@@ -15,15 +15,15 @@ func insertOp(t *testing.T, db *sqldb.DB, runID, clientID string, at time.Time, 
 	t.Helper()
 	ctx := context.Background()
 	err := db.InTx(ctx, func(tx *sqldb.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, day, seq, stream, status, trigger, created_at, started_at, finished_at)
+		if err := tx.ExecRaw(ctx, `INSERT INTO runs (id, day, seq, stream, status, trigger, created_at, started_at, finished_at)
 			VALUES ($1, $2, $3, 1, 'completed', 'cli', $4, $4, $4)`, runID, at.Format("2006-01-02"), at.Unix()%100000, db.Stamp(at)); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO client_results (run_id, client_id, client_name, created_at) VALUES ($1,$2,$2,$3)`,
+		if err := tx.ExecRaw(ctx, `INSERT INTO client_results (run_id, client_id, client_name, created_at) VALUES ($1,$2,$2,$3)`,
 			runID, clientID, db.Stamp(at)); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, examined, scored,
+		err := tx.ExecRaw(ctx, `INSERT INTO operations (run_id, client_id, operation, status, examined, scored,
 			prompt_tokens, completion_tokens, started_at, finished_at) VALUES ($1,$2,'lead_scoring','succeeded',$3,$3,$4,0,$5,$5)`,
 			runID, clientID, scored, tokens, db.Stamp(at))
 		return err
@@ -107,7 +107,7 @@ func TestAffectedLeadsAndSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		err := db.InTx(ctx, func(tx *sqldb.Tx) error {
-			_, err := tx.ApplyLeadUpdates(ctx, "A", "SR-X", 3, []sqldb.LeadUpdate{
+			_, err := tx.ApplyLeadUpdates(ctx, "A", "SR-X", 3, []leadrun.LeadUpdate{
 				{LeadID: leads[0].ID, Status: leadrun.StatusFailed, Reason: leadrun.ReasonTimeout},
 				{LeadID: leads[1].ID, Status: leadrun.StatusScored, Score: ptr(50.0), Breakdown: []byte(`{"items":[],"raw":1,"denominator":2,"score":50}`)},
 			})

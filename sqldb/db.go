@@ -202,7 +202,9 @@ func (db *DB) Kind() Kind { return db.kind }
 // URL is the database URL without its password.
 func (db *DB) URL() string { return db.url }
 
-// SQL is leadrun's own pool.
+// SQL is leadrun's own pool, for tests that inspect tables the store has no method for
+// (River's jobs, server statistics). No production code outside this package uses it:
+// TestStoreIsSealed checks.
 func (db *DB) SQL() *sql.DB { return db.db }
 
 // JobDriver returns the River driver for this database.
@@ -290,7 +292,7 @@ func (db *DB) tsp(t *time.Time) any {
 
 // Tx is a leadrun transaction. Its Now is stamped once when it begins.
 type Tx struct {
-	*sql.Tx
+	raw  *sql.Tx // never leaves the package: callers go through Tx's methods
 	db   *DB
 	pool *sql.DB // the pool the transaction came from
 	Now  time.Time
@@ -311,7 +313,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, db: db, pool: pool, Now: db.Now().UTC()}
+	tx := &Tx{raw: sqlTx, db: db, pool: pool, Now: db.Now().UTC()}
 	defer func() {
 		if len(tx.unprepared) > 0 { // after the commit: a SQLite write pool has one connection
 			db.prepare(context.WithoutCancel(ctx), pool, tx.unprepared)
@@ -342,10 +344,10 @@ func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	var s *sql.Stmt
 	if shared, ok := tx.db.stmts.Load(stmtKey{tx.pool, query}); ok {
-		s = tx.StmtContext(ctx, shared.(*sql.Stmt))
+		s = tx.raw.StmtContext(ctx, shared.(*sql.Stmt))
 	} else {
 		var err error
-		if s, err = tx.PrepareContext(ctx, query); err != nil {
+		if s, err = tx.raw.PrepareContext(ctx, query); err != nil {
 			return nil, err
 		}
 		tx.unprepared = append(tx.unprepared, query)
@@ -445,7 +447,7 @@ func (c cachedTx) QueryContext(ctx context.Context, query string, args ...any) (
 func (c cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	s, err := c.tx.stmt(ctx, query)
 	if err != nil {
-		return c.tx.QueryRowContext(ctx, query, args...) // reports the error in Scan
+		return c.tx.raw.QueryRowContext(ctx, query, args...) // reports the error in Scan
 	}
 	return s.QueryRowContext(ctx, args...)
 }
@@ -535,10 +537,15 @@ func redactURL(raw string) string {
 	return u.String()
 }
 
-// Stamp is the transaction's time in the backend's stored form, for hand-written SQL.
-func (tx *Tx) Stamp() any { return tx.db.ts(tx.Now) }
+// ExecRaw runs a statement the store has no method for inside the transaction: for tests
+// that arrange a state no user path makes (a dropped rubric, a renamed table). No
+// production code outside this package uses it: TestStoreIsSealed checks.
+func (tx *Tx) ExecRaw(ctx context.Context, query string, args ...any) error {
+	_, err := tx.raw.ExecContext(ctx, query, args...)
+	return err
+}
 
-// Stamp converts a time to the backend's stored form, for hand-written SQL (benchmarks).
+// Stamp converts a time to the backend's stored form, for hand-written SQL in tests.
 func (db *DB) Stamp(t time.Time) any { return db.ts(t) }
 
 // IsTransient reports whether err is a database failure that passes by itself: a lost or
@@ -582,3 +589,6 @@ func IsTransient(err error) bool {
 	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "connection reset") ||
 		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "conn closed")
 }
+
+// stamp is the transaction's time in the backend's stored form.
+func (tx *Tx) stamp() any { return tx.db.ts(tx.Now) }

@@ -7,24 +7,6 @@ import (
 	"github.com/leadrun/leadrun"
 )
 
-// ImportItem is one lead from the original platform with the fingerprint of its mapped
-// fields (ImportFingerprints returns it on the next import, so unchanged leads are
-// skipped before any write).
-type ImportItem struct {
-	Lead        *leadrun.Lead
-	Fingerprint string
-}
-
-// ImportCounts counts what ImportLeads did.
-type ImportCounts struct {
-	Created    int `json:"created"`
-	Updated    int `json:"updated"`
-	ScoresKept int `json:"scores_kept"` // scored leads whose original score was stored
-	// ScoredHere counts leads leadrun had already scored itself: their profile was
-	// refreshed, their own score kept.
-	ScoredHere int `json:"scored_here"`
-}
-
 // ImportFingerprints returns the fingerprints of a client's imported leads by profile key.
 func (db *DB) ImportFingerprints(ctx context.Context, clientID string) (map[string]string, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT profile_key, fingerprint FROM import_records WHERE client_id = $1`, clientID)
@@ -48,10 +30,10 @@ func (db *DB) ImportFingerprints(ctx context.Context, clientID string) (map[stri
 // original's scoring status, score, assessment, breakdown and export time — unless a
 // leadrun run has scored the lead since, whose own result is kept. Each item's
 // fingerprint is recorded with it, so the transaction is the unit of resumption.
-func (db *DB) ImportLeads(ctx context.Context, clientID string, items []ImportItem) (ImportCounts, error) {
-	var n ImportCounts
+func (db *DB) ImportLeads(ctx context.Context, clientID string, items []leadrun.ImportItem) (leadrun.ImportCounts, error) {
+	var n leadrun.ImportCounts
 	err := db.InTx(ctx, func(tx *Tx) error {
-		if _, err := findClient(ctx, tx, clientID); err != nil {
+		if _, err := findClient(ctx, tx.raw, clientID); err != nil {
 			return err
 		}
 		seen := make(map[string]int, len(items))

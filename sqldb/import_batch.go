@@ -48,7 +48,7 @@ type storedLead struct {
 }
 
 // importGroup stores up to importRowsPerStatement leads with four multi-row statements.
-func (db *DB) importGroup(ctx context.Context, tx *Tx, st *stmtCache, items []ImportItem, n *ImportCounts) error {
+func (db *DB) importGroup(ctx context.Context, tx *Tx, st *stmtCache, items []leadrun.ImportItem, n *leadrun.ImportCounts) error {
 	now := db.ts(tx.Now)
 	byKey, err := db.upsertLeadRows(ctx, tx, st, items, now)
 	if err != nil {
@@ -92,7 +92,7 @@ func (db *DB) importGroup(ctx context.Context, tx *Tx, st *stmtCache, items []Im
 }
 
 // upsertLeadRows writes the leads rows of a group and returns what was stored by key.
-func (db *DB) upsertLeadRows(ctx context.Context, tx *Tx, st *stmtCache, items []ImportItem, now any) (map[string]storedLead, error) {
+func (db *DB) upsertLeadRows(ctx context.Context, tx *Tx, st *stmtCache, items []leadrun.ImportItem, now any) (map[string]storedLead, error) {
 	args := make([]any, 0, len(items)*20)
 	for _, it := range items {
 		l := it.Lead

@@ -22,10 +22,10 @@ func (db *DB) RotateIngestToken(ctx context.Context, clientID string) (string, e
 	}
 	token := "lrit_" + base64.RawURLEncoding.EncodeToString(raw)
 	err := db.InTx(ctx, func(tx *Tx) error {
-		if _, err := findClient(ctx, tx, clientID); err != nil {
+		if _, err := findClient(ctx, tx.raw, clientID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO ingest_tokens (client_id, token_hash, created_at) VALUES ($1,$2,$3)
+		_, err := tx.raw.ExecContext(ctx, `INSERT INTO ingest_tokens (client_id, token_hash, created_at) VALUES ($1,$2,$3)
 			ON CONFLICT (client_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at`,
 			clientID, hashToken(token), db.ts(tx.Now))
 		return err

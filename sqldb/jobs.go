@@ -14,11 +14,11 @@ type Jobs = river.Client[*sql.Tx]
 // InsertJob enqueues a job in the transaction: it exists if and only if the transaction
 // commits.
 func (tx *Tx) InsertJob(ctx context.Context, jobs *Jobs, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	return jobs.InsertTx(ctx, tx.Tx, args, opts)
+	return jobs.InsertTx(ctx, tx.raw, args, opts)
 }
 
 // InsertJobs enqueues several jobs in the transaction.
 func (tx *Tx) InsertJobs(ctx context.Context, jobs *Jobs, params []river.InsertManyParams) error {
-	_, err := jobs.InsertManyTx(ctx, tx.Tx, params)
+	_, err := jobs.InsertManyTx(ctx, tx.raw, params)
 	return err
 }

@@ -22,16 +22,10 @@ const leadFrom = ` FROM leads l JOIN lead_profiles p ON p.lead_id = l.id LEFT JO
 const scoringColumns = `l.id, l.client_id, l.profile_key, l.first_name, l.last_name, l.headline, l.job_title,
 	l.company, p.about, l.location, l.email, l.phone, p.experience, l.connection_status, l.scoring_status, l.attempts`
 
-// UpsertResult counts what an upsert did.
-type UpsertResult struct {
-	Created int `json:"created"`
-	Updated int `json:"updated"`
-}
-
 // UpsertLeads inserts or updates a client's leads by profile key, in one transaction. A new
 // lead is to_be_scored; an update refreshes profile fields but never resets the scoring
 // status and never blanks a stored email, phone or location with an empty value.
-func (db *DB) UpsertLeads(ctx context.Context, clientID string, leads []*leadrun.Lead) (UpsertResult, error) {
+func (db *DB) UpsertLeads(ctx context.Context, clientID string, leads []*leadrun.Lead) (leadrun.UpsertResult, error) {
 	return db.UpsertLeadStream(ctx, clientID, func(put func([]*leadrun.Lead) error) error {
 		for i := 0; i < len(leads); i += upsertGroup {
 			if err := put(leads[i:min(i+upsertGroup, len(leads))]); err != nil {
@@ -224,11 +218,11 @@ func (db *DB) TopLeads(ctx context.Context, clientID string, limit int, markExpo
 	var leads []*leadrun.Lead
 	err := db.InTx(ctx, func(tx *Tx) error {
 		var err error
-		if leads, err = topLeads(ctx, tx, clientID, limit); err != nil {
+		if leads, err = topLeads(ctx, tx.raw, clientID, limit); err != nil {
 			return err
 		}
 		for _, l := range leads {
-			if _, err := tx.ExecContext(ctx, `UPDATE leads SET exported_at = $3 WHERE id = $1 AND client_id = $2`,
+			if _, err := tx.raw.ExecContext(ctx, `UPDATE leads SET exported_at = $3 WHERE id = $1 AND client_id = $2`,
 				l.ID, clientID, db.ts(tx.Now)); err != nil {
 				return err
 			}

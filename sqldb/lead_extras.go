@@ -17,7 +17,7 @@ import (
 // added once to the lead's history. It writes nothing for a lead without any.
 func (db *DB) saveLeadExtras(ctx context.Context, tx *Tx, l *leadrun.Lead) error {
 	if l.SalesNavigatorURL != "" || l.ConnectedAt != nil {
-		_, err := tx.ExecContext(ctx, `INSERT INTO lead_linkedhelper (lead_id, sales_navigator_url, connected_at)
+		_, err := tx.raw.ExecContext(ctx, `INSERT INTO lead_linkedhelper (lead_id, sales_navigator_url, connected_at)
 			VALUES ($1, $2, $3) ON CONFLICT (lead_id) DO UPDATE SET
 			sales_navigator_url = CASE WHEN excluded.sales_navigator_url <> '' THEN excluded.sales_navigator_url
 				ELSE lead_linkedhelper.sales_navigator_url END,
@@ -32,7 +32,7 @@ func (db *DB) saveLeadExtras(ctx context.Context, tx *Tx, l *leadrun.Lead) error
 			continue
 		}
 		sum := sha256.Sum256([]byte(m))
-		_, err := tx.ExecContext(ctx, `INSERT INTO lead_messages (lead_id, text_hash, text, received_at)
+		_, err := tx.raw.ExecContext(ctx, `INSERT INTO lead_messages (lead_id, text_hash, text, received_at)
 			VALUES ($1, $2, $3, $4) ON CONFLICT (lead_id, text_hash) DO NOTHING`,
 			l.ID, hex.EncodeToString(sum[:]), m, db.ts(tx.Now))
 		if err != nil {

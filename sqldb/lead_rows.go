@@ -85,7 +85,7 @@ func (w *leadWriter) rowsStmt(ctx context.Context, query string) (*sql.Stmt, err
 	if s, ok := w.prepared[query]; ok {
 		return s, nil
 	}
-	s, err := w.tx.PrepareContext(ctx, query)
+	s, err := w.tx.raw.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}

@@ -16,10 +16,10 @@ import (
 // writing overlap; put blocks while the previous group is written. Each lead counts
 // once, created or updated, even when a later group holds it again (the later fields
 // win, as in UpsertLeads).
-func (db *DB) UpsertLeadStream(ctx context.Context, clientID string, produce func(put func([]*leadrun.Lead) error) error) (UpsertResult, error) {
-	var res UpsertResult
+func (db *DB) UpsertLeadStream(ctx context.Context, clientID string, produce func(put func([]*leadrun.Lead) error) error) (leadrun.UpsertResult, error) {
+	var res leadrun.UpsertResult
 	err := db.InTx(ctx, func(tx *Tx) error {
-		c, err := findClient(ctx, tx, clientID)
+		c, err := findClient(ctx, tx.raw, clientID)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ type leadWriter struct {
 	stmts    [2]*sql.Stmt // per-row upserts
 	prepared map[string]*sql.Stmt
 	written  map[int64]struct{}
-	res      *UpsertResult
+	res      *leadrun.UpsertResult
 }
 
 func (w *leadWriter) close() {
@@ -125,7 +125,7 @@ func (w *leadWriter) write(leads []*leadrun.Lead) error {
 	}
 	if w.stmts[0] == nil {
 		for i, q := range []string{upsertLeadSQL, upsertProfileSQL} {
-			s, err := w.tx.PrepareContext(ctx, q)
+			s, err := w.tx.raw.PrepareContext(ctx, q)
 			if err != nil {
 				return err
 			}

@@ -37,7 +37,7 @@ func TestUpsertLeadStream(t *testing.T) {
 			}
 			return nil
 		})
-		if err != nil || res != (sqldb.UpsertResult{Created: 4}) {
+		if err != nil || res != (leadrun.UpsertResult{Created: 4}) {
 			t.Fatalf("stream: %+v %v, want 4 created", res, err)
 		}
 		leads, err := db.FindLeads(ctx, leadrun.LeadFilter{ClientID: "A"})
@@ -73,7 +73,7 @@ func TestUpsertLeadStream(t *testing.T) {
 		res, err = db.UpsertLeadStream(ctx, "A", func(put func([]*leadrun.Lead) error) error {
 			return put([]*leadrun.Lead{lead(3, "Tres", ""), lead(6, "Six", "")})
 		})
-		if err != nil || res != (sqldb.UpsertResult{Created: 1, Updated: 1}) {
+		if err != nil || res != (leadrun.UpsertResult{Created: 1, Updated: 1}) {
 			t.Errorf("update stream: %+v %v", res, err)
 		}
 	})

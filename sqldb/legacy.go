@@ -14,24 +14,24 @@ import (
 func (db *DB) SetLegacyIngest(ctx context.Context, clientID string, until *time.Time) (*leadrun.LegacyIngest, error) {
 	var out *leadrun.LegacyIngest
 	err := db.InTx(ctx, func(tx *Tx) error {
-		c, err := findClient(ctx, tx, clientID)
+		c, err := findClient(ctx, tx.raw, clientID)
 		if err != nil {
 			return err
 		}
 		if until == nil {
-			_, err := tx.ExecContext(ctx, `DELETE FROM legacy_ingest WHERE client_id = $1`, clientID)
+			_, err := tx.raw.ExecContext(ctx, `DELETE FROM legacy_ingest WHERE client_id = $1`, clientID)
 			return err
 		}
 		if err := leadrun.CheckLegacyIngest(c, *until, tx.Now); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO legacy_ingest (client_id, open_until, set_at) VALUES ($1, $2, $3)
+		_, err = tx.raw.ExecContext(ctx, `INSERT INTO legacy_ingest (client_id, open_until, set_at) VALUES ($1, $2, $3)
 			ON CONFLICT (client_id) DO UPDATE SET open_until = excluded.open_until, set_at = excluded.set_at`,
 			clientID, db.ts(*until), db.ts(tx.Now))
 		if err != nil {
 			return err
 		}
-		out, err = findLegacy(ctx, tx, clientID)
+		out, err = findLegacy(ctx, tx.raw, clientID)
 		return err
 	})
 	return out, err

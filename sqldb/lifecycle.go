@@ -47,7 +47,7 @@ func (tx *Tx) FinishRun(ctx context.Context, id string, status leadrun.RunStatus
 	if !status.Terminal() {
 		return false, fmt.Errorf("finish run %s: %s is not a terminal status", id, status)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE runs SET status = $2, status_reason = $3, finished_at = $4, ops_pending = 0
+	res, err := tx.raw.ExecContext(ctx, `UPDATE runs SET status = $2, status_reason = $3, finished_at = $4, ops_pending = 0
 		WHERE id = $1 AND status IN ('queued','running')`, id, status, reason, tx.db.ts(tx.Now))
 	return affectedOne(res, err)
 }
@@ -104,7 +104,7 @@ func (tx *Tx) StartOperation(ctx context.Context, k leadrun.OpKey, worker string
 // RequeueOperation puts a running operation back to queued (a worker shutting down hands
 // it over; the counts it committed stay).
 func (tx *Tx) RequeueOperation(ctx context.Context, k leadrun.OpKey) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE operations SET status = 'queued', worker_id = '' WHERE run_id = $1
+	res, err := tx.raw.ExecContext(ctx, `UPDATE operations SET status = 'queued', worker_id = '' WHERE run_id = $1
 		AND client_id = $2 AND operation = $3 AND status = 'running'`, k.RunID, k.ClientID, k.Kind)
 	return affectedOne(res, err)
 }
@@ -124,23 +124,15 @@ func (tx *Tx) FinishOperation(ctx context.Context, k leadrun.OpKey, status leadr
 
 // CancelOperations ends a run's queued and running operations cancelled and returns them.
 func (tx *Tx) CancelOperations(ctx context.Context, runID, reason string) ([]*leadrun.Operation, error) {
-	return collect(ctx, tx, scanOperation, `UPDATE operations SET status = 'cancelled', finished_at = $2, last_error = $3
+	return collect(ctx, tx.raw, scanOperation, `UPDATE operations SET status = 'cancelled', finished_at = $2, last_error = $3
 		WHERE run_id = $1 AND status IN ('queued','running') RETURNING `+opColumns, runID, tx.db.ts(tx.Now), reason)
-}
-
-// StaleOperation is a running operation whose heartbeat stopped, with the worker that
-// was executing it.
-type StaleOperation struct {
-	Key      leadrun.OpKey
-	WorkerID string
-	LastBeat time.Time
 }
 
 // FindStaleOperations lists running operations without a heartbeat since staleBefore.
 // It reads without locking; AbandonOperation re-checks under lock.
-func (db *DB) FindStaleOperations(ctx context.Context, staleBefore time.Time) ([]StaleOperation, error) {
-	return collect(ctx, db.db, func(s scanner) (StaleOperation, error) {
-		var so StaleOperation
+func (db *DB) FindStaleOperations(ctx context.Context, staleBefore time.Time) ([]leadrun.StaleOperation, error) {
+	return collect(ctx, db.db, func(s scanner) (leadrun.StaleOperation, error) {
+		var so leadrun.StaleOperation
 		var beat sql.NullTime
 		err := s.Scan(&so.Key.RunID, &so.Key.ClientID, &so.Key.Kind, &so.WorkerID, &beat)
 		so.LastBeat = beat.Time.UTC()
@@ -153,7 +145,7 @@ func (db *DB) FindStaleOperations(ctx context.Context, staleBefore time.Time) ([
 // AbandonOperation ends a running operation abandoned if its heartbeat is still older
 // than staleBefore (checked in the UPDATE, so a heartbeat that commits meanwhile saves it).
 func (tx *Tx) AbandonOperation(ctx context.Context, k leadrun.OpKey, staleBefore time.Time, reason string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE operations SET status = 'abandoned', last_error = $5, finished_at = $6
+	res, err := tx.raw.ExecContext(ctx, `UPDATE operations SET status = 'abandoned', last_error = $5, finished_at = $6
 		WHERE run_id = $1 AND client_id = $2 AND operation = $3 AND status = 'running'
 		AND (heartbeat_at IS NULL OR heartbeat_at < $4)`,
 		k.RunID, k.ClientID, k.Kind, tx.db.ts(staleBefore), reason, tx.db.ts(tx.Now))
@@ -176,13 +168,13 @@ func (db *DB) HeartbeatOperations(ctx context.Context, keys []leadrun.OpKey) (st
 	err = db.InTx(ctx, func(tx *Tx) error {
 		stopped = stopped[:0]
 		for _, id := range runs {
-			if _, err := tx.ExecContext(ctx, `UPDATE runs SET heartbeat_at = $2 WHERE id = $1 AND status = 'running'`,
+			if _, err := tx.raw.ExecContext(ctx, `UPDATE runs SET heartbeat_at = $2 WHERE id = $1 AND status = 'running'`,
 				id, db.ts(tx.Now)); err != nil {
 				return err
 			}
 		}
 		for _, k := range keys {
-			res, err := tx.ExecContext(ctx, `UPDATE operations SET heartbeat_at = $4 WHERE run_id = $1 AND client_id = $2
+			res, err := tx.raw.ExecContext(ctx, `UPDATE operations SET heartbeat_at = $4 WHERE run_id = $1 AND client_id = $2
 				AND operation = $3 AND status = 'running'`, k.RunID, k.ClientID, k.Kind, db.ts(tx.Now))
 			alive, err := affectedOne(res, err)
 			if err != nil {

@@ -105,9 +105,9 @@ func wantNotFound(t *testing.T, what string, v any, err error) {
 }
 
 // staleOf is FindStaleOperations restricted to one run: the suite's cases share a database.
-func staleOf(ctx context.Context, db *sqldb.DB, runID string, before time.Time) ([]sqldb.StaleOperation, error) {
+func staleOf(ctx context.Context, db *sqldb.DB, runID string, before time.Time) ([]leadrun.StaleOperation, error) {
 	all, err := db.FindStaleOperations(ctx, before)
-	var out []sqldb.StaleOperation
+	var out []leadrun.StaleOperation
 	for _, so := range all {
 		if so.Key.RunID == runID {
 			out = append(out, so)
@@ -305,7 +305,7 @@ func testLifecycleStaleAndAbandon(t *testing.T, db *sqldb.DB, u uniq) {
 	clk.advance(10 * time.Minute)
 
 	stale, err := staleOf(ctx, db, runID, t0.Add(5*time.Minute))
-	want := []sqldb.StaleOperation{{Key: lead, WorkerID: "w1", LastBeat: t0}}
+	want := []leadrun.StaleOperation{{Key: lead, WorkerID: "w1", LastBeat: t0}}
 	if err != nil || !reflect.DeepEqual(stale, want) {
 		t.Fatalf("stale %+v %v, want %+v (the queued one is not running)", stale, err, want)
 	}
@@ -437,10 +437,12 @@ func testLifecycleEvents(t *testing.T, db *sqldb.DB, u uniq) {
 		return tx.AddEvent(ctx, leadrun.RunEvent{RunID: runID, ClientID: u.id("A"), Operation: leadrun.OpLeadScoring,
 			Message: "scored 3", Counts: map[string]int64{"scored": 3}})
 	})
-	if err := db.AddEvent(ctx, leadrun.RunEvent{RunID: runID, Level: leadrun.LevelWarn, Message: "slow"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.AddEvent(ctx, leadrun.RunEvent{RunID: "SR-000101-404-S1", Message: "orphan"}); err == nil {
+	mustTx(t, db, func(tx *sqldb.Tx) error {
+		return tx.AddEvent(ctx, leadrun.RunEvent{RunID: runID, Level: leadrun.LevelWarn, Message: "slow"})
+	})
+	if err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+		return tx.AddEvent(ctx, leadrun.RunEvent{RunID: "SR-000101-404-S1", Message: "orphan"})
+	}); err == nil {
 		t.Error("an event of a missing run was stored")
 	}
 	evs, err := db.FindEvents(ctx, runID, 0, 0)
@@ -452,6 +454,6 @@ func testLifecycleEvents(t *testing.T, db *sqldb.DB, u uniq) {
 		t.Errorf("event in a transaction %+v, want info at %v", e, inTx)
 	}
 	if e := evs[1]; e.Level != leadrun.LevelWarn || e.Message != "slow" || !e.At.Equal(clk.now) || e.ID <= evs[0].ID {
-		t.Errorf("event outside a transaction %+v, want warn at %v", e, clk.now)
+		t.Errorf("event of a later transaction %+v, want warn at %v", e, clk.now)
 	}
 }

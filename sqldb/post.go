@@ -13,34 +13,22 @@ import (
 const postColumns = `id, lead_id, client_id, post_url, content, posted_at, is_repost, original_author, score,
 	rationale, scored_at, skip_reason, attempts, created_at`
 
-// PostInput is a post addressed by its lead's profile key.
-type PostInput struct {
-	ProfileKey string
-	Post       leadrun.Post
-}
-
-// PostItemError says why one post of a batch was not stored.
-type PostItemError struct {
-	Index  int    `json:"index"`
-	Reason string `json:"reason"`
-}
-
 // UpsertPosts stores a client's posts, deduplicated by post URL per lead, in one
 // transaction. A post whose lead is unknown is reported and does not block the others.
-func (db *DB) UpsertPosts(ctx context.Context, clientID string, posts []PostInput) (UpsertResult, []PostItemError, error) {
-	var res UpsertResult
-	var failed []PostItemError
+func (db *DB) UpsertPosts(ctx context.Context, clientID string, posts []leadrun.PostInput) (leadrun.UpsertResult, []leadrun.ItemError, error) {
+	var res leadrun.UpsertResult
+	var failed []leadrun.ItemError
 	err := db.InTx(ctx, func(tx *Tx) error {
-		res, failed = UpsertResult{}, nil
-		if _, err := findClient(ctx, tx, clientID); err != nil {
+		res, failed = leadrun.UpsertResult{}, nil
+		if _, err := findClient(ctx, tx.raw, clientID); err != nil {
 			return err
 		}
 		for i, in := range posts {
 			var leadID int64
-			err := tx.QueryRowContext(ctx, `SELECT id FROM leads WHERE client_id = $1 AND profile_key = $2`,
+			err := tx.raw.QueryRowContext(ctx, `SELECT id FROM leads WHERE client_id = $1 AND profile_key = $2`,
 				clientID, in.ProfileKey).Scan(&leadID)
 			if err == sql.ErrNoRows {
-				failed = append(failed, PostItemError{Index: i, Reason: "no lead with profile " + in.ProfileKey})
+				failed = append(failed, leadrun.ItemError{Index: i, Reason: "no lead with profile " + in.ProfileKey})
 				continue
 			} else if err != nil {
 				return err
@@ -48,11 +36,11 @@ func (db *DB) UpsertPosts(ctx context.Context, clientID string, posts []PostInpu
 			p := in.Post
 			p.LeadID, p.ClientID = leadID, clientID
 			if err := p.Validate(); err != nil {
-				failed = append(failed, PostItemError{Index: i, Reason: leadrun.ErrorMessage(err)})
+				failed = append(failed, leadrun.ItemError{Index: i, Reason: leadrun.ErrorMessage(err)})
 				continue
 			}
 			var created bool
-			err = tx.QueryRowContext(ctx, `INSERT INTO posts (lead_id, client_id, post_url, content, posted_at, is_repost,
+			err = tx.raw.QueryRowContext(ctx, `INSERT INTO posts (lead_id, client_id, post_url, content, posted_at, is_repost,
 				original_author, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
 				ON CONFLICT (lead_id, post_url) DO UPDATE SET content = excluded.content
 				RETURNING created_at = $8`, leadID, clientID, p.PostURL, p.Content, db.tsp(p.PostedAt), p.IsRepost,
@@ -89,11 +77,6 @@ func (db *DB) DuePostLeads(ctx context.Context, clientID string, afterID int64, 
 func (db *DB) DuePosts(ctx context.Context, clientID string, leadID int64, maxAttempts int) ([]*leadrun.Post, error) {
 	return queryPosts(ctx, db.db, `SELECT `+postColumns+` FROM posts WHERE client_id = $1 AND lead_id = $2 AND `+
 		duePostCond(3)+` ORDER BY id`, clientID, leadID, maxAttempts)
-}
-
-// CountDue counts a client's due leads and due posts.
-func (db *DB) CountDue(ctx context.Context, clientID string, maxAttempts int) (leads, posts int64, err error) {
-	return countDue(ctx, db.db, clientID, maxAttempts)
 }
 
 // CountDue counts a client's due leads and due posts inside the transaction.
@@ -135,19 +118,10 @@ func scanPost(s scanner) (*leadrun.Post, error) {
 	return &p, nil
 }
 
-// PostUpdate is the outcome of scoring one post.
-type PostUpdate struct {
-	PostID     int64
-	Score      *float64 // nil when skipped or failed
-	Rationale  string
-	SkipReason string         // set when the post cannot be scored (e.g. no_content)
-	FailReason leadrun.Reason // set when scoring failed; only counts an attempt
-}
-
 // ApplyPostUpdates writes post outcomes that are still due and returns which applied; a
 // post with neither score nor skip reason failed and only counts an attempt. It then
 // records each touched lead's top post (its highest-scoring post).
-func (tx *Tx) ApplyPostUpdates(ctx context.Context, clientID string, maxAttempts int, updates []PostUpdate) ([]bool, error) {
+func (tx *Tx) ApplyPostUpdates(ctx context.Context, clientID string, maxAttempts int, updates []leadrun.PostUpdate) ([]bool, error) {
 	applied := make([]bool, len(updates))
 	leads := map[int64]bool{}
 	now := tx.db.ts(tx.Now)
@@ -157,7 +131,7 @@ func (tx *Tx) ApplyPostUpdates(ctx context.Context, clientID string, maxAttempts
 			scoredAt = now
 		}
 		var leadID int64
-		err := tx.QueryRowContext(ctx, `UPDATE posts SET score = $3, rationale = $4, skip_reason = $5, scored_at = $6,
+		err := tx.raw.QueryRowContext(ctx, `UPDATE posts SET score = $3, rationale = $4, skip_reason = $5, scored_at = $6,
 			attempts = attempts + 1 WHERE id = $1 AND client_id = $2 AND scored_at IS NULL AND skip_reason = ''
 			AND attempts < $7 RETURNING lead_id`, u.PostID, clientID, nullFloat(u.Score), u.Rationale, u.SkipReason,
 			scoredAt, maxAttempts).Scan(&leadID)
@@ -171,7 +145,7 @@ func (tx *Tx) ApplyPostUpdates(ctx context.Context, clientID string, maxAttempts
 	// In ID order, as lead scoring locks its chunk's rows: a map's order could deadlock
 	// against a lead-scoring chunk of the same client on PostgreSQL.
 	for _, leadID := range slices.Sorted(maps.Keys(leads)) {
-		if _, err := tx.ExecContext(ctx, `UPDATE leads SET top_post_id = (SELECT id FROM posts WHERE lead_id = $1
+		if _, err := tx.raw.ExecContext(ctx, `UPDATE leads SET top_post_id = (SELECT id FROM posts WHERE lead_id = $1
 			AND score IS NOT NULL ORDER BY score DESC, id LIMIT 1), updated_at = $3 WHERE id = $1 AND client_id = $2`,
 			leadID, clientID, now); err != nil {
 			return nil, err

@@ -13,7 +13,7 @@ import (
 // provider_unavailable), from which the run's status and reason are derived; ENOTFOUND
 // when there is no such operation.
 func (tx *Tx) SetOperationFailureCode(ctx context.Context, k leadrun.OpKey, code leadrun.Reason) error {
-	res, err := tx.ExecContext(ctx, `UPDATE operations SET failure_code = $4 WHERE run_id = $1 AND client_id = $2
+	res, err := tx.raw.ExecContext(ctx, `UPDATE operations SET failure_code = $4 WHERE run_id = $1 AND client_id = $2
 		AND operation = $3`, k.RunID, k.ClientID, k.Kind, string(code))
 	return foundOne(res, err, "operation "+k.String())
 }
@@ -21,7 +21,7 @@ func (tx *Tx) SetOperationFailureCode(ctx context.Context, k leadrun.OpKey, code
 // SetRunScorer records the scorer configuration a run was requested with; ENOTFOUND when
 // there is no such run.
 func (tx *Tx) SetRunScorer(ctx context.Context, runID string, s leadrun.ScorerInfo) error {
-	res, err := tx.ExecContext(ctx, `UPDATE runs SET scorer = $2, scorer_host = $3, scorer_model = $4 WHERE id = $1`,
+	res, err := tx.raw.ExecContext(ctx, `UPDATE runs SET scorer = $2, scorer_host = $3, scorer_model = $4 WHERE id = $1`,
 		runID, s.Name, s.Host, s.Model)
 	return foundOne(res, err, "run "+runID)
 }
@@ -39,32 +39,23 @@ func foundOne(res sql.Result, err error, what string) error {
 
 // SetRunCancelledBy records who cancelled a run, in the transaction that cancels it.
 func (tx *Tx) SetRunCancelledBy(ctx context.Context, runID, by string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE runs SET cancelled_by = $2 WHERE id = $1`, runID, leadrun.Truncate(by, 200))
+	_, err := tx.raw.ExecContext(ctx, `UPDATE runs SET cancelled_by = $2 WHERE id = $1`, runID, leadrun.Truncate(by, 200))
 	return err
 }
 
-// ProviderStatus is the last known state of an AI provider (a scorer, host and model).
-type ProviderStatus struct {
-	Scorer    leadrun.ScorerInfo `json:"scorer"`
-	OK        bool               `json:"ok"`
-	Message   string             `json:"message"`
-	Source    string             `json:"source"` // what found it out: "check ai", "serve start", "run SR-…"
-	CheckedAt time.Time          `json:"checked_at"`
-}
-
 // SaveProviderStatus stores the latest status of a provider, replacing the previous one.
-func (db *DB) SaveProviderStatus(ctx context.Context, st ProviderStatus) error {
+func (db *DB) SaveProviderStatus(ctx context.Context, st leadrun.ProviderStatus) error {
 	return db.InTx(ctx, func(tx *Tx) error { return tx.SaveProviderStatus(ctx, st) })
 }
 
 // SaveProviderStatus stores the latest status of a provider in the transaction.
-func (tx *Tx) SaveProviderStatus(ctx context.Context, st ProviderStatus) error {
+func (tx *Tx) SaveProviderStatus(ctx context.Context, st leadrun.ProviderStatus) error {
 	if st.CheckedAt.IsZero() {
 		st.CheckedAt = tx.Now
 	}
 	msg, _ := leadrun.CleanText(st.Message)
 	s := st.Scorer
-	_, err := tx.ExecContext(ctx, `INSERT INTO provider_status (provider, scorer, host, model, ok, message, source, checked_at)
+	_, err := tx.raw.ExecContext(ctx, `INSERT INTO provider_status (provider, scorer, host, model, ok, message, source, checked_at)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (provider) DO UPDATE SET ok = excluded.ok,
 		message = excluded.message, source = excluded.source, checked_at = excluded.checked_at`,
 		s.Name+"|"+s.Host+"|"+s.Model, s.Name, s.Host, s.Model, st.OK, msg, st.Source, tx.db.ts(st.CheckedAt))
@@ -72,9 +63,9 @@ func (tx *Tx) SaveProviderStatus(ctx context.Context, st ProviderStatus) error {
 }
 
 // ProviderStatuses returns the last known status of every provider, most recent first.
-func (db *DB) ProviderStatuses(ctx context.Context) ([]*ProviderStatus, error) {
-	return collect(ctx, db.db, func(s scanner) (*ProviderStatus, error) {
-		var st ProviderStatus
+func (db *DB) ProviderStatuses(ctx context.Context) ([]*leadrun.ProviderStatus, error) {
+	return collect(ctx, db.db, func(s scanner) (*leadrun.ProviderStatus, error) {
+		var st leadrun.ProviderStatus
 		err := s.Scan(&st.Scorer.Name, &st.Scorer.Host, &st.Scorer.Model, &st.OK, &st.Message, &st.Source, &st.CheckedAt)
 		st.CheckedAt = st.CheckedAt.UTC()
 		return &st, err
@@ -98,7 +89,7 @@ func (db *DB) RemoveScorerWorker(ctx context.Context, worker string) error {
 // ScorerWorkerSeen reports whether a worker offering queue was seen since the given time.
 func (tx *Tx) ScorerWorkerSeen(ctx context.Context, queue string, since time.Time) (bool, error) {
 	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM scorer_workers WHERE queue = $1 AND seen_at >= $2 LIMIT 1`,
+	err := tx.raw.QueryRowContext(ctx, `SELECT 1 FROM scorer_workers WHERE queue = $1 AND seen_at >= $2 LIMIT 1`,
 		queue, tx.db.ts(since)).Scan(&one)
 	if err == sql.ErrNoRows {
 		return false, nil
@@ -106,23 +97,16 @@ func (tx *Tx) ScorerWorkerSeen(ctx context.Context, queue string, since time.Tim
 	return err == nil, err
 }
 
-// RequeueFilter selects the failed leads of a client to make due again.
-type RequeueFilter struct {
-	Reason    *leadrun.Reason // only leads whose last failure had this reason
-	AllFailed bool            // every failed lead, whatever its reason
-	By        string          // who asked ("dashboard", "cli USER", "api"): recorded in the client's history when set
-}
-
 // RequeueLeads resets the attempts of a client's failed leads selected by f, so the next
 // run scores them again; it returns how many were reset. Their last reason and failure
 // history stay for the record.
-func (db *DB) RequeueLeads(ctx context.Context, clientID string, f RequeueFilter) (int64, error) {
-	if f.Reason == nil && !f.AllFailed {
-		return 0, leadrun.Errorf(leadrun.EINVALID, "say which failed leads to retry: a reason, or all failed leads")
+func (db *DB) RequeueLeads(ctx context.Context, clientID string, f leadrun.RequeueFilter) (int64, error) {
+	if err := f.Validate(); err != nil {
+		return 0, err
 	}
 	var n int64
 	err := db.InTx(ctx, func(tx *Tx) error {
-		if _, err := findClient(ctx, tx, clientID); err != nil {
+		if _, err := findClient(ctx, tx.raw, clientID); err != nil {
 			return err
 		}
 		q := `UPDATE leads SET attempts = 0, updated_at = $2 WHERE client_id = $1 AND scoring_status = 'failed'`
@@ -131,7 +115,7 @@ func (db *DB) RequeueLeads(ctx context.Context, clientID string, f RequeueFilter
 			q += ` AND last_reason = $3`
 			args = append(args, string(*f.Reason))
 		}
-		res, err := tx.ExecContext(ctx, q, args...)
+		res, err := tx.raw.ExecContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -144,7 +128,7 @@ func (db *DB) RequeueLeads(ctx context.Context, clientID string, f RequeueFilter
 	return n, err
 }
 
-func requeueDetail(n int64, f RequeueFilter) string {
+func requeueDetail(n int64, f leadrun.RequeueFilter) string {
 	if f.Reason != nil && !f.AllFailed {
 		return fmt.Sprintf("%d failed leads (%s)", n, *f.Reason)
 	}

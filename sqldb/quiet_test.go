@@ -34,7 +34,7 @@ func TestQuietClientsFollowsTheDomainRule(t *testing.T) {
 				t.Fatal(err)
 			}
 			err := db.InTx(ctx, func(tx *sqldb.Tx) error {
-				_, err := tx.ExecContext(ctx, `UPDATE leads SET scored_at = $1 WHERE client_id = $2`, db.Stamp(*scored), id)
+				err := tx.ExecRaw(ctx, `UPDATE leads SET scored_at = $1 WHERE client_id = $2`, db.Stamp(*scored), id)
 				return err
 			})
 			if err != nil {

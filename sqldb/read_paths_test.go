@@ -17,9 +17,9 @@ func TestTopLeadsReadOnly(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		ids := mustLeads(t, db, "A", 4)
-		var updates []sqldb.LeadUpdate
+		var updates []leadrun.LeadUpdate
 		for i, score := range []float64{60, 90, 90, 10} {
-			updates = append(updates, sqldb.LeadUpdate{LeadID: ids[i], Status: leadrun.StatusScored, Score: ptr(score)})
+			updates = append(updates, leadrun.LeadUpdate{LeadID: ids[i], Status: leadrun.StatusScored, Score: ptr(score)})
 		}
 		mustApply(t, db, "A", "SR-1", 3, updates)
 		got := make(chan []*leadrun.Lead, 1)

@@ -26,7 +26,7 @@ func (tx *Tx) CreateRun(ctx context.Context, req leadrun.TriggerRequest) (*leadr
 	}
 	day := tx.Now.Truncate(24 * time.Hour)
 	var seq int
-	err := tx.QueryRowContext(ctx, `INSERT INTO run_sequences (day, last_seq) VALUES ($1, 1)
+	err := tx.raw.QueryRowContext(ctx, `INSERT INTO run_sequences (day, last_seq) VALUES ($1, 1)
 		ON CONFLICT (day) DO UPDATE SET last_seq = run_sequences.last_seq + 1 RETURNING last_seq`,
 		day.Format("2006-01-02")).Scan(&seq)
 	if err != nil {
@@ -39,7 +39,7 @@ func (tx *Tx) CreateRun(ctx context.Context, req leadrun.TriggerRequest) (*leadr
 	id := leadrun.RunID{Day: day, Seq: seq, Stream: req.Stream}
 	run := &leadrun.Run{ID: id.String(), Day: day, Seq: seq, Stream: req.Stream, Status: leadrun.RunQueued,
 		Trigger: req.Trigger, RequestedBy: req.RequestedBy, Params: req.Params, CreatedAt: tx.Now}
-	rows, err := tx.QueryContext(ctx, `INSERT INTO runs (id, day, seq, stream, status, trigger, requested_by, params, created_at, heartbeat_at)
+	rows, err := tx.raw.QueryContext(ctx, `INSERT INTO runs (id, day, seq, stream, status, trigger, requested_by, params, created_at, heartbeat_at)
 		VALUES ($1,$2,$3,$4,'queued',$5,$6,$7,$8,$8)
 		ON CONFLICT (stream) WHERE status IN ('queued','running') DO NOTHING RETURNING id`,
 		run.ID, day.Format("2006-01-02"), seq, req.Stream, req.Trigger, req.RequestedBy, string(params), tx.db.ts(tx.Now))
@@ -66,7 +66,7 @@ func (tx *Tx) checkFilter(ctx context.Context, stream int, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	found, err := findClients(ctx, tx, leadrun.ClientFilter{IDs: ids})
+	found, err := findClients(ctx, tx.raw, leadrun.ClientFilter{IDs: ids})
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func closeRows(rows *sql.Rows) error {
 }
 
 func (tx *Tx) activeRun(ctx context.Context, stream int) (*leadrun.Run, error) {
-	r, err := scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs
+	r, err := scanRun(tx.raw.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs
 		WHERE stream = $1 AND status IN ('queued','running')`, stream))
 	return r, mapError(err, fmt.Sprintf("active run of stream %d", stream))
 }
@@ -282,7 +282,7 @@ func (db *DB) FindClientResults(ctx context.Context, runID string) ([]*leadrun.C
 
 // ClientResultsTx is FindClientResults inside a transaction.
 func (tx *Tx) ClientResults(ctx context.Context, runID string) ([]*leadrun.ClientResult, error) {
-	return tx.db.clientResults(ctx, tx, []string{runID}, false)
+	return tx.db.clientResults(ctx, tx.raw, []string{runID}, false)
 }
 
 func (db *DB) clientResults(ctx context.Context, q querier, runIDs []string, reasons bool) ([]*leadrun.ClientResult, error) {

@@ -27,19 +27,19 @@ func mustStoreRun(t *testing.T, db *sqldb.DB, seq int, at time.Time, clients [][
 	id := leadrun.RunID{Day: at, Seq: seq, Stream: 1}.String()
 	err := db.InTx(ctx, func(tx *sqldb.Tx) error {
 		ts := db.Stamp(at)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, day, seq, stream, status, trigger, created_at, heartbeat_at)
+		if err := tx.ExecRaw(ctx, `INSERT INTO runs (id, day, seq, stream, status, trigger, created_at, heartbeat_at)
 			VALUES ($1,$2,$3,1,'completed','cli',$4,$4)`, id, at.Format("2006-01-02"), seq, ts); err != nil {
 			return err
 		}
 		for c, ops := range clients {
 			client := fmt.Sprintf("C%d", c)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO client_results (run_id, client_id, client_name, created_at)
+			if err := tx.ExecRaw(ctx, `INSERT INTO client_results (run_id, client_id, client_name, created_at)
 				VALUES ($1,$2,$2,$3)`, id, client, ts); err != nil {
 				return err
 			}
 			for i, op := range ops {
 				n := int64(seq*1000 + c*10 + i)
-				if _, err := tx.ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, skip_reason,
+				if err := tx.ExecRaw(ctx, `INSERT INTO operations (run_id, client_id, operation, status, skip_reason,
 					examined, scored, skipped, failed, prompt_tokens, completion_tokens, cost_micros)
 					VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`, id, client, op.kind, op.status, op.skip,
 					4*n, 3*n, n/2, n/3, 100*n, 10*n, 7*n); err != nil {
@@ -177,7 +177,7 @@ func TestFindRunsNotBlockedByWriter(t *testing.T) {
 		writing, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 		go func() {
 			done <- db.InTx(ctx, func(tx *sqldb.Tx) error {
-				if _, err := tx.ExecContext(ctx, `UPDATE runs SET status_reason = 'uncommitted' WHERE id = $1`, id); err != nil {
+				if err := tx.ExecRaw(ctx, `UPDATE runs SET status_reason = 'uncommitted' WHERE id = $1`, id); err != nil {
 					close(writing)
 					return err
 				}

@@ -36,17 +36,10 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// OpDelta is what one chunk adds to an operation's counts.
-type OpDelta struct {
-	Examined, Scored, Skipped, Failed int64
-	SkippedBy, FailedBy               map[string]int64
-	Usage                             leadrun.Usage
-}
-
 // AddOperationCounts adds a chunk's counts to a running operation (counts are added, never
 // overwritten) and refreshes its heartbeat. It reports false, writing nothing, when the
 // operation is no longer running: the caller must then roll back the chunk.
-func (tx *Tx) AddOperationCounts(ctx context.Context, k leadrun.OpKey, d OpDelta) (bool, error) {
+func (tx *Tx) AddOperationCounts(ctx context.Context, k leadrun.OpKey, d leadrun.OpDelta) (bool, error) {
 	counts, err := tx.stmt(ctx, `UPDATE operations SET examined = examined + $4, scored = scored + $5,
 		skipped = skipped + $6, failed = failed + $7, prompt_tokens = prompt_tokens + $8,
 		completion_tokens = completion_tokens + $9, cost_micros = cost_micros + $10, heartbeat_at = $11
@@ -95,11 +88,6 @@ func sortedKeys(m map[string]int64) []string {
 // AddEvent appends a line to a run's progress log.
 func (tx *Tx) AddEvent(ctx context.Context, ev leadrun.RunEvent) error {
 	return addEvent(ctx, tx.cached(), tx.db, tx.Now, ev)
-}
-
-// AddEvent appends a line to a run's progress log outside any transaction.
-func (db *DB) AddEvent(ctx context.Context, ev leadrun.RunEvent) error {
-	return addEvent(ctx, db.db, db, db.Now().UTC(), ev)
 }
 
 func addEvent(ctx context.Context, q querier, db *DB, now time.Time, ev leadrun.RunEvent) error {

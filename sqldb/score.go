@@ -7,19 +7,6 @@ import (
 	"github.com/leadrun/leadrun"
 )
 
-// LeadUpdate is the outcome of scoring one lead, as the runner writes it.
-type LeadUpdate struct {
-	LeadID         int64
-	Status         leadrun.ScoringStatus // scored, skipped_missing_data or failed
-	Score          *float64
-	Assessment     string
-	Breakdown      []byte // from EncodeBreakdown, encoded before the transaction
-	Excluded       bool
-	ExcludeDetails string
-	Reason         leadrun.Reason // why it was skipped or failed
-	ScoredBy       string         // scorer and model, e.g. openai/gpt-4o-mini
-}
-
 // ApplyLeadUpdates writes a chunk's outcomes. Each update applies only if the lead is still
 // due (to_be_scored, or failed with attempts left), so nothing is ever scored twice; the
 // result says which applied. Every applied update counts one attempt; a failed one is also
@@ -27,7 +14,7 @@ type LeadUpdate struct {
 //
 // On PostgreSQL the chunk is written in one statement (applyLeadUpdatesBatch); SQLite,
 // in process, keeps prepared per-row statements, which are faster there.
-func (tx *Tx) ApplyLeadUpdates(ctx context.Context, clientID, runID string, maxAttempts int, updates []LeadUpdate) ([]bool, error) {
+func (tx *Tx) ApplyLeadUpdates(ctx context.Context, clientID, runID string, maxAttempts int, updates []leadrun.LeadUpdate) ([]bool, error) {
 	if len(updates) == 0 {
 		return []bool{}, nil
 	}
@@ -38,7 +25,7 @@ func (tx *Tx) ApplyLeadUpdates(ctx context.Context, clientID, runID string, maxA
 }
 
 // applyLeadUpdatesRows is ApplyLeadUpdates with prepared per-row statements.
-func (tx *Tx) applyLeadUpdatesRows(ctx context.Context, clientID, runID string, maxAttempts int, updates []LeadUpdate) ([]bool, error) {
+func (tx *Tx) applyLeadUpdatesRows(ctx context.Context, clientID, runID string, maxAttempts int, updates []leadrun.LeadUpdate) ([]bool, error) {
 	lead, err := tx.stmt(ctx, `UPDATE leads SET scoring_status = $3, score = $4, scored_at = $5,
 		attempts = attempts + 1, last_reason = $6, last_run_id = $7, updated_at = $8, scored_by = $10
 		WHERE id = $1 AND client_id = $2 AND scoring_status IN ('to_be_scored','failed')

@@ -12,7 +12,7 @@ import (
 // UPDATE's RETURNING). Per-row statements cost a network round trip each (two per
 // lead), which made the database, not the scorer, the limit of a worker process.
 // The updates must name distinct leads: the UPDATE's join writes a row at most once.
-func (tx *Tx) applyLeadUpdatesBatch(ctx context.Context, clientID, runID string, maxAttempts int, updates []LeadUpdate) ([]bool, error) {
+func (tx *Tx) applyLeadUpdatesBatch(ctx context.Context, clientID, runID string, maxAttempts int, updates []leadrun.LeadUpdate) ([]bool, error) {
 	n := len(updates)
 	var (
 		ids                  = make([]int64, n)
@@ -89,7 +89,7 @@ const applyLeadUpdatesPG = `WITH u AS (
 SELECT id FROM upd`
 
 // distinctLeads reports whether no lead appears twice among the updates.
-func distinctLeads(updates []LeadUpdate) bool {
+func distinctLeads(updates []leadrun.LeadUpdate) bool {
 	seen := make(map[int64]struct{}, len(updates))
 	for _, u := range updates {
 		if _, dup := seen[u.LeadID]; dup {

@@ -19,11 +19,11 @@ func TestApplyLeadUpdatesChunk(t *testing.T) {
 		ids := mustLeads(t, db, "A", 6)
 		other := mustLeads(t, db, "B", 1)
 		// Lead 4 is already scored; lead 5 failed out of attempts (max 2): neither is due.
-		mustApply(t, db, "A", "SR-0", 2, []sqldb.LeadUpdate{{LeadID: ids[4], Status: leadrun.StatusScored, Score: ptr(10.0)}})
+		mustApply(t, db, "A", "SR-0", 2, []leadrun.LeadUpdate{{LeadID: ids[4], Status: leadrun.StatusScored, Score: ptr(10.0)}})
 		for range 2 {
-			mustApply(t, db, "A", "SR-0", 2, []sqldb.LeadUpdate{{LeadID: ids[5], Status: leadrun.StatusFailed, Reason: leadrun.ReasonAPIError}})
+			mustApply(t, db, "A", "SR-0", 2, []leadrun.LeadUpdate{{LeadID: ids[5], Status: leadrun.StatusFailed, Reason: leadrun.ReasonAPIError}})
 		}
-		chunk := []sqldb.LeadUpdate{
+		chunk := []leadrun.LeadUpdate{
 			{LeadID: ids[0], Status: leadrun.StatusScored, Score: ptr(82.5), Assessment: "strong",
 				Breakdown: []byte(`{"items":[],"raw":8,"denominator":10,"score":82.5}`), Excluded: true, ExcludeDetails: "competitor"},
 			{LeadID: ids[1], Status: leadrun.StatusSkippedMissingData, Reason: leadrun.ReasonMissingCriticalData, Assessment: "Not scored: no headline."},
@@ -70,9 +70,9 @@ func TestApplyLeadUpdatesChunk(t *testing.T) {
 func TestApplyLeadUpdatesRetryAndDuplicate(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		ids := mustLeads(t, db, "A", 2)
-		mustApply(t, db, "A", "SR-1", 3, []sqldb.LeadUpdate{{LeadID: ids[0], Status: leadrun.StatusFailed,
+		mustApply(t, db, "A", "SR-1", 3, []leadrun.LeadUpdate{{LeadID: ids[0], Status: leadrun.StatusFailed,
 			Reason: leadrun.ReasonAPIError, Assessment: "Scoring failed: timeout"}})
-		applied := mustApply(t, db, "A", "SR-2", 3, []sqldb.LeadUpdate{{LeadID: ids[0], Status: leadrun.StatusScored,
+		applied := mustApply(t, db, "A", "SR-2", 3, []leadrun.LeadUpdate{{LeadID: ids[0], Status: leadrun.StatusScored,
 			Score: ptr(40.0), Assessment: "retried"}})
 		if !applied[0] {
 			t.Fatal("a failed lead with attempts left was not retried")
@@ -80,7 +80,7 @@ func TestApplyLeadUpdatesRetryAndDuplicate(t *testing.T) {
 		if got := leadState(t, db, "A", ids[:1])[0]; got != "scored 40 attempts=2 reason= run=SR-2 scored_at=true assessment=retried excluded=false/ breakdown=-" {
 			t.Errorf("after retry: %s", got)
 		}
-		applied = mustApply(t, db, "A", "SR-3", 3, []sqldb.LeadUpdate{
+		applied = mustApply(t, db, "A", "SR-3", 3, []leadrun.LeadUpdate{
 			{LeadID: ids[1], Status: leadrun.StatusScored, Score: ptr(1.0)},
 			{LeadID: ids[1], Status: leadrun.StatusScored, Score: ptr(2.0)},
 		})
@@ -115,7 +115,7 @@ func mustLeads(t *testing.T, db *sqldb.DB, clientID string, n int) []int64 {
 	return ids
 }
 
-func mustApply(t *testing.T, db *sqldb.DB, clientID, runID string, maxAttempts int, updates []sqldb.LeadUpdate) []bool {
+func mustApply(t *testing.T, db *sqldb.DB, clientID, runID string, maxAttempts int, updates []leadrun.LeadUpdate) []bool {
 	t.Helper()
 	var applied []bool
 	err := db.InTx(context.Background(), func(tx *sqldb.Tx) error {

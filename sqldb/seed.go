@@ -22,19 +22,19 @@ func (db *DB) SeedFinishedRuns(ctx context.Context, stream, n int, clients []str
 			when := SeedStart.Add(time.Duration(i) * time.Minute)
 			at := db.Stamp(when)
 			id := leadrun.RunID{Day: when, Seq: i + 1, Stream: stream}.String()
-			if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, day, seq, stream, status, status_reason, trigger,
+			if _, err := tx.raw.ExecContext(ctx, `INSERT INTO runs (id, day, seq, stream, status, status_reason, trigger,
 				created_at, started_at, finished_at, heartbeat_at) VALUES ($1,$2,$3,$4,'completed','seeded','cli',$5,$5,$5,$5)`,
 				id, when.Format("2006-01-02"), i+1, stream, at); err != nil {
 				return err
 			}
 			for k := 0; k < perRun; k++ {
 				client := clients[(i*perRun+k)%len(clients)]
-				if _, err := tx.ExecContext(ctx, `INSERT INTO client_results (run_id, client_id, client_name, created_at)
+				if _, err := tx.raw.ExecContext(ctx, `INSERT INTO client_results (run_id, client_id, client_name, created_at)
 					VALUES ($1,$2,$2,$3)`, id, client, at); err != nil {
 					return err
 				}
 				for _, op := range []string{"lead_scoring", "post_scoring"} {
-					if _, err := tx.ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, examined,
+					if _, err := tx.raw.ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, examined,
 						scored, skipped, failed, prompt_tokens, completion_tokens, started_at, finished_at)
 						VALUES ($1,$2,$3,'succeeded',40,38,1,1,9000,1200,$4,$4)`, id, client, op, at); err != nil {
 						return err

@@ -16,7 +16,7 @@ func (db *DB) RecordSenderMismatches(ctx context.Context, clientID string, seen 
 		return nil
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
-		if _, err := findClient(ctx, tx, clientID); err != nil {
+		if _, err := findClient(ctx, tx.raw, clientID); err != nil {
 			return err
 		}
 		for _, m := range seen {
@@ -24,7 +24,7 @@ func (db *DB) RecordSenderMismatches(ctx context.Context, clientID string, seen 
 			if sender == "" || m.Items <= 0 {
 				continue
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO lh_sender_mismatches
+			_, err := tx.raw.ExecContext(ctx, `INSERT INTO lh_sender_mismatches
 				(client_id, sender, items, blocked, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $5)
 				ON CONFLICT (client_id, sender) DO UPDATE SET items = lh_sender_mismatches.items + excluded.items,
 				blocked = lh_sender_mismatches.blocked + excluded.blocked, last_seen_at = excluded.last_seen_at`,

@@ -40,10 +40,10 @@ func (db *DB) CreateSession(ctx context.Context, ttl time.Duration) (*Session, e
 	s := &Session{Cookie: cookie, CSRFToken: csrf}
 	err = db.InTx(ctx, func(tx *Tx) error {
 		s.ExpiresAt = tx.Now.Add(ttl)
-		if _, err := tx.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE expires_at < $1`, db.ts(tx.Now)); err != nil {
+		if _, err := tx.raw.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE expires_at < $1`, db.ts(tx.Now)); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO dashboard_sessions (id_hash, csrf_token, created_at, expires_at)
+		_, err := tx.raw.ExecContext(ctx, `INSERT INTO dashboard_sessions (id_hash, csrf_token, created_at, expires_at)
 			VALUES ($1, $2, $3, $4)`, hashToken(cookie), csrf, db.ts(tx.Now), db.ts(s.ExpiresAt))
 		return err
 	})
@@ -82,7 +82,7 @@ func noSession() error { return leadrun.Errorf(leadrun.ENOTFOUND, "no live dashb
 // DeleteSession ends a session (logout).
 func (db *DB) DeleteSession(ctx context.Context, cookie string) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE id_hash = $1`, hashToken(cookie))
+		_, err := tx.raw.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE id_hash = $1`, hashToken(cookie))
 		return err
 	})
 }

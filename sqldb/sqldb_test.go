@@ -131,7 +131,7 @@ func TestUpsertLeads(t *testing.T) {
 			t.Fatalf("create: %+v %v", res, err)
 		}
 		err := db.InTx(ctx, func(tx *sqldb.Tx) error {
-			_, err := tx.ApplyLeadUpdates(ctx, "A", "SR-1", 3, []sqldb.LeadUpdate{{LeadID: lead.ID, Status: leadrun.StatusScored,
+			_, err := tx.ApplyLeadUpdates(ctx, "A", "SR-1", 3, []leadrun.LeadUpdate{{LeadID: lead.ID, Status: leadrun.StatusScored,
 				Score: ptr(70.0), Assessment: "good", Breakdown: []byte(`{"items":[],"raw":7,"denominator":10,"score":70}`)}})
 			return err
 		})
@@ -159,7 +159,7 @@ func TestUpsertLeads(t *testing.T) {
 		}
 		// A lead already scored is not due: applying again changes nothing.
 		err = db.InTx(ctx, func(tx *sqldb.Tx) error {
-			applied, err := tx.ApplyLeadUpdates(ctx, "A", "SR-2", 3, []sqldb.LeadUpdate{{LeadID: lead.ID, Status: leadrun.StatusFailed, Reason: leadrun.ReasonAPIError}})
+			applied, err := tx.ApplyLeadUpdates(ctx, "A", "SR-2", 3, []leadrun.LeadUpdate{{LeadID: lead.ID, Status: leadrun.StatusFailed, Reason: leadrun.ReasonAPIError}})
 			if err == nil && applied[0] {
 				t.Error("a scored lead was scored again")
 			}

@@ -78,10 +78,10 @@ func testLeadCountsAndTopLeads(t *testing.T, db *sqldb.DB, u uniq) {
 	mustClientLeads(t, db, b, 2)
 	s := []float64{70, 90, 59.5}
 	applyLeads(t, db, a, runID,
-		sqldb.LeadUpdate{LeadID: ids[0], Status: leadrun.StatusScored, Score: &s[0]},
-		sqldb.LeadUpdate{LeadID: ids[1], Status: leadrun.StatusScored, Score: &s[1]},
-		sqldb.LeadUpdate{LeadID: ids[2], Status: leadrun.StatusScored, Score: &s[2]},
-		sqldb.LeadUpdate{LeadID: ids[3], Status: leadrun.StatusFailed, Reason: "ai_error"})
+		leadrun.LeadUpdate{LeadID: ids[0], Status: leadrun.StatusScored, Score: &s[0]},
+		leadrun.LeadUpdate{LeadID: ids[1], Status: leadrun.StatusScored, Score: &s[1]},
+		leadrun.LeadUpdate{LeadID: ids[2], Status: leadrun.StatusScored, Score: &s[2]},
+		leadrun.LeadUpdate{LeadID: ids[3], Status: leadrun.StatusFailed, Reason: "ai_error"})
 	counts, err := db.CountLeadsByStatus(ctx, a)
 	want := map[leadrun.ScoringStatus]int64{leadrun.StatusScored: 3, leadrun.StatusFailed: 1, leadrun.StatusToBeScored: 1}
 	if err != nil || !reflect.DeepEqual(counts, want) {

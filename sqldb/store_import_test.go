@@ -25,16 +25,16 @@ func importURL(client string, i int) string {
 }
 
 // importItems makes n items of a client, lead i with fingerprint "fp<i>" plus suffix.
-func importItems(client string, n int, suffix string) []sqldb.ImportItem {
-	items := make([]sqldb.ImportItem, n)
+func importItems(client string, n int, suffix string) []leadrun.ImportItem {
+	items := make([]leadrun.ImportItem, n)
 	for i := range items {
-		items[i] = sqldb.ImportItem{Fingerprint: fmt.Sprintf("fp%d%s", i, suffix), Lead: &leadrun.Lead{
+		items[i] = leadrun.ImportItem{Fingerprint: fmt.Sprintf("fp%d%s", i, suffix), Lead: &leadrun.Lead{
 			ProfileURL: importURL(client, i), FirstName: fmt.Sprintf("First%d", i), Company: "Acme", Headline: "CTO"}}
 	}
 	return items
 }
 
-func mustImport(t *testing.T, db *sqldb.DB, client string, items []sqldb.ImportItem, want sqldb.ImportCounts) {
+func mustImport(t *testing.T, db *sqldb.DB, client string, items []leadrun.ImportItem, want leadrun.ImportCounts) {
 	t.Helper()
 	if got, err := db.ImportLeads(context.Background(), client, items); err != nil || got != want {
 		t.Fatalf("ImportLeads(%s, %d items) = %+v %v, want %+v", client, len(items), got, err, want)
@@ -90,8 +90,8 @@ func testImportLeads(t *testing.T, db *sqldb.DB, u uniq) {
 		t.Errorf("fingerprints before any import: %v", fps)
 	}
 	const n = 120 // more than two groups of a multi-row statement
-	mustImport(t, db, a, importItems(a, n, ""), sqldb.ImportCounts{Created: n})
-	mustImport(t, db, b, importItems(b, 2, "-b"), sqldb.ImportCounts{Created: 2})
+	mustImport(t, db, a, importItems(a, n, ""), leadrun.ImportCounts{Created: n})
+	mustImport(t, db, b, importItems(b, 2, "-b"), leadrun.ImportCounts{Created: 2})
 	fps := mustFingerprints(t, db, a)
 	if len(fps) != n {
 		t.Fatalf("%d fingerprints, want %d", len(fps), n)
@@ -120,7 +120,7 @@ func testImportLeads(t *testing.T, db *sqldb.DB, u uniq) {
 	again[1].Lead.About, again[1].Lead.SalesNavigatorURL = "Builds things.", "https://www.linkedin.com/sales/lead/x"
 	again[1].Lead.Messages = []string{"Hi", "Thanks"}
 	again = append(again, importItems(a, n+1, "")[n]) // and one new lead
-	mustImport(t, db, a, again, sqldb.ImportCounts{Created: 1, Updated: 3})
+	mustImport(t, db, a, again, leadrun.ImportCounts{Created: 1, Updated: 3})
 	if l := findImported(t, db, a, importURL(a, 0)); l.FirstName != "First0" || l.Company != "Newco" {
 		t.Errorf("re-imported lead %q at %q, want First0 at Newco", l.FirstName, l.Company)
 	}
@@ -129,7 +129,7 @@ func testImportLeads(t *testing.T, db *sqldb.DB, u uniq) {
 		t.Errorf("re-imported profile and extras %q %q %v", extras.About, extras.SalesNavigatorURL, extras.Messages)
 	}
 	clk.advance(time.Minute)
-	mustImport(t, db, a, importItems(a, 2, "-v3"), sqldb.ImportCounts{Updated: 2})
+	mustImport(t, db, a, importItems(a, 2, "-v3"), leadrun.ImportCounts{Updated: 2})
 	if l := findImported(t, db, a, importURL(a, 1)); l.About != "Builds things." || !reflect.DeepEqual(l.Messages, []string{"Hi", "Thanks"}) {
 		t.Errorf("an import without an about or messages blanked them: %q %v", l.About, l.Messages)
 	}
@@ -150,7 +150,7 @@ func testImportKeepsOwnResults(t *testing.T, db *sqldb.DB, u uniq) {
 	runID := mustPlanRun(t, db, u.stream(1), a)
 	exported := time.Date(2026, 2, 1, 8, 0, 0, 0, time.UTC)
 	scoredAt := time.Date(2026, 1, 15, 8, 0, 0, 0, time.UTC)
-	orig := func(suffix string, score float64, exportedAt *time.Time) []sqldb.ImportItem {
+	orig := func(suffix string, score float64, exportedAt *time.Time) []leadrun.ImportItem {
 		items := importItems(a, 2, suffix)
 		for _, it := range items {
 			s := score
@@ -161,7 +161,7 @@ func testImportKeepsOwnResults(t *testing.T, db *sqldb.DB, u uniq) {
 	}
 	first := orig("", 72, &exported)
 	first[0].Lead.ScoringStatus, first[0].Lead.Score, first[0].Lead.ScoredAt = "", nil, nil // still to be scored
-	mustImport(t, db, a, first, sqldb.ImportCounts{Created: 2, ScoresKept: 1})
+	mustImport(t, db, a, first, leadrun.ImportCounts{Created: 2, ScoresKept: 1})
 	due := findImported(t, db, a, importURL(a, 0))
 	if due.ScoringStatus != leadrun.StatusToBeScored || due.Score != nil || due.ExportedAt == nil || !due.ExportedAt.Equal(exported) {
 		t.Errorf("imported lead to score %s %v exported %v, want to_be_scored, exported %v", due.ScoringStatus, due.Score, due.ExportedAt, exported)
@@ -174,9 +174,9 @@ func testImportKeepsOwnResults(t *testing.T, db *sqldb.DB, u uniq) {
 
 	clk.advance(time.Minute)
 	own := 91.0
-	applyLeads(t, db, a, runID, sqldb.LeadUpdate{LeadID: due.ID, Status: leadrun.StatusScored, Score: &own, Assessment: "Scored here"})
+	applyLeads(t, db, a, runID, leadrun.LeadUpdate{LeadID: due.ID, Status: leadrun.StatusScored, Score: &own, Assessment: "Scored here"})
 	later := exported.Add(24 * time.Hour)
-	mustImport(t, db, a, orig("-again", 40, &later), sqldb.ImportCounts{Updated: 2, ScoresKept: 1, ScoredHere: 1})
+	mustImport(t, db, a, orig("-again", 40, &later), leadrun.ImportCounts{Updated: 2, ScoresKept: 1, ScoredHere: 1})
 	mine := findImported(t, db, a, importURL(a, 0))
 	if *mine.Score != own || mine.LastRunID != runID || mine.Assessment != "Scored here" {
 		t.Errorf("lead scored here: %v run %q %q, want its own score %v kept", *mine.Score, mine.LastRunID, mine.Assessment, own)
@@ -199,7 +199,7 @@ func testImportRefusals(t *testing.T, db *sqldb.DB, u uniq) {
 	mustClock(db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	a := u.id("A")
 	mustCreateClient(t, db, a, u.stream(1))
-	mustImport(t, db, a, importItems(a, 1, ""), sqldb.ImportCounts{Created: 1})
+	mustImport(t, db, a, importItems(a, 1, ""), leadrun.ImportCounts{Created: 1})
 	before := mustFingerprints(t, db, a)
 
 	bad := importItems(a, 60, "-bad")
@@ -210,10 +210,10 @@ func testImportRefusals(t *testing.T, db *sqldb.DB, u uniq) {
 	conn[1].Lead.ConnectionStatus = "friend"
 	for _, c := range []struct {
 		what  string
-		items []sqldb.ImportItem
+		items []leadrun.ImportItem
 	}{{"a profile URL that is not LinkedIn's", bad}, {"one lead twice", dup}, {"a bad connection status", conn}} {
 		n, err := db.ImportLeads(ctx, a, c.items)
-		if leadrun.ErrorCode(err) != leadrun.EINVALID || n != (sqldb.ImportCounts{}) {
+		if leadrun.ErrorCode(err) != leadrun.EINVALID || n != (leadrun.ImportCounts{}) {
 			t.Errorf("import with %s: %+v %v, want EINVALID", c.what, n, err)
 		}
 	}
@@ -223,11 +223,11 @@ func testImportRefusals(t *testing.T, db *sqldb.DB, u uniq) {
 	if counts, err := db.CountLeadsByStatus(ctx, a); err != nil || counts[leadrun.StatusToBeScored] != 1 {
 		t.Errorf("leads after refused imports %v %v, want the first one only", counts, err)
 	}
-	if n, err := db.ImportLeads(ctx, u.id("missing"), importItems(u.id("missing"), 1, "")); leadrun.ErrorCode(err) != leadrun.ENOTFOUND || n != (sqldb.ImportCounts{}) {
+	if n, err := db.ImportLeads(ctx, u.id("missing"), importItems(u.id("missing"), 1, "")); leadrun.ErrorCode(err) != leadrun.ENOTFOUND || n != (leadrun.ImportCounts{}) {
 		t.Errorf("import for a missing client: %+v %v, want ENOTFOUND", n, err)
 	}
 	if fps, err := db.ImportFingerprints(ctx, u.id("missing")); err != nil || len(fps) != 0 {
 		t.Errorf("fingerprints of a missing client %v %v, want none", fps, err)
 	}
-	mustImport(t, db, a, nil, sqldb.ImportCounts{}) // an empty batch is no error
+	mustImport(t, db, a, nil, leadrun.ImportCounts{}) // an empty batch is no error
 }

@@ -26,13 +26,13 @@ var storeProviderCases = []storeCase{
 
 // ownStatuses is ProviderStatuses restricted to the case's scorers: the suite's cases
 // share a database.
-func ownStatuses(t *testing.T, db *sqldb.DB, u uniq) []sqldb.ProviderStatus {
+func ownStatuses(t *testing.T, db *sqldb.DB, u uniq) []leadrun.ProviderStatus {
 	t.Helper()
 	all, err := db.ProviderStatuses(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []sqldb.ProviderStatus
+	var out []leadrun.ProviderStatus
 	for _, st := range all {
 		if strings.HasPrefix(st.Scorer.Name, u.prefix) {
 			out = append(out, *st)
@@ -50,14 +50,14 @@ func testProviderStatuses(t *testing.T, db *sqldb.DB, u uniq) {
 	other := leadrun.ScorerInfo{Name: u.id("openai"), Host: "ai.example.com", Model: "gpt-4o-mini"}
 	rules := leadrun.ScorerInfo{Name: u.id("rules")}
 	first := clk.now
-	if err := db.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: openai, OK: false, Message: "401 bad key\x00", Source: "check ai"}); err != nil {
+	if err := db.SaveProviderStatus(ctx, leadrun.ProviderStatus{Scorer: openai, OK: false, Message: "401 bad key\x00", Source: "check ai"}); err != nil {
 		t.Fatal(err)
 	}
 	explicit := first.Add(-time.Hour) // an explicit time is kept, not replaced by now
-	if err := db.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: rules, OK: true, Source: "serve start", CheckedAt: explicit}); err != nil {
+	if err := db.SaveProviderStatus(ctx, leadrun.ProviderStatus{Scorer: rules, OK: true, Source: "serve start", CheckedAt: explicit}); err != nil {
 		t.Fatal(err)
 	}
-	want := []sqldb.ProviderStatus{
+	want := []leadrun.ProviderStatus{
 		{Scorer: openai, OK: false, Message: "401 bad key", Source: "check ai", CheckedAt: first},
 		{Scorer: rules, OK: true, Source: "serve start", CheckedAt: explicit},
 	}
@@ -67,14 +67,14 @@ func testProviderStatuses(t *testing.T, db *sqldb.DB, u uniq) {
 
 	later := clk.advance(time.Minute)
 	mustTx(t, db, func(tx *sqldb.Tx) error {
-		if err := tx.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: openai, OK: true, Message: "ok", Source: "run SR-1"}); err != nil {
+		if err := tx.SaveProviderStatus(ctx, leadrun.ProviderStatus{Scorer: openai, OK: true, Message: "ok", Source: "run SR-1"}); err != nil {
 			return err
 		}
-		return tx.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: other, OK: true, Source: "check ai"})
+		return tx.SaveProviderStatus(ctx, leadrun.ProviderStatus{Scorer: other, OK: true, Source: "check ai"})
 	})
 	rollback := errors.New("roll back")
 	err := db.InTx(ctx, func(tx *sqldb.Tx) error {
-		if err := tx.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: rules, OK: false, Source: "lost"}); err != nil {
+		if err := tx.SaveProviderStatus(ctx, leadrun.ProviderStatus{Scorer: rules, OK: false, Source: "lost"}); err != nil {
 			return err
 		}
 		return rollback
@@ -82,7 +82,7 @@ func testProviderStatuses(t *testing.T, db *sqldb.DB, u uniq) {
 	if !errors.Is(err, rollback) {
 		t.Fatalf("InTx: %v", err)
 	}
-	want = []sqldb.ProviderStatus{ // the same check time sorts by provider: "…|ai.example.com|…" first
+	want = []leadrun.ProviderStatus{
 		{Scorer: other, OK: true, Source: "check ai", CheckedAt: later},
 		{Scorer: openai, OK: true, Message: "ok", Source: "run SR-1", CheckedAt: later},
 		{Scorer: rules, OK: true, Source: "serve start", CheckedAt: explicit},
@@ -93,7 +93,7 @@ func testProviderStatuses(t *testing.T, db *sqldb.DB, u uniq) {
 
 	newest := clk.advance(time.Minute) // only the 20 most recent are listed
 	for i := range 21 {
-		st := sqldb.ProviderStatus{Scorer: leadrun.ScorerInfo{Name: u.id("many"), Model: fmt.Sprintf("m%02d", i)}, OK: true,
+		st := leadrun.ProviderStatus{Scorer: leadrun.ScorerInfo{Name: u.id("many"), Model: fmt.Sprintf("m%02d", i)}, OK: true,
 			CheckedAt: newest.Add(time.Duration(i) * time.Second)}
 		if err := db.SaveProviderStatus(ctx, st); err != nil {
 			t.Fatal(err)
@@ -207,12 +207,12 @@ func testRequeueLeads(t *testing.T, db *sqldb.DB, u uniq) {
 	timeout, apiErr := leadrun.ReasonTimeout, leadrun.ReasonAPIError
 	for range 3 { // three attempts: out of attempts at maxAttempts 3
 		applyLeads(t, db, a, runID,
-			sqldb.LeadUpdate{LeadID: ids[0], Status: leadrun.StatusFailed, Reason: timeout},
-			sqldb.LeadUpdate{LeadID: ids[1], Status: leadrun.StatusFailed, Reason: timeout},
-			sqldb.LeadUpdate{LeadID: ids[2], Status: leadrun.StatusFailed, Reason: apiErr})
-		applyLeads(t, db, b, runID, sqldb.LeadUpdate{LeadID: others[0], Status: leadrun.StatusFailed, Reason: timeout})
+			leadrun.LeadUpdate{LeadID: ids[0], Status: leadrun.StatusFailed, Reason: timeout},
+			leadrun.LeadUpdate{LeadID: ids[1], Status: leadrun.StatusFailed, Reason: timeout},
+			leadrun.LeadUpdate{LeadID: ids[2], Status: leadrun.StatusFailed, Reason: apiErr})
+		applyLeads(t, db, b, runID, leadrun.LeadUpdate{LeadID: others[0], Status: leadrun.StatusFailed, Reason: timeout})
 	}
-	applyLeads(t, db, a, runID, sqldb.LeadUpdate{LeadID: ids[3], Status: leadrun.StatusScored, Score: &score})
+	applyLeads(t, db, a, runID, leadrun.LeadUpdate{LeadID: ids[3], Status: leadrun.StatusScored, Score: &score})
 	due := func(client string, want []int64) {
 		t.Helper()
 		got, err := db.DueLeads(ctx, client, 0, 3, 100)
@@ -221,27 +221,27 @@ func testRequeueLeads(t *testing.T, db *sqldb.DB, u uniq) {
 		}
 	}
 	due(a, nil)
-	requeue := func(f sqldb.RequeueFilter, want int64) {
+	requeue := func(f leadrun.RequeueFilter, want int64) {
 		t.Helper()
 		if n, err := db.RequeueLeads(ctx, a, f); n != want || err != nil {
 			t.Errorf("RequeueLeads(%+v) = %d %v, want %d", f, n, err, want)
 		}
 	}
-	requeue(sqldb.RequeueFilter{Reason: &timeout}, 2)
+	requeue(leadrun.RequeueFilter{Reason: &timeout}, 2)
 	due(a, ids[:2])
 	due(b, nil) // another client's lead failed with the same reason stays
 	if l, err := db.FindLeadByID(ctx, a, ids[0]); err != nil || l.Attempts != 0 || l.LastReason != timeout || l.ScoringStatus != leadrun.StatusFailed {
 		t.Errorf("requeued lead %+v %v, want failed, 0 attempts, last reason kept", l, err)
 	}
-	requeue(sqldb.RequeueFilter{AllFailed: true}, 3) // every failed lead, the scored one not
+	requeue(leadrun.RequeueFilter{AllFailed: true}, 3) // every failed lead, the scored one not
 	due(a, ids[:3])
 	if l, err := db.FindLeadByID(ctx, a, ids[3]); err != nil || l.Attempts != 1 || l.ScoringStatus != leadrun.StatusScored {
 		t.Errorf("scored lead %+v %v, want untouched", l, err)
 	}
-	if n, err := db.RequeueLeads(ctx, a, sqldb.RequeueFilter{}); leadrun.ErrorCode(err) != leadrun.EINVALID || n != 0 {
+	if n, err := db.RequeueLeads(ctx, a, leadrun.RequeueFilter{}); leadrun.ErrorCode(err) != leadrun.EINVALID || n != 0 {
 		t.Errorf("RequeueLeads without a selection: %d %v, want EINVALID", n, err)
 	}
-	if n, err := db.RequeueLeads(ctx, u.id("missing"), sqldb.RequeueFilter{AllFailed: true}); leadrun.ErrorCode(err) != leadrun.ENOTFOUND || n != 0 {
+	if n, err := db.RequeueLeads(ctx, u.id("missing"), leadrun.RequeueFilter{AllFailed: true}); leadrun.ErrorCode(err) != leadrun.ENOTFOUND || n != 0 {
 		t.Errorf("RequeueLeads of a missing client: %d %v, want ENOTFOUND", n, err)
 	}
 }

@@ -53,7 +53,7 @@ func TestRunTotalsWhileRunningAndFinished(t *testing.T) {
 		}
 		for chunk := int64(1); chunk <= 3; chunk++ {
 			inTx(func(tx *sqldb.Tx) error {
-				_, err := tx.AddOperationCounts(ctx, key, sqldb.OpDelta{Examined: 10, Scored: 10})
+				_, err := tx.AddOperationCounts(ctx, key, leadrun.OpDelta{Examined: 10, Scored: 10})
 				return err
 			})
 			if got := scored(); got != chunk*10 {

@@ -90,8 +90,8 @@ func lockError(t *testing.T, db *sqldb.DB, u uniq) error {
 	var lockErr error
 	holding := func(fn func() error) {
 		mustTx(t, db, func(tx *sqldb.Tx) error {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO alert_conditions (key, raised_at) VALUES ($1, $2)`,
-				u.id("locked"), tx.Stamp()); err != nil {
+			if err := tx.ExecRaw(ctx, `INSERT INTO alert_conditions (key, raised_at) VALUES ($1, $2)`,
+				u.id("locked"), db.Stamp(tx.Now)); err != nil {
 				return err
 			}
 			lockErr = fn()

@@ -72,7 +72,7 @@ func (db *DB) FindOrphanJobs(ctx context.Context, staleBefore time.Time, kinds .
 func (db *DB) ReleaseOrphanJob(ctx context.Context, id int64) (bool, error) {
 	var released bool
 	err := db.InTx(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE id = $1 AND state = 'running'`, id)
+		res, err := tx.raw.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE id = $1 AND state = 'running'`, id)
 		released, err = affectedOne(res, err)
 		return err
 	})

@@ -66,7 +66,7 @@ func TestAPIActionsAndAttention(t *testing.T) {
 
 		// Dean-Hobin loses its rubric: it has leads due, so it needs attention.
 		if err := db.InTx(ctx, func(tx *sqldb.Tx) error {
-			_, err := tx.ExecContext(ctx, `DELETE FROM rubrics WHERE client_id = 'Dean-Hobin'`)
+			err := tx.ExecRaw(ctx, `DELETE FROM rubrics WHERE client_id = 'Dean-Hobin'`)
 			return err
 		}); err != nil {
 			t.Fatal(err)

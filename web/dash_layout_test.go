@@ -103,7 +103,7 @@ func TestDashboardLayoutWidths(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, db.InTx(ctx, func(tx *sqldb.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM rubrics WHERE client_id = 'Sarah-Chen'`)
+		err := tx.ExecRaw(ctx, `DELETE FROM rubrics WHERE client_id = 'Sarah-Chen'`)
 		return err
 	}))
 	leads, err := db.TopLeads(ctx, "Guy-Wilson", 1, false)

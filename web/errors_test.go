@@ -24,7 +24,7 @@ func TestInternalErrorIs500AndLogged(t *testing.T) {
 		b.login(token)
 		ctx := context.Background()
 		err := db.InTx(ctx, func(tx *sqldb.Tx) error {
-			_, err := tx.ExecContext(ctx, `ALTER TABLE runs RENAME TO runs_gone`)
+			err := tx.ExecRaw(ctx, `ALTER TABLE runs RENAME TO runs_gone`)
 			return err
 		})
 		if err != nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/ingest"
 	"github.com/leadrun/leadrun/report"
-	"github.com/leadrun/leadrun/sqldb"
 )
 
 // handleTopLeads returns a client's top leads (score ≥ threshold, not yet exported), best
@@ -68,7 +67,7 @@ func csvCell(s string) string { return report.CSVCell(s) }
 
 // validIndexes maps the position of each accepted item back to its index in the request:
 // the decoder keeps input order and reports each rejected item once by index.
-func validIndexes(accepted int, rejected []ingest.ItemError) []int {
+func validIndexes(accepted int, rejected []leadrun.ItemError) []int {
 	skip := map[int]bool{}
 	for _, e := range rejected {
 		skip[e.Index] = true
@@ -95,19 +94,19 @@ func (s *Server) handlePostIngest(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	in := make([]sqldb.PostInput, len(posts))
+	in := make([]leadrun.PostInput, len(posts))
 	for i, p := range posts {
-		in[i] = sqldb.PostInput{ProfileKey: p.ProfileKey, Post: p.Post}
+		in[i] = leadrun.PostInput{ProfileKey: p.ProfileKey, Post: p.Post}
 	}
 	res, unknown, err := s.db.UpsertPosts(r.Context(), clientID, in)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	failed := append([]ingest.ItemError{}, bad...)
+	failed := append([]leadrun.ItemError{}, bad...)
 	original := validIndexes(len(posts), bad)
 	for _, u := range unknown {
-		failed = append(failed, ingest.ItemError{Index: original[u.Index], Reason: u.Reason})
+		failed = append(failed, leadrun.ItemError{Index: original[u.Index], Reason: u.Reason})
 	}
 	sort.Slice(failed, func(i, j int) bool { return failed[i].Index < failed[j].Index })
 	repaired := []ingest.ItemNote{}
@@ -117,8 +116,8 @@ func (s *Server) handlePostIngest(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, struct {
-		sqldb.UpsertResult
-		Failed   []ingest.ItemError `json:"failed"`
-		Repaired []ingest.ItemNote  `json:"repaired"`
+		leadrun.UpsertResult
+		Failed   []leadrun.ItemError `json:"failed"`
+		Repaired []ingest.ItemNote   `json:"repaired"`
 	}{res, failed, repaired})
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/ingest"
-	"github.com/leadrun/leadrun/sqldb"
 )
 
 // Linked Helper sender guard modes (Config.SenderGuard, LEADRUN_LH_SENDER_GUARD). The
@@ -147,10 +146,10 @@ func (g *senderGuard) log(logger *slog.Logger) {
 
 // writeBatchResult answers {created, updated, failed, repaired} for a stored batch:
 // repaired lists the accepted items whose text was repaired (NUL, invalid UTF-8).
-func writeBatchResult(w http.ResponseWriter, res sqldb.UpsertResult, batch *ingest.LeadBatch) {
+func writeBatchResult(w http.ResponseWriter, res leadrun.UpsertResult, batch *ingest.LeadBatch) {
 	failed, repaired := batch.Errors, batch.Repaired
 	if failed == nil {
-		failed = []ingest.ItemError{}
+		failed = []leadrun.ItemError{}
 	}
 	if repaired == nil {
 		repaired = []ingest.ItemNote{}

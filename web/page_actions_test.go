@@ -28,7 +28,7 @@ func TestDashboardAttentionAndActions(t *testing.T) {
 			t.Fatalf("landing page: %d, want the clear needs-attention list\n%s", status, body)
 		}
 		must(t, db.InTx(ctx, func(tx *sqldb.Tx) error {
-			_, err := tx.ExecContext(ctx, `DELETE FROM rubrics WHERE client_id = 'Dean-Hobin'`)
+			err := tx.ExecRaw(ctx, `DELETE FROM rubrics WHERE client_id = 'Dean-Hobin'`)
 			return err
 		}))
 		_, body, _ := b.get("/")
@@ -90,7 +90,7 @@ func TestDashboardAttentionAndActions(t *testing.T) {
 
 		// Leads failed every attempt: the list offers the requeue button, which clears it.
 		must(t, db.InTx(ctx, func(tx *sqldb.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE leads SET scoring_status = 'failed', attempts = 3 WHERE id = $1`, leads[0].ID)
+			err := tx.ExecRaw(ctx, `UPDATE leads SET scoring_status = 'failed', attempts = 3 WHERE id = $1`, leads[0].ID)
 			return err
 		}))
 		if _, body, _ := b.get("/"); !strings.Contains(body, `data-kind="leads_failed" data-client="Guy-Wilson"`) || !strings.Contains(body, "Requeue 1 failed leads") {

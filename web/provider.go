@@ -20,8 +20,8 @@ type requeueRequest struct {
 }
 
 // requeueFilter validates a requeue request.
-func requeueFilter(reason string, all bool) (sqldb.RequeueFilter, error) {
-	f := sqldb.RequeueFilter{AllFailed: all}
+func requeueFilter(reason string, all bool) (leadrun.RequeueFilter, error) {
+	f := leadrun.RequeueFilter{AllFailed: all}
 	if reason != "" {
 		if !leadrun.ValidFailReason(leadrun.Reason(reason)) {
 			return f, leadrun.Errorf(leadrun.EINVALID, "unknown failure reason %q", reason)
@@ -66,7 +66,7 @@ func (s *Server) handleProviderStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if st == nil {
-		st = []*sqldb.ProviderStatus{}
+		st = []*leadrun.ProviderStatus{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"providers": st, "scorer": s.runner.ScorerInfo()})
 }
@@ -74,7 +74,7 @@ func (s *Server) handleProviderStatus(w http.ResponseWriter, r *http.Request) {
 // providerFragment is the data of the dashboard's provider status fragment.
 type providerFragment struct {
 	Scorer    leadrun.ScorerInfo
-	Providers []*sqldb.ProviderStatus
+	Providers []*leadrun.ProviderStatus
 }
 
 // handleProviderFragment renders the provider status for the runs page.

@@ -22,7 +22,7 @@ func failLead(t *testing.T, db *sqldb.DB, clientID string, id int64, reason lead
 	for i := 0; i < n; i++ {
 		err := db.InTx(context.Background(), func(tx *sqldb.Tx) error {
 			_, err := tx.ApplyLeadUpdates(context.Background(), clientID, "SR-T", 3,
-				[]sqldb.LeadUpdate{{LeadID: id, Status: leadrun.StatusFailed, Reason: reason, ScoredBy: "openai/m"}})
+				[]leadrun.LeadUpdate{{LeadID: id, Status: leadrun.StatusFailed, Reason: reason, ScoredBy: "openai/m"}})
 			return err
 		})
 		if err != nil {
@@ -118,7 +118,7 @@ func TestProviderStatusAndLeadProvenance(t *testing.T) {
 		ctx := context.Background()
 		e := mustServe(t, db, web.Config{AdminToken: token}, false)
 		msg := "FAILED: scorer openai/gpt-4o-mini at api.example.com: AI provider unavailable: HTTP 401 Incorrect API key provided"
-		if err := db.SaveProviderStatus(ctx, sqldb.ProviderStatus{Scorer: leadrun.ScorerInfo{Name: "openai",
+		if err := db.SaveProviderStatus(ctx, leadrun.ProviderStatus{Scorer: leadrun.ScorerInfo{Name: "openai",
 			Host: "api.example.com", Model: "gpt-4o-mini"}, Message: msg + "\x00", Source: "leadrun check ai"}); err != nil {
 			t.Fatal(err)
 		}

@@ -220,87 +220,17 @@ func (c *BenchCmd) measureRun(ctx context.Context, a *app, res *benchResult) err
 // the same leads, in transactions of the size the run commits fast chunks in, with a
 // representative breakdown.
 func (c *BenchCmd) measureLoop(ctx context.Context, db *sqldb.DB, res *benchResult) error {
-	ids, breakdown, err := scoredLeadIDs(ctx, db)
+	loop, err := db.NewBaseline(ctx)
 	if err != nil {
-		return err
-	}
-	if err := resetScores(ctx, db); err != nil {
 		return err
 	}
 	start, cpu := time.Now(), cpuSeconds()
-	perTx := runner.LeadsPerCommit(c.ChunkSize)
-	for i := 0; i < len(ids); i += perTx {
-		chunk := ids[i:min(i+perTx, len(ids))]
-		if err := db.InTx(ctx, func(tx *sqldb.Tx) error { return updateLoop(ctx, tx, chunk, breakdown) }); err != nil {
-			return err
-		}
+	if err := loop.Run(ctx, runner.LeadsPerCommit(c.ChunkSize)); err != nil {
+		return err
 	}
 	res.LoopSeconds = time.Since(start).Seconds()
 	res.LoopCPUSeconds = cpuSeconds() - cpu
-	res.LoopLeadsPerSec = float64(len(ids)) / res.LoopSeconds
-	return nil
-}
-
-func scoredLeadIDs(ctx context.Context, db *sqldb.DB) ([]int64, string, error) {
-	var breakdown string
-	err := db.SQL().QueryRowContext(ctx, `SELECT breakdown FROM lead_assessments WHERE breakdown IS NOT NULL
-		ORDER BY length(breakdown) DESC LIMIT 1`).Scan(&breakdown)
-	if err != nil {
-		return nil, "", fmt.Errorf("no scored lead to copy a breakdown from: %w", err)
-	}
-	rows, err := db.SQL().QueryContext(ctx, `SELECT id FROM leads ORDER BY id`)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, "", err
-		}
-		ids = append(ids, id)
-	}
-	return ids, breakdown, rows.Err()
-}
-
-// resetScores puts every lead back where the run found it (untimed), so that the loop
-// makes the same transitions the run made.
-func resetScores(ctx context.Context, db *sqldb.DB) error {
-	return db.InTx(ctx, func(tx *sqldb.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE leads SET scoring_status = 'to_be_scored', score = NULL,
-			scored_at = NULL, attempts = 0, last_reason = '', last_run_id = ''`); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM lead_assessments`)
-		return err
-	})
-}
-
-// updateLoop writes what scoring writes for each lead — the lead row and its assessment —
-// with plain prepared statements and nothing else.
-func updateLoop(ctx context.Context, tx *sqldb.Tx, ids []int64, breakdown string) error {
-	lead, err := tx.PrepareContext(ctx, `UPDATE leads SET scoring_status = $2, score = $3, scored_at = $4,
-		attempts = attempts + 1, last_reason = $5, last_run_id = $6, updated_at = $4 WHERE id = $1`)
-	if err != nil {
-		return err
-	}
-	defer lead.Close()
-	assessment, err := tx.PrepareContext(ctx, `INSERT INTO lead_assessments (lead_id, assessment, breakdown,
-		ai_excluded, exclude_details) VALUES ($1,$2,$3,$4,$5)`)
-	if err != nil {
-		return err
-	}
-	defer assessment.Close()
-	now := tx.Stamp()
-	for _, id := range ids {
-		if _, err := lead.ExecContext(ctx, id, "scored", 55.5, now, "", "bench-loop"); err != nil {
-			return err
-		}
-		if _, err := assessment.ExecContext(ctx, id, "Strongest: Founder 10/10, Coaching 5/5.", breakdown, false, ""); err != nil {
-			return err
-		}
-	}
+	res.LoopLeadsPerSec = float64(loop.Leads()) / res.LoopSeconds
 	return nil
 }
 

@@ -112,11 +112,7 @@ func (c *BenchCmd) loadAPIData(ctx context.Context, db *sqldb.DB) error {
 	if err := loadQuietly(ctx, db, ds); err != nil {
 		return err
 	}
-	if db.Kind() == sqldb.Postgres { // as autovacuum would have on a live database
-		_, err := db.SQL().ExecContext(ctx, "ANALYZE")
-		return err
-	}
-	return nil
+	return db.Analyze(ctx) // as autovacuum would have on a live database
 }
 
 // measureAPI starts a run in the server, waits until it scores, warms up, then measures

@@ -85,10 +85,8 @@ func (c *BenchCmd) procsPhase(ctx context.Context, a *app, flags RunnerFlags, pr
 	if err := loadQuietly(ctx, db, ds); err != nil {
 		return ph, err
 	}
-	if db.Kind() == sqldb.Postgres {
-		if _, err := db.SQL().ExecContext(ctx, "ANALYZE"); err != nil {
-			return ph, err
-		}
+	if err := db.Analyze(ctx); err != nil {
+		return ph, err
 	}
 	deadlocks0 := pgDeadlocks(ctx, db)
 	workers := make([]*workerProcess, procs)
@@ -124,7 +122,7 @@ func (c *BenchCmd) procsPhase(ctx context.Context, a *app, flags RunnerFlags, pr
 	ph.IdealPerSec = float64(procs*flags.Workers*flags.ChunkSize) / flags.RulesDelay.Seconds()
 	ph.Efficiency = ph.LeadsPerSec / ph.IdealPerSec
 	ph.ChunkOverhead = chunkOverheadMS(ctx, db, run.ID, flags)
-	ph.OpsPerProc = opsPerProcess(ctx, db, workers)
+	ph.OpsPerProc = opsPerProcess(ctx, db)
 	ph.JobRetries = jobRetries(ctx, db)
 	ph.Deadlocks = pgDeadlocks(ctx, db) - deadlocks0
 	return ph, nil
@@ -179,25 +177,13 @@ func chunkOverheadMS(ctx context.Context, db *sqldb.DB, runID string, f RunnerFl
 
 // opsPerProcess counts the completed operation jobs each worker process ran, from River's
 // job rows (attempted_by names the process's client).
-func opsPerProcess(ctx context.Context, db *sqldb.DB, workers []*workerProcess) string {
-	if db.Kind() != sqldb.Postgres {
-		return "-"
-	}
-	rows, err := db.SQL().QueryContext(ctx, `SELECT attempted_by[array_length(attempted_by, 1)] FROM river_job
-		WHERE kind = 'run_operation' AND state = 'completed'`)
+func opsPerProcess(ctx context.Context, db *sqldb.DB) string {
+	st, err := db.FindJobStats(ctx)
 	if err != nil {
 		return "?"
 	}
-	defer rows.Close()
-	counts := map[string]int{}
-	for rows.Next() {
-		var by string
-		if rows.Scan(&by) == nil {
-			counts[by]++
-		}
-	}
-	out := make([]string, 0, len(counts))
-	for _, n := range counts {
+	out := make([]string, 0, len(st.ByProc))
+	for _, n := range st.ByProc {
 		out = append(out, strconv.Itoa(n))
 	}
 	slices.Sort(out)
@@ -206,20 +192,17 @@ func opsPerProcess(ctx context.Context, db *sqldb.DB, workers []*workerProcess) 
 
 // jobRetries counts River job attempts beyond the first.
 func jobRetries(ctx context.Context, db *sqldb.DB) int64 {
-	var n int64
-	if err := db.SQL().QueryRowContext(ctx, `SELECT COALESCE(SUM(attempt - 1), 0) FROM river_job WHERE attempt > 1`).Scan(&n); err != nil {
+	st, err := db.FindJobStats(ctx)
+	if err != nil {
 		return -1
 	}
-	return n
+	return st.Retries
 }
 
 // pgDeadlocks is PostgreSQL's deadlock counter for the database (0 on SQLite).
 func pgDeadlocks(ctx context.Context, db *sqldb.DB) int64 {
-	if db.Kind() != sqldb.Postgres {
-		return 0
-	}
-	var n int64
-	if err := db.SQL().QueryRowContext(ctx, `SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`).Scan(&n); err != nil {
+	n, err := db.Deadlocks(ctx)
+	if err != nil {
 		return -1
 	}
 	return n

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/leadrun/leadrun"
-	"github.com/leadrun/leadrun/sqldb"
 )
 
 // CheckCmd groups pre-flight checks.
@@ -51,9 +50,9 @@ func (c *CheckAICmd) Run(ctx context.Context, a *app) error {
 
 // checkProvider sends the scorer's pre-flight request, if it has one, and stores the
 // provider's status. The returned error is the provider's.
-func checkProvider(ctx context.Context, a *app, scorer leadrun.Scorer, source string) (sqldb.ProviderStatus, error) {
+func checkProvider(ctx context.Context, a *app, scorer leadrun.Scorer, source string) (leadrun.ProviderStatus, error) {
 	info := leadrun.DescribeScorer(scorer)
-	st := sqldb.ProviderStatus{Scorer: info, OK: true, Source: source, CheckedAt: time.Now().UTC()}
+	st := leadrun.ProviderStatus{Scorer: info, OK: true, Source: source, CheckedAt: time.Now().UTC()}
 	pc, ok := scorer.(providerChecker)
 	if !ok {
 		st.Message = fmt.Sprintf("OK: scorer %s works offline, nothing to check", info)

@@ -73,9 +73,9 @@ func loadDataset(ctx context.Context, a *app, db *sqldb.DB, ds sample.Dataset) e
 			return err
 		}
 		created, updated = created+res.Created, updated+res.Updated
-		posts := make([]sqldb.PostInput, len(ds.Posts[c.ID]))
+		posts := make([]leadrun.PostInput, len(ds.Posts[c.ID]))
 		for i, p := range ds.Posts[c.ID] {
-			posts[i] = sqldb.PostInput{ProfileKey: p.ProfileKey, Post: p.Post}
+			posts[i] = leadrun.PostInput{ProfileKey: p.ProfileKey, Post: p.Post}
 		}
 		if _, failed, err := db.UpsertPosts(ctx, c.ID, posts); err != nil {
 			return err

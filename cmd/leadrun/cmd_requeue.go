@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/leadrun/leadrun"
-	"github.com/leadrun/leadrun/sqldb"
 )
 
 // LeadsRequeueCmd makes failed leads due again by resetting their attempts.
@@ -17,7 +16,7 @@ type LeadsRequeueCmd struct {
 
 // Run resets the attempts of the selected failed leads; the next run scores them again.
 func (c *LeadsRequeueCmd) Run(ctx context.Context, a *app) error {
-	f := sqldb.RequeueFilter{AllFailed: c.AllFailed, By: cliUser()}
+	f := leadrun.RequeueFilter{AllFailed: c.AllFailed, By: cliUser()}
 	if c.Reason != "" {
 		r := leadrun.Reason(c.Reason)
 		if !leadrun.ValidFailReason(r) {

@@ -101,7 +101,7 @@ func TestLeadsRequeueCLI(t *testing.T) {
 	}
 	for i := 0; i < 3; i++ {
 		if err := db.InTx(ctx, func(tx *sqldb.Tx) error {
-			_, err := tx.ApplyLeadUpdates(ctx, "A", "SR-T", 3, []sqldb.LeadUpdate{{LeadID: 1, Status: leadrun.StatusFailed, Reason: leadrun.ReasonTimeout}})
+			_, err := tx.ApplyLeadUpdates(ctx, "A", "SR-T", 3, []leadrun.LeadUpdate{{LeadID: 1, Status: leadrun.StatusFailed, Reason: leadrun.ReasonTimeout}})
 			return err
 		}); err != nil {
 			t.Fatal(err)
