@@ -89,3 +89,11 @@ func (f RequeueFilter) Validate() error {
 	}
 	return nil
 }
+
+// Describe is the history line of a requeue that reset n leads.
+func (f RequeueFilter) Describe(n int64) string {
+	if f.Reason != nil && !f.AllFailed {
+		return fmt.Sprintf("%d failed leads (%s)", n, *f.Reason)
+	}
+	return fmt.Sprintf("%d failed leads (all reasons)", n)
+}

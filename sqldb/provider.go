@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -123,14 +122,7 @@ func (db *DB) RequeueLeads(ctx context.Context, clientID string, f leadrun.Reque
 			return err
 		}
 		return tx.recordAction(ctx, &leadrun.Action{ClientID: clientID, Kind: leadrun.ActionLeadsRequeued,
-			Detail: requeueDetail(n, f), By: f.By})
+			Detail: f.Describe(n), By: f.By})
 	})
 	return n, err
-}
-
-func requeueDetail(n int64, f leadrun.RequeueFilter) string {
-	if f.Reason != nil && !f.AllFailed {
-		return fmt.Sprintf("%d failed leads (%s)", n, *f.Reason)
-	}
-	return fmt.Sprintf("%d failed leads (all reasons)", n)
 }
