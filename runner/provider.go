@@ -13,14 +13,14 @@ import (
 
 // Provenance: a run records the scorer configuration it was requested with, and its
 // operations go to the job queue named after that configuration (ScorerInfo.Queue), which
-// only workers offering the same scorer, host and model serve. Workers record themselves
-// in scorer_workers; a run whose configuration no live worker offers fails after
+// only workers offering the same scorer, host and model serve. Workers record the queue
+// they serve in their row of workers; a run whose configuration no live worker offers fails after
 // Config.WorkerWait with a reason naming the scorer, instead of waiting forever or being
 // scored by another scorer.
 
-// workerSeenEvery is how often a working process refreshes its scorer_workers row; a row
-// older than three times this is a dead worker.
-const workerSeenEvery = 5 * time.Second
+// workerSeenWithin is how recent a worker's heartbeat (every Config.HeartbeatEvery) must
+// be for the worker to count as serving its scorer queue.
+const workerSeenWithin = 15 * time.Second
 
 // runQueue is the job queue of a run's operations; runs recorded before provenance
 // existed use the default queue.
@@ -31,28 +31,6 @@ func runQueue(run *leadrun.Run) string {
 	return run.Scorer.Queue()
 }
 
-// touchWorker records this process as a live worker offering its scorer queue.
-func (r *Runner) touchWorker(ctx context.Context) {
-	if err := r.db.TouchScorerWorker(ctx, r.worker, r.info.Queue(), r.info.String()); err != nil && ctx.Err() == nil {
-		r.log.Warn("could not record this worker's scorer", "error", err)
-	}
-}
-
-// workerLoop keeps this process's scorer_workers row fresh.
-func (r *Runner) workerLoop(ctx context.Context) {
-	defer r.loops.Done()
-	ticker := time.NewTicker(workerSeenEvery)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			r.touchWorker(ctx)
-		}
-	}
-}
-
 // offered checks, before a run is planned, that some live worker offers its scorer
 // configuration. It returns a snooze error while waiting, or the reason to fail the run
 // once Config.WorkerWait has passed since the run was created.
@@ -61,7 +39,7 @@ func (r *Runner) offered(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run) (f
 	if q == river.QueueDefault || q == r.info.Queue() {
 		return "", nil // every worker serves the default queue; this one serves its own
 	}
-	seen, err := tx.ScorerWorkerSeen(ctx, q, tx.Now.Add(-3*workerSeenEvery))
+	seen, err := tx.QueueServed(ctx, q, tx.Now.Add(-workerSeenWithin))
 	if err != nil || seen {
 		return "", err
 	}

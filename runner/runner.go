@@ -72,7 +72,6 @@ type Runner struct {
 	cfg    Config
 	jobs   *sqldb.Jobs
 	info   leadrun.ScorerInfo // the scorer configuration this process offers
-	worker string             // this process in scorer_workers
 
 	schedules map[int]cron.Schedule
 	hooks     []Hook
@@ -94,7 +93,6 @@ func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (
 	cfg.setDefaults()
 	r := &Runner{db: db, scorer: scorer, log: logger, cfg: cfg, schedules: map[int]cron.Schedule{}, workerID: newWorkerID(),
 		info: leadrun.DescribeScorer(scorer)}
-	r.worker = r.workerID
 	r.health.now = time.Now
 	for stream, expr := range cfg.Schedules {
 		sched, err := cron.ParseStandard(expr)
@@ -146,7 +144,7 @@ func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
 // each spending an attempt with nothing recorded. Shutdown stops it gracefully.
 func (r *Runner) Start(ctx context.Context) error {
 	host, _ := os.Hostname()
-	if err := r.db.RegisterWorker(ctx, r.workerID, host, os.Getpid(), r.scorer.Name()); err != nil {
+	if err := r.db.RegisterWorker(ctx, r.workerID, host, os.Getpid(), r.info.String(), r.info.Queue()); err != nil {
 		return fmt.Errorf("register worker: %w", err)
 	}
 	if err := r.jobs.Start(context.WithoutCancel(ctx)); err != nil {
@@ -155,11 +153,9 @@ func (r *Runner) Start(ctx context.Context) error {
 	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	r.stop = stop
 	r.working.Store(true)
-	r.touchWorker(ctx)
-	r.loops.Add(3)
+	r.loops.Add(2)
 	go r.heartbeatLoop(loopCtx)
 	go r.reapLoop(loopCtx)
-	go r.workerLoop(loopCtx)
 	if len(r.schedules) > 0 {
 		r.loops.Add(1)
 		go r.scheduleLoop(loopCtx, r.schedules)
@@ -189,9 +185,6 @@ func (r *Runner) Shutdown(ctx context.Context) error {
 		r.loops.Wait()
 		if serr := r.db.StopWorker(context.WithoutCancel(ctx), r.workerID); serr != nil {
 			r.log.Warn("could not record the worker's stop", "error", serr)
-		}
-		if rerr := r.db.RemoveScorerWorker(context.WithoutCancel(ctx), r.worker); rerr != nil {
-			r.log.Warn("could not remove this worker's record", "error", rerr)
 		}
 	}
 	return err

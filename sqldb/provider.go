@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"time"
 
 	"github.com/leadrun/leadrun"
 )
@@ -69,31 +68,6 @@ func (db *DB) ProviderStatuses(ctx context.Context) ([]*leadrun.ProviderStatus, 
 		st.CheckedAt = st.CheckedAt.UTC()
 		return &st, err
 	}, `SELECT scorer, host, model, ok, message, source, checked_at FROM provider_status ORDER BY checked_at DESC, provider LIMIT 20`)
-}
-
-// TouchScorerWorker records that worker is alive and offers the scorer queue.
-func (db *DB) TouchScorerWorker(ctx context.Context, worker, queue, scorer string) error {
-	_, err := db.db.ExecContext(ctx, `INSERT INTO scorer_workers (worker, queue, scorer, seen_at) VALUES ($1,$2,$3,$4)
-		ON CONFLICT (worker) DO UPDATE SET queue = excluded.queue, scorer = excluded.scorer, seen_at = excluded.seen_at`,
-		worker, queue, scorer, db.ts(db.Now()))
-	return err
-}
-
-// RemoveScorerWorker forgets a worker that stopped.
-func (db *DB) RemoveScorerWorker(ctx context.Context, worker string) error {
-	_, err := db.db.ExecContext(ctx, `DELETE FROM scorer_workers WHERE worker = $1`, worker)
-	return err
-}
-
-// ScorerWorkerSeen reports whether a worker offering queue was seen since the given time.
-func (tx *Tx) ScorerWorkerSeen(ctx context.Context, queue string, since time.Time) (bool, error) {
-	var one int
-	err := tx.raw.QueryRowContext(ctx, `SELECT 1 FROM scorer_workers WHERE queue = $1 AND seen_at >= $2 LIMIT 1`,
-		queue, tx.db.ts(since)).Scan(&one)
-	if err == sql.ErrNoRows {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // RequeueLeads resets the attempts of a client's failed leads selected by f, so the next

@@ -105,48 +105,50 @@ func testProviderStatuses(t *testing.T, db *sqldb.DB, u uniq) {
 	}
 }
 
-// A worker is seen on the queue it last offered from the time it last touched, and no
-// longer once removed.
+// A queue is served while a running worker registered on it heartbeats: from its last
+// heartbeat on, not after it stopped, and not on a queue it no longer serves.
 func testScorerWorkers(t *testing.T, db *sqldb.DB, u uniq) {
 	ctx := context.Background()
 	clk := mustClock(db, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	q1, q2, w1, w2 := u.id("q1"), u.id("q2"), u.id("w1"), u.id("w2")
-	seen := func(queue string, since time.Time, want bool) {
+	served := func(queue string, since time.Time, want bool) {
 		t.Helper()
-		guard(t, db, "ScorerWorkerSeen "+queue+" since "+since.Format(time.TimeOnly), want, func(tx *sqldb.Tx) (bool, error) {
-			return tx.ScorerWorkerSeen(ctx, queue, since)
+		guard(t, db, "QueueServed "+queue+" since "+since.Format(time.TimeOnly), want, func(tx *sqldb.Tx) (bool, error) {
+			return tx.QueueServed(ctx, queue, since)
 		})
 	}
-	touch := func(worker, queue string) {
+	register := func(worker, queue string) {
 		t.Helper()
-		if err := db.TouchScorerWorker(ctx, worker, queue, "openai/gpt-4o-mini"); err != nil {
+		if err := db.RegisterWorker(ctx, worker, "host-1", 4242, "openai/gpt-4o-mini", queue); err != nil {
 			t.Fatal(err)
 		}
 	}
 	t0 := clk.now
-	seen(q1, t0.Add(-time.Hour), false)
-	touch(w1, q1)
-	seen(q1, t0, true) // seen at exactly since counts
-	seen(q1, t0.Add(time.Second), false)
-	seen(q2, t0.Add(-time.Hour), false)
+	served(q1, t0.Add(-time.Hour), false)
+	register(w1, q1)
+	served(q1, t0, true) // a heartbeat at exactly since counts
+	served(q1, t0.Add(time.Second), false)
+	served(q2, t0.Add(-time.Hour), false)
 
 	t1 := clk.advance(time.Minute)
-	touch(w1, q1)
-	seen(q1, t1, true)
-	touch(w2, q1)
-	touch(w1, q2) // the worker now offers another queue
-	seen(q2, t1, true)
-	if err := db.RemoveScorerWorker(ctx, w2); err != nil {
+	if err := db.HeartbeatWorker(ctx, w1); err != nil {
 		t.Fatal(err)
 	}
-	seen(q1, t0, false) // w1 moved to q2, w2 stopped
-	seen(q2, t1, true)
-	for range 2 { // removing is idempotent
-		if err := db.RemoveScorerWorker(ctx, w1); err != nil {
+	served(q1, t1, true)
+	register(w2, q1)
+	register(w1, q2) // the process restarted with another scorer configuration
+	served(q2, t1, true)
+	if err := db.StopWorker(ctx, w2); err != nil {
+		t.Fatal(err)
+	}
+	served(q1, t0, false) // w1 moved to q2, w2 stopped
+	served(q2, t1, true)
+	for range 2 { // stopping is idempotent
+		if err := db.StopWorker(ctx, w1); err != nil {
 			t.Fatal(err)
 		}
 	}
-	seen(q2, t0, false)
+	served(q2, t0, false)
 }
 
 // A run keeps the scorer it was requested with; a failed operation its failure code,

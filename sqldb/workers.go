@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -11,13 +12,27 @@ import (
 // available again, so nothing it held — a run still being planned, an operation not yet
 // started — blocks its stream.
 
-// RegisterWorker records a starting worker process.
-func (db *DB) RegisterWorker(ctx context.Context, id, host string, pid int, scorer string) error {
+// RegisterWorker records a starting worker process, the scorer configuration it scores
+// with and the job queue of that configuration it serves.
+func (db *DB) RegisterWorker(ctx context.Context, id, host string, pid int, scorer, queue string) error {
 	now := db.ts(db.Now())
-	_, err := db.cached().ExecContext(ctx, `INSERT INTO workers (id, host, pid, scorer, started_at, heartbeat_at)
-		VALUES ($1,$2,$3,$4,$5,$5) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, stopped_at = NULL`,
-		id, host, pid, scorer, now)
+	_, err := db.cached().ExecContext(ctx, `INSERT INTO workers (id, host, pid, scorer, queue, started_at, heartbeat_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$6) ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
+		scorer = excluded.scorer, queue = excluded.queue, heartbeat_at = excluded.heartbeat_at, stopped_at = NULL`,
+		id, host, pid, scorer, queue, now)
 	return err
+}
+
+// QueueServed reports whether a running worker process serving queue has heartbeaten
+// since the given time.
+func (tx *Tx) QueueServed(ctx context.Context, queue string, since time.Time) (bool, error) {
+	var one int
+	err := tx.raw.QueryRowContext(ctx, `SELECT 1 FROM workers WHERE queue = $1 AND heartbeat_at >= $2
+		AND stopped_at IS NULL LIMIT 1`, queue, tx.db.ts(since)).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // HeartbeatWorker proves a worker process alive.

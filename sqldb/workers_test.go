@@ -183,7 +183,7 @@ func workerLiveness(t *testing.T, db *sqldb.DB, clk *clock, worker string, stale
 	t.Helper()
 	ctx := context.Background()
 	clk.advance(2 * time.Minute) // registered and beating after the stale limit: alive
-	if err := db.RegisterWorker(ctx, worker, "host-1", 4242, "rules"); err != nil {
+	if err := db.RegisterWorker(ctx, worker, "host-1", 4242, "rules", "default"); err != nil {
 		t.Fatal(err)
 	}
 	if got := orphanIDs(t, db, stale, "conformance_hold"); len(got) != 0 {
@@ -202,7 +202,7 @@ func workerLiveness(t *testing.T, db *sqldb.DB, clk *clock, worker string, stale
 	if got := orphanIDs(t, db, stale, "conformance_hold"); !reflect.DeepEqual(got, want) {
 		t.Errorf("a heartbeat revived a stopped worker: orphans %v, want %v", got, want)
 	}
-	if err := db.RegisterWorker(ctx, worker, "host-1", 4243, "rules"); err != nil {
+	if err := db.RegisterWorker(ctx, worker, "host-1", 4243, "rules", "default"); err != nil {
 		t.Fatal(err)
 	}
 	if got := orphanIDs(t, db, stale, "conformance_hold"); len(got) != 0 {
