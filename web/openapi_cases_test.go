@@ -44,13 +44,14 @@ func TestOpenAPIValidated(t *testing.T) {
 		cases := apiCases(f)
 		checkCoverage(t, documentedOps(t, doc), cases)
 
-		// A second server on the same database with nothing configured and its worker not
-		// started: the 503 answers.
-		r, err := runner.New(db, scorer, slog.New(slog.NewJSONHandler(io.Discard, nil)), runner.Config{})
+		// A second server with nothing configured (no secrets, no named tokens) and its
+		// worker not started: the 503 answers.
+		offDB := sqldbtest.MustOpen(t, db.Kind())
+		r, err := runner.New(offDB, scorer, slog.New(slog.NewJSONHandler(io.Discard, nil)), runner.Config{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		off, err := web.NewServer(db, r, web.Config{})
+		off, err := web.NewServer(offDB, r, web.Config{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,6 +110,13 @@ func mustAPIFixture(t *testing.T, e *env) apiFixture {
 	if f.pausedToken, err = e.db.RotateIngestToken(ctx, "Paused-Co"); err != nil {
 		t.Fatal(err)
 	}
+	if f.namedToken, _, err = e.db.CreateAPIToken(ctx, "openapi-test"); err != nil {
+		t.Fatal(err)
+	}
+	if f.revokedToken, _, err = e.db.CreateAPIToken(ctx, "revoked"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, e.db.RevokeAPIToken(ctx, "revoked"))
 	return f
 }
 
@@ -163,6 +171,8 @@ func apiCases(f apiFixture) []apiCase {
 
 		{op: "GET /api/v1/clients", path: "/api/v1/clients?stream=1&status=active", header: bearer, status: 200},
 		{op: "GET /api/v1/clients", path: "/api/v1/clients?status=asleep", header: bearer, status: 400, refused: true},
+		{op: "GET /api/v1/clients", path: "/api/v1/clients", header: map[string]string{"Authorization": "Bearer " + f.namedToken}, status: 200},
+		{op: "GET /api/v1/clients", path: "/api/v1/clients", header: map[string]string{"Authorization": "Bearer " + f.revokedToken}, status: 401},
 		{op: "POST /api/v1/clients", path: "/api/v1/clients", header: bearer, body: `{"client_id": "New-Co", "name": "New Co", "stream": 3}`, status: 201},
 		{op: "POST /api/v1/clients", path: "/api/v1/clients", header: bearer, body: `{"client_id": "New-Co", "name": "New Co"}`, status: 409},
 		{op: "POST /api/v1/clients", path: "/api/v1/clients", header: bearer, body: `{"client_id": "Bad-Co", "name": "Bad", "stream": "x"}`, status: 400, refused: true},

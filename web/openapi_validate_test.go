@@ -160,6 +160,7 @@ func runCase(t *testing.T, v validator.Validator, base string, c apiCase) {
 // apiFixture holds what the cases refer to: a finished run, an active one, a lead.
 type apiFixture struct {
 	doneRun, activeRun, ingestToken, pausedToken, rubricJSON string
+	namedToken, revokedToken                                 string
 	leadID                                                   int64
 	profileURL                                               string
 	ctx                                                      context.Context
