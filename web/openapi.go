@@ -76,14 +76,14 @@ func pathParams(pattern string) []any {
 	var out []any
 	for _, m := range pathParam.FindAllStringSubmatch(pattern, -1) {
 		schema := map[string]any{"type": "string", "minLength": 1}
-		desc := "A run ID (SR-YYMMDD-NNN-S1) or a client ID, as the path says."
+		desc := "An ID."
 		switch {
 		case m[1] == "lead_id":
-			schema, desc = map[string]any{"type": "integer", "minimum": 1}, "A lead's ID."
+			schema, desc = map[string]any{"type": "integer", "minimum": 1, "examples": []any{42}}, "A lead's ID."
 		case strings.HasPrefix(pattern, "/api/v1/runs/"):
-			desc = "A run ID, e.g. SR-250923-001-S1."
+			schema["examples"], desc = []any{"SR-250923-001-S1"}, "A run ID."
 		case strings.HasPrefix(pattern, "/api/v1/clients/"):
-			desc = "A client ID, e.g. Guy-Wilson."
+			schema["examples"], desc = []any{"Guy-Wilson"}, "A client ID."
 		}
 		out = append(out, map[string]any{"name": m[1], "in": "path", "required": true, "schema": schema, "description": desc})
 	}
@@ -98,6 +98,7 @@ func errorSchemas() map[string]any {
 		return map[string]any{"type": "object", "required": required, "properties": props, "additionalProperties": false}
 	}
 	apiErr := obj([]any{"code", "message"}, map[string]any{"code": str, "message": str})
+	apiErr["examples"] = []any{map[string]any{"code": "not_found", "message": "run SR-250923-001-S1 not found"}}
 	busy := map[string]any{"running_run_id": str, "started_at": map[string]any{"type": "string", "format": "date-time"}}
 	withBusy := func(errSchema map[string]any) map[string]any {
 		props := map[string]any{"error": errSchema}
