@@ -17,14 +17,14 @@ const OpenAPIVersion = "3.1.0"
 // OpenAPI returns the OpenAPI 3.1 document of the server, built from the route table so
 // that no route can be missing from it, with schemas derived from the Go types.
 func (s *Server) OpenAPI() map[string]any {
-	paths := map[string]any{}
+	paths, schemas := map[string]any{}, newComponents()
 	for _, rt := range s.routeTable() {
 		item, _ := paths[rt.pattern].(map[string]any)
 		if item == nil {
 			item = map[string]any{}
 			paths[rt.pattern] = item
 		}
-		op := map[string]any{"summary": rt.summary, "operationId": operationID(rt), "responses": responsesOf(rt)}
+		op := map[string]any{"summary": rt.summary, "operationId": operationID(rt), "responses": responsesOf(rt, schemas)}
 		if params := append(pathParams(rt.pattern), queryParamsOf(rt)...); len(params) > 0 {
 			op["parameters"] = params
 		}
@@ -41,6 +41,9 @@ func (s *Server) OpenAPI() map[string]any {
 			op["security"] = []any{map[string]any{"ingestToken": []any{}}, map[string]any{}}
 		}
 		item[strings.ToLower(rt.method)] = op
+	}
+	for name, schema := range errorSchemas() {
+		schemas.defs[name] = schema
 	}
 	return map[string]any{
 		"openapi":           OpenAPIVersion,
@@ -59,7 +62,7 @@ func (s *Server) OpenAPI() map[string]any {
 				"ingestToken": map[string]any{"type": "apiKey", "in": "query", "name": "token",
 					"description": "The client's ingest token (POST /api/v1/clients/{id}/ingest-token); Linked Helper can only send it in the URL."},
 			},
-			"schemas": errorSchemas(),
+			"schemas": schemas.defs,
 		},
 	}
 }
@@ -117,16 +120,16 @@ func errorSchemas() map[string]any {
 }
 
 // responsesOf documents every status a route can answer.
-func responsesOf(rt route) map[string]any {
+func responsesOf(rt route, schemas *schemaGen) map[string]any {
 	key := rt.method + " " + rt.pattern
 	doc, ok := routeDocs[key]
 	if !ok {
 		doc = routeDoc{status: http.StatusOK} // undocumented: TestOpenAPIDocumentsEveryRoute fails
 	}
 	ok200 := map[string]any{"description": http.StatusText(doc.status)}
-	content := specialBodies[key]
+	content := specialBodies(key, schemas)
 	if content == nil && doc.body != nil {
-		content = jsonContent(schemaOf(typeOf(doc.body), responseMode))
+		content = jsonContent(schemas.of(typeOf(doc.body)))
 	}
 	if doc.csv {
 		content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string"}}
@@ -181,7 +184,30 @@ func errorResponse(key string, status int, plain bool) map[string]any {
 	case plain:
 		schema = ref("PlainError")
 	}
-	return map[string]any{"description": http.StatusText(status), "content": jsonContent(schema)}
+	desc, ok := errorDescriptions[key+" "+strconv.Itoa(status)]
+	if !ok {
+		desc = errorDescriptions[strconv.Itoa(status)]
+	}
+	return map[string]any{"description": desc, "content": jsonContent(schema)}
+}
+
+// errorDescriptions say when a status is answered: "STATUS", or "METHOD /pattern STATUS".
+var errorDescriptions = map[string]string{
+	"400":                   "Invalid request: a malformed query, path or body, or a value out of range; the message names it.",
+	"401":                   "Missing, wrong or revoked credentials.",
+	"403":                   "Refused for this client (not active, or the item's sender).",
+	"404":                   "No such run, client or lead.",
+	"409":                   "Conflicts with the current state; the message says which.",
+	"413":                   "The request body is over the limit (5 MB unless configured).",
+	"500":                   "Internal error: logged; the answer says only \"Internal error.\".",
+	"503":                   "Not configured: the secret or token the route needs is not set; the message names the variable.",
+	"GET /readyz 503":       "Not ready: the database does not answer, its schema is old, or the worker is not running.",
+	"POST /api/v1/runs 409": "The stream already has an active run, named in running_run_id.",
+	"POST /smart-resume-client-by-client 409": "The stream already has an active run, named in running_run_id.",
+	"POST /api/v1/runs/{id}/cancel 409":       "The run has already ended.",
+	"POST /api/v1/clients 409":                "A client with this ID exists.",
+	"POST /lh-webhook/upsertLeadOnly 401":     "Unknown client, or wrong or missing ingest token (outside a token-less window).",
+	"POST /lh-webhook/upsertLeadOnly 403":     "The client is not active: it takes no leads.",
 }
 
 func typeOf(v any) reflect.Type { return reflect.TypeOf(v) }

@@ -49,9 +49,6 @@ type (
 		IngestToken string `json:"ingest_token"`
 		WebhookPath string `json:"webhook_path"`
 	}
-	statusOnly struct {
-		Status string `json:"status"`
-	}
 	legacyClosed struct {
 		ClientID string `json:"client_id"`
 		Open     bool   `json:"open"`
@@ -62,8 +59,8 @@ type (
 var routeDocs = map[string]routeDoc{
 	"POST /smart-resume-client-by-client": {status: http.StatusAccepted, body: webhookQueued{}, errors: []int{401, 409, 413, 503}, plain: true},
 	"POST /lh-webhook/upsertLeadOnly":     {status: 200, body: batchResult{}, errors: []int{401, 403, 413}},
-	"GET /healthz":                        {status: 200, body: statusOnly{}},
-	"GET /readyz":                         {status: 200, body: statusOnly{}, errors: []int{503}},
+	"GET /healthz":                        {status: 200},
+	"GET /readyz":                         {status: 200, errors: []int{503}},
 	"GET /metrics":                        {status: 200},
 	"GET /api/v1/openapi.json":            {status: 200},
 	"GET /api/v1/runs":                    {status: 200, body: runList{}},
@@ -113,16 +110,25 @@ var routeDocs = map[string]routeDoc{
 	"DELETE /api/v1/clients/{id}/legacy-ingest": {status: http.StatusNoContent},
 }
 
-// specialBodies are success bodies that are not one Go type.
-var specialBodies = map[string]map[string]any{
-	"GET /healthz": jsonContent(map[string]any{"type": "object", "required": []any{"status"}, "additionalProperties": false,
-		"properties": map[string]any{"status": map[string]any{"const": "ok"}}}),
-	"GET /readyz": jsonContent(map[string]any{"type": "object", "required": []any{"status"}, "additionalProperties": false,
-		"properties": map[string]any{"status": map[string]any{"const": "ready"}}}),
-	"GET /metrics": {"text/plain": map[string]any{"schema": map[string]any{"type": "string"}}},
-	"GET /api/v1/openapi.json": jsonContent(map[string]any{"type": "object", "required": []any{"openapi", "info", "paths"},
-		"properties": map[string]any{"openapi": map[string]any{"const": "3.1.0"}}}),
-	// No window yet: only whether it is open.
-	"GET /api/v1/clients/{id}/legacy-ingest": jsonContent(map[string]any{"anyOf": []any{
-		schemaOf(typeOf(LegacyIngestView{}), responseMode), schemaOf(typeOf(legacyClosed{}), responseMode)}}),
+// specialBodies are success bodies that are not one Go type (nil for the others).
+func specialBodies(key string, schemas *schemaGen) map[string]any {
+	status := func(value string) map[string]any {
+		return jsonContent(map[string]any{"type": "object", "required": []any{"status"}, "additionalProperties": false,
+			"properties": map[string]any{"status": map[string]any{"const": value}}})
+	}
+	switch key {
+	case "GET /healthz":
+		return status("ok")
+	case "GET /readyz":
+		return status("ready")
+	case "GET /metrics":
+		return map[string]any{"text/plain": map[string]any{"schema": map[string]any{"type": "string"}}}
+	case "GET /api/v1/openapi.json":
+		return jsonContent(map[string]any{"type": "object", "required": []any{"openapi", "info", "paths"},
+			"properties": map[string]any{"openapi": map[string]any{"const": OpenAPIVersion}}})
+	case "GET /api/v1/clients/{id}/legacy-ingest":
+		// No window yet: only whether it is open.
+		return jsonContent(map[string]any{"anyOf": []any{schemas.of(typeOf(LegacyIngestView{})), schemas.of(typeOf(legacyClosed{}))}})
+	}
+	return nil
 }

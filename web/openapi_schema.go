@@ -40,8 +40,24 @@ const (
 	requestMode
 )
 
-// schemaOf is the JSON schema of what encoding/json makes of t (or reads into it).
-func schemaOf(t reflect.Type, mode schemaMode) map[string]any {
+// schemaGen derives schemas in one mode; with defs set, named struct types become
+// components (#/components/schemas/Name) that the schemas refer to.
+type schemaGen struct {
+	mode  schemaMode
+	defs  map[string]any
+	names map[reflect.Type]string
+}
+
+// newComponents is a schemaGen that collects named response types as components.
+func newComponents() *schemaGen {
+	return &schemaGen{mode: responseMode, defs: map[string]any{}, names: map[reflect.Type]string{}}
+}
+
+// schemaOf is the JSON schema of what encoding/json makes of t (or reads into it), inline.
+func schemaOf(t reflect.Type, mode schemaMode) map[string]any { return (&schemaGen{mode: mode}).of(t) }
+
+// of is the JSON schema of what encoding/json makes of t (or reads into it).
+func (g *schemaGen) of(t reflect.Type) map[string]any {
 	nullable := false
 	for t.Kind() == reflect.Pointer {
 		t, nullable = t.Elem(), true
@@ -52,13 +68,19 @@ func schemaOf(t reflect.Type, mode schemaMode) map[string]any {
 		s = map[string]any{"type": "string", "format": "date-time"}
 	case t == rawJSONType:
 		return map[string]any{} // any JSON value, as received
+	case t.Kind() == reflect.Struct && g.defs != nil && t.Name() != "":
+		r := g.ref(t)
+		if nullable {
+			return map[string]any{"anyOf": []any{r, map[string]any{"type": "null"}}}
+		}
+		return r
 	case t.Kind() == reflect.Struct:
-		s = structSchema(t, mode)
+		s = g.structSchema(t)
 	case t.Kind() == reflect.Slice:
-		s = map[string]any{"type": "array", "items": schemaOf(t.Elem(), mode)}
+		s = map[string]any{"type": "array", "items": g.of(t.Elem())}
 		nullable = true // a nil slice encodes as null
 	case t.Kind() == reflect.Map:
-		s = map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), mode)}
+		s = map[string]any{"type": "object", "additionalProperties": g.of(t.Elem())}
 		nullable = true
 	case t.Kind() == reflect.String:
 		s = map[string]any{"type": "string"}
@@ -72,7 +94,7 @@ func schemaOf(t reflect.Type, mode schemaMode) map[string]any {
 	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
 		s = map[string]any{"type": "number"}
 	default:
-		s = map[string]any{}
+		return map[string]any{}
 	}
 	if nullable {
 		s["type"] = []any{s["type"], "null"}
@@ -81,6 +103,23 @@ func schemaOf(t reflect.Type, mode schemaMode) map[string]any {
 		}
 	}
 	return s
+}
+
+// ref registers a named struct type as a component (once) and refers to it. Its name is
+// the Go type's, capitalised; the package's name is added when two packages share it.
+func (g *schemaGen) ref(t reflect.Type) map[string]any {
+	name, ok := g.names[t]
+	if !ok {
+		name = strings.ToUpper(t.Name()[:1]) + t.Name()[1:]
+		if _, taken := g.defs[name]; taken {
+			pkg := t.PkgPath()[strings.LastIndex(t.PkgPath(), "/")+1:]
+			name = strings.ToUpper(pkg[:1]) + pkg[1:] + name
+		}
+		g.names[t] = name
+		g.defs[name] = map[string]any{} // taken while its fields are derived
+		g.defs[name] = g.structSchema(t)
+	}
+	return ref(name)
 }
 
 func toAny(ss []string) []any {
@@ -93,18 +132,18 @@ func toAny(ss []string) []any {
 
 // structSchema lists a struct's JSON fields (no others allowed); in a response the fields
 // without omitempty are required.
-func structSchema(t reflect.Type, mode schemaMode) map[string]any {
+func (g *schemaGen) structSchema(t reflect.Type) map[string]any {
 	props := map[string]any{}
 	var required []string
-	addStruct(t, mode, props, &required)
+	g.addStruct(t, props, &required)
 	s := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
-	if len(required) > 0 && mode == responseMode {
+	if len(required) > 0 && g.mode == responseMode {
 		s["required"] = required
 	}
 	return s
 }
 
-func addStruct(t reflect.Type, mode schemaMode, props map[string]any, required *[]string) {
+func (g *schemaGen) addStruct(t reflect.Type, props map[string]any, required *[]string) {
 	var embedded []reflect.Type
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -128,7 +167,7 @@ func addStruct(t reflect.Type, mode schemaMode, props map[string]any, required *
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = schemaOf(f.Type, mode)
+		props[name] = g.of(f.Type)
 		if !strings.Contains(opts, "omitempty") {
 			*required = append(*required, name)
 		}
@@ -136,7 +175,7 @@ func addStruct(t reflect.Type, mode schemaMode, props map[string]any, required *
 	for _, et := range embedded {
 		inner := map[string]any{}
 		var innerReq []string
-		addStruct(et, mode, inner, &innerReq)
+		g.addStruct(et, inner, &innerReq)
 		for k, v := range inner {
 			if _, shadowed := props[k]; !shadowed { // an outer field wins, as in encoding/json
 				props[k] = v
