@@ -17,8 +17,8 @@ import (
 
 // Named API tokens are "who" in the API: a run started with token zapier is requested by
 // api:zapier, cancelled with token ops it is cancelled by api:ops; client changes, lead
-// exclusions and requeues are recorded the same way, and the dashboard and the request
-// log show it — never the token. Revoking a token refuses its next request at once and
+// exclusions and requeues are recorded the same way, and the run's progress log, the
+// dashboard and the request log show it — never the token. Revoking a token refuses its next request at once and
 // leaves the others working. Both databases.
 func TestAPITokensAreWho(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
@@ -39,6 +39,15 @@ func TestAPITokensAreWho(t *testing.T) {
 		status, cancelled := e.do(t, "POST", "/api/v1/runs/"+id+"/cancel", as(ops), "")
 		if status != 200 || cancelled["cancelled_by"] != "api:ops" || !strings.Contains(fmt.Sprint(cancelled["status_reason"]), "api:ops") {
 			t.Fatalf("cancel with ops: %d %v", status, cancelled)
+		}
+		events, err := db.FindEvents(ctx, id, 0, 0)
+		must(t, err)
+		var log strings.Builder
+		for _, ev := range events {
+			log.WriteString(ev.Message + "\n")
+		}
+		if !strings.Contains(log.String(), "(api:zapier)") || !strings.Contains(log.String(), "api:ops") {
+			t.Errorf("the run's progress log does not say who started and cancelled it:\n%s", log.String())
 		}
 		if status, _ := e.do(t, "PATCH", "/api/v1/clients/Sarah-Chen", as(zapier), `{"score_threshold": 45}`); status != 200 {
 			t.Fatalf("patch: %d", status)
