@@ -203,11 +203,14 @@ var errorDescriptions = map[string]string{
 	"503":                   "Not configured: the secret or token the route needs is not set; the message names the variable.",
 	"GET /readyz 503":       "Not ready: the database does not answer, its schema is old, or the worker is not running.",
 	"POST /api/v1/runs 409": "The stream already has an active run, named in running_run_id.",
-	"POST /smart-resume-client-by-client 409": "The stream already has an active run, named in running_run_id.",
-	"POST /api/v1/runs/{id}/cancel 409":       "The run has already ended.",
-	"POST /api/v1/clients 409":                "A client with this ID exists.",
-	"POST /lh-webhook/upsertLeadOnly 401":     "Unknown client, or wrong or missing ingest token (outside a token-less window).",
-	"POST /lh-webhook/upsertLeadOnly 403":     "The client is not active: it takes no leads.",
+	"POST /smart-resume-client-by-client 409":               "The stream already has an active run, named in running_run_id.",
+	"POST /api/v1/runs/{id}/cancel 409":                     "The run has already ended.",
+	"POST /api/v1/clients 409":                              "A client with this ID exists.",
+	"POST /lh-webhook/upsertLeadOnly 401":                   "Unknown client, or wrong or missing ingest token (outside a token-less window).",
+	"POST /lh-webhook/upsertLeadOnly 403":                   "The client is not active: it takes no leads.",
+	"POST /api/v1/clients/{id}/leads 403":                   "The client is not active: it takes no leads.",
+	"POST /api/v1/clients/{id}/leads/{lead_id}/exclude 409": "The lead is already excluded; nothing is written.",
+	"POST /api/v1/clients/{id}/leads/{lead_id}/include 409": "The lead is not excluded; nothing is written.",
 }
 
 func typeOf(v any) reflect.Type { return reflect.TypeOf(v) }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,6 +129,7 @@ func apiCases(f apiFixture) []apiCase {
 	lead := fmt.Sprintf("%s/leads/%d", sc, f.leadID)
 	lh := "/lh-webhook/upsertLeadOnly?client=Sarah-Chen&token=" + f.ingestToken
 	person := `{"profileUrl":"https://www.linkedin.com/in/new-person","firstName":"Ada","lastName":"Byron","headline":"CEO at Acme","currentCompanyName":"Acme","jobTitle":"CEO"}`
+	big := `{"clientFilter": ["` + strings.Repeat("a", 6<<20) + `"]}` // over the 5 MB body limit
 	until := time.Now().UTC().AddDate(0, 0, 10).Format("2006-01-02")
 	return []apiCase{
 		{op: "GET /healthz", path: "/healthz", status: 200},
@@ -143,6 +145,7 @@ func apiCases(f apiFixture) []apiCase {
 		{op: "POST /smart-resume-client-by-client", path: "/smart-resume-client-by-client", header: hook, body: `{"stream": 7, "leadScoringLimit": 5}`, status: 202},
 		{op: "POST /smart-resume-client-by-client", path: "/smart-resume-client-by-client", body: `{}`, status: 401, refused: true},
 		{op: "POST /smart-resume-client-by-client", path: "/smart-resume-client-by-client", header: hook, body: `{"stream": 0}`, status: 400, refused: true},
+		{op: "POST /smart-resume-client-by-client", path: "/smart-resume-client-by-client", header: hook, body: big, status: 413},
 		{op: "POST /smart-resume-client-by-client", path: "/smart-resume-client-by-client", header: offSrv, body: `{}`, status: 503, refused: true},
 
 		{op: "POST /lh-webhook/upsertLeadOnly", path: lh, body: person, status: 200},
@@ -157,6 +160,7 @@ func apiCases(f apiFixture) []apiCase {
 		{op: "POST /api/v1/runs", path: "/api/v1/runs", header: bearer, body: `{"stream": 8, "lead_scoring_limit": 5}`, status: 202},
 		{op: "POST /api/v1/runs", path: "/api/v1/runs", header: bearer, body: `{"stream": 1}`, status: 409},
 		{op: "POST /api/v1/runs", path: "/api/v1/runs", header: bearer, body: `{"stream": 1, "streem": 2}`, status: 400, refused: true},
+		{op: "POST /api/v1/runs", path: "/api/v1/runs", header: bearer, body: big, status: 413},
 		{op: "GET /api/v1/runs/{id}", path: done, header: bearer, status: 200},
 		{op: "GET /api/v1/runs/{id}", path: "/api/v1/runs/SR-000101-001-S1", header: bearer, status: 404},
 		{op: "GET /api/v1/runs/{id}/report", path: done + "/report", header: bearer, status: 200},
@@ -190,6 +194,7 @@ func apiCases(f apiFixture) []apiCase {
 		{op: "POST /api/v1/clients/{id}/leads", path: sc + "/leads", header: bearer, body: "[" + person + "]", status: 200},
 		{op: "POST /api/v1/clients/{id}/leads", path: sc + "/leads", header: bearer, ctype: "text/csv", body: "profile_url,first_name\nhttps://www.linkedin.com/in/csv-person,Cee\n", status: 200},
 		{op: "POST /api/v1/clients/{id}/leads", path: "/api/v1/clients/Nobody/leads", header: bearer, body: "[]", status: 404},
+		{op: "POST /api/v1/clients/{id}/leads", path: "/api/v1/clients/Paused-Co/leads", header: bearer, body: "[" + person + "]", status: 403},
 		{op: "GET /api/v1/clients/{id}/leads/{lead_id}", path: lead, header: bearer, status: 200},
 		{op: "GET /api/v1/clients/{id}/leads/{lead_id}", path: sc + "/leads/abc", header: bearer, status: 400, refused: true},
 		{op: "GET /api/v1/clients/{id}/leads/{lead_id}", path: sc + "/leads/999999999", header: bearer, status: 404},
@@ -205,8 +210,10 @@ func apiCases(f apiFixture) []apiCase {
 		{op: "POST /api/v1/clients/{id}/leads/requeue", path: sc + "/leads/requeue", header: bearer, body: `{"reason": "api_error"}`, status: 200},
 		{op: "POST /api/v1/clients/{id}/leads/requeue", path: sc + "/leads/requeue", header: bearer, body: `{"reason": "bored"}`, status: 400},
 		{op: "POST /api/v1/clients/{id}/leads/{lead_id}/exclude", path: lead + "/exclude", header: bearer, status: 200},
+		{op: "POST /api/v1/clients/{id}/leads/{lead_id}/exclude", path: lead + "/exclude", header: bearer, status: 409},
 		{op: "POST /api/v1/clients/{id}/leads/{lead_id}/exclude", path: sc + "/leads/0/exclude", header: bearer, status: 400, refused: true},
 		{op: "POST /api/v1/clients/{id}/leads/{lead_id}/include", path: lead + "/include", header: bearer, status: 200},
+		{op: "POST /api/v1/clients/{id}/leads/{lead_id}/include", path: lead + "/include", header: bearer, status: 409},
 		{op: "POST /api/v1/clients/{id}/leads/{lead_id}/include", path: "/api/v1/clients/Nobody/leads/1/include", header: bearer, status: 404},
 		{op: "GET /api/v1/clients/{id}/history", path: sc + "/history?lead_id=" + fmt.Sprint(f.leadID), header: bearer, status: 200},
 		{op: "GET /api/v1/clients/{id}/history", path: sc + "/history?lead_id=0", header: bearer, status: 400, refused: true},

@@ -80,7 +80,7 @@ var routeDocs = map[string]routeDoc{
 	"GET /api/v1/clients/{id}/rubric":          {status: 200, body: leadrun.Rubric{}},
 	"PUT /api/v1/clients/{id}/rubric":          {status: 200, body: leadrun.Rubric{}, errors: []int{413}},
 	"GET /api/v1/clients/{id}/leads":           {status: 200, body: leadList{}},
-	"POST /api/v1/clients/{id}/leads":          {status: 200, body: batchResult{}, errors: []int{413}},
+	"POST /api/v1/clients/{id}/leads":          {status: 200, body: batchResult{}, errors: []int{403, 413}},
 	"GET /api/v1/clients/{id}/leads/{lead_id}": {status: 200, body: leadrun.Lead{}},
 	"GET /api/v1/clients/{id}/top-leads": {status: 200, body: struct {
 		Leads []*leadrun.Lead `json:"leads"`
@@ -92,8 +92,8 @@ var routeDocs = map[string]routeDoc{
 		ClientID string `json:"client_id"`
 		Requeued int64  `json:"requeued"`
 	}{}, errors: []int{413}},
-	"POST /api/v1/clients/{id}/leads/{lead_id}/exclude": {status: 200, body: leadrun.Lead{}},
-	"POST /api/v1/clients/{id}/leads/{lead_id}/include": {status: 200, body: leadrun.Lead{}},
+	"POST /api/v1/clients/{id}/leads/{lead_id}/exclude": {status: 200, body: leadrun.Lead{}, errors: []int{409}},
+	"POST /api/v1/clients/{id}/leads/{lead_id}/include": {status: 200, body: leadrun.Lead{}, errors: []int{409}},
 	"GET /api/v1/clients/{id}/history": {status: 200, body: struct {
 		ClientID string            `json:"client_id"`
 		History  []*leadrun.Action `json:"history"`
