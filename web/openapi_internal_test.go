@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -28,6 +30,25 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	for key := range routeDocs {
 		if !seen[key] {
 			t.Errorf("routeDocs has %s, which is not a route", key)
+		}
+	}
+}
+
+// Every query parameter a route reads is described, with a schema saying what the handler
+// accepts, so a new filter cannot reach the document as a bare string.
+func TestOpenAPIDescribesEveryQueryParameter(t *testing.T) {
+	for pattern, names := range queryParams {
+		for _, name := range names {
+			doc, ok := queryParamDocs[pattern+" "+name]
+			if !ok || doc.desc == "" {
+				t.Errorf("%s ?%s: no entry in queryParamDocs (web/openapi_params.go)", pattern, name)
+			}
+		}
+	}
+	for key := range queryParamDocs {
+		pattern, name, _ := strings.Cut(key, " ")
+		if !slices.Contains(queryParams[pattern], name) {
+			t.Errorf("queryParamDocs has %q, which %s does not read", name, pattern)
 		}
 	}
 }
