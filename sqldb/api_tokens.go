@@ -29,16 +29,13 @@ func (db *DB) CreateAPIToken(ctx context.Context, name string) (string, *leadrun
 	if err != nil {
 		return "", nil, err
 	}
-	rec := &leadrun.APIToken{Name: name}
-	err = db.InTx(ctx, func(tx *Tx) error {
-		rec.CreatedAt = tx.Now.UTC()
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (name, token_hash, created_at) VALUES ($1, $2, $3)`,
-			name, hashToken(token), db.ts(tx.Now))
-		if isUniqueViolation(err) {
-			return leadrun.Errorf(leadrun.ECONFLICT, "an API token named %s already exists: revoke it first (leadrun tokens revoke %s) or choose another name", name, name)
-		}
-		return err
-	})
+	// One statement: the unique name decides between two concurrent adds.
+	rec := &leadrun.APIToken{Name: name, CreatedAt: db.Now().UTC()}
+	_, err = db.db.ExecContext(ctx, `INSERT INTO api_tokens (name, token_hash, created_at) VALUES ($1, $2, $3)`,
+		name, hashToken(token), db.ts(rec.CreatedAt))
+	if isUniqueViolation(err) {
+		return "", nil, leadrun.Errorf(leadrun.ECONFLICT, "an API token named %s already exists: revoke it first (leadrun tokens revoke %s) or choose another name", name, name)
+	}
 	if err != nil {
 		return "", nil, err
 	}

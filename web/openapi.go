@@ -213,7 +213,13 @@ var errorDescriptions = map[string]string{
 	"POST /api/v1/clients/{id}/leads/{lead_id}/include 409": "The lead is not excluded; nothing is written.",
 }
 
-func typeOf(v any) reflect.Type { return reflect.TypeOf(v) }
+// typeOf is the type of a value, or the type itself when v is a reflect.Type.
+func typeOf(v any) reflect.Type {
+	if t, ok := v.(reflect.Type); ok {
+		return t
+	}
+	return reflect.TypeOf(v)
+}
 
 func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.OpenAPI())

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"reflect"
 
 	"github.com/leadrun/leadrun"
 	"github.com/leadrun/leadrun/ingest"
@@ -18,7 +19,7 @@ import (
 // routeDoc documents the answers of one route.
 type routeDoc struct {
 	status int   // the success status
-	body   any   // a value of the Go type the success body encodes; nil: no body (204)
+	body   any   // a value of the Go type the success body encodes, or the reflect.Type; nil: no body
 	errors []int // error statuses beyond the generic ones
 	csv    bool  // can answer text/csv instead (format=csv), as an attachment
 	plain  bool  // errors in the cron webhook's plain shape {"error": "message"}
@@ -30,11 +31,6 @@ type (
 		RunID     string `json:"run_id"`
 		Status    string `json:"status"`
 		StatusURL string `json:"status_url"`
-	}
-	batchResult struct {
-		sqldb.UpsertResult
-		Failed   []ingest.ItemError `json:"failed"`
-		Repaired []ingest.ItemNote  `json:"repaired"`
 	}
 	runList struct {
 		Runs       []report.RunView `json:"runs"`
@@ -55,10 +51,26 @@ type (
 	}
 )
 
+// Types read off the signatures of the store and the decoder the handlers call, so the
+// document follows them wherever they are declared.
+var (
+	upsertResultType     = reflect.TypeOf((*sqldb.DB).UpsertPosts).Out(0)
+	itemErrorsType       = reflect.TypeOf(ingest.DecodePosts).Out(1)
+	providerStatusesType = reflect.TypeOf((*sqldb.DB).ProviderStatuses).Out(0)
+)
+
+// batchResult is what writeBatchResult and handlePostIngest answer: the store's counts,
+// the items refused and the items repaired.
+var batchResult = reflect.StructOf([]reflect.StructField{
+	{Name: upsertResultType.Name(), Type: upsertResultType, Anonymous: true},
+	{Name: "Failed", Type: itemErrorsType, Tag: `json:"failed"`},
+	{Name: "Repaired", Type: reflect.TypeOf([]ingest.ItemNote{}), Tag: `json:"repaired"`},
+})
+
 // routeDocs is keyed "METHOD pattern", like the route table.
 var routeDocs = map[string]routeDoc{
 	"POST /smart-resume-client-by-client": {status: http.StatusAccepted, body: webhookQueued{}, errors: []int{401, 409, 413, 503}, plain: true},
-	"POST /lh-webhook/upsertLeadOnly":     {status: 200, body: batchResult{}, errors: []int{401, 403, 413}},
+	"POST /lh-webhook/upsertLeadOnly":     {status: 200, body: batchResult, errors: []int{401, 403, 413}},
 	"GET /healthz":                        {status: 200},
 	"GET /readyz":                         {status: 200, errors: []int{503}},
 	"GET /metrics":                        {status: 200},
@@ -80,12 +92,12 @@ var routeDocs = map[string]routeDoc{
 	"GET /api/v1/clients/{id}/rubric":          {status: 200, body: leadrun.Rubric{}},
 	"PUT /api/v1/clients/{id}/rubric":          {status: 200, body: leadrun.Rubric{}, errors: []int{413}},
 	"GET /api/v1/clients/{id}/leads":           {status: 200, body: leadList{}},
-	"POST /api/v1/clients/{id}/leads":          {status: 200, body: batchResult{}, errors: []int{403, 413}},
+	"POST /api/v1/clients/{id}/leads":          {status: 200, body: batchResult, errors: []int{403, 413}},
 	"GET /api/v1/clients/{id}/leads/{lead_id}": {status: 200, body: leadrun.Lead{}},
 	"GET /api/v1/clients/{id}/top-leads": {status: 200, body: struct {
 		Leads []*leadrun.Lead `json:"leads"`
 	}{}, csv: true},
-	"POST /api/v1/clients/{id}/posts":          {status: 200, body: batchResult{}, errors: []int{413}},
+	"POST /api/v1/clients/{id}/posts":          {status: 200, body: batchResult, errors: []int{413}},
 	"POST /api/v1/clients/{id}/ingest-token":   {status: http.StatusCreated, body: ingestTokenView{}},
 	"DELETE /api/v1/clients/{id}/ingest-token": {status: http.StatusNoContent},
 	"POST /api/v1/clients/{id}/leads/requeue": {status: 200, body: struct {
@@ -101,10 +113,9 @@ var routeDocs = map[string]routeDoc{
 	"GET /api/v1/needs-attention": {status: 200, body: struct {
 		NeedsAttention []*leadrun.AttentionItem `json:"needs_attention"`
 	}{}},
-	"GET /api/v1/provider-status": {status: 200, body: struct {
-		Providers []*sqldb.ProviderStatus `json:"providers"`
-		Scorer    leadrun.ScorerInfo      `json:"scorer"`
-	}{}},
+	"GET /api/v1/provider-status": {status: 200, body: reflect.StructOf([]reflect.StructField{
+		{Name: "Providers", Type: providerStatusesType, Tag: `json:"providers"`},
+		{Name: "Scorer", Type: reflect.TypeOf(leadrun.ScorerInfo{}), Tag: `json:"scorer"`}})},
 	"GET /api/v1/clients/{id}/legacy-ingest":    {status: 200, body: LegacyIngestView{}},
 	"PUT /api/v1/clients/{id}/legacy-ingest":    {status: 200, body: LegacyIngestView{}, errors: []int{413}},
 	"DELETE /api/v1/clients/{id}/legacy-ingest": {status: http.StatusNoContent},
