@@ -7,12 +7,9 @@ import (
 	"github.com/leadrun/leadrun"
 )
 
-// Who an action is recorded for, by where it came from. The API has one admin token, so
-// "api" names it; the dashboard has one password.
-const (
-	actorAPI       = "api"
-	actorDashboard = "dashboard"
-)
+// Who an action is recorded for, by where it came from: the dashboard has one password,
+// so "dashboard" names it; an API request acts as its token, "api:NAME" (actorOf).
+const actorDashboard = "dashboard"
 
 // handleLeadExclude takes a lead out of scoring.
 func (s *Server) handleLeadExclude(w http.ResponseWriter, r *http.Request) {
@@ -30,7 +27,7 @@ func (s *Server) setLeadExcluded(w http.ResponseWriter, r *http.Request, exclude
 		s.Error(w, r, err)
 		return
 	}
-	l, err := s.db.SetLeadExcluded(r.Context(), r.PathValue("id"), id, exclude, actorAPI)
+	l, err := s.db.SetLeadExcluded(r.Context(), r.PathValue("id"), id, exclude, actorOf(r))
 	if err != nil {
 		s.Error(w, r, err)
 		return

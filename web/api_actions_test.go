@@ -12,7 +12,7 @@ import (
 )
 
 // The API excludes and includes a lead, changes a client through PATCH, records both in
-// the history as "api", and lists what needs attention; hostile input is refused with
+// the history as "api:admin" (the admin token), and lists what needs attention; hostile input is refused with
 // nothing written.
 func TestAPIActionsAndAttention(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
@@ -54,7 +54,7 @@ func TestAPIActionsAndAttention(t *testing.T) {
 			t.Fatalf("history: %d %v", st, body)
 		}
 		first := hist[0].(map[string]any)
-		if first["action"] != "client_paused" || first["by"] != "api" {
+		if first["action"] != "client_paused" || first["by"] != "api:admin" {
 			t.Errorf("newest history line: %v", first)
 		}
 		if st, body := e.do(t, "GET", "/api/v1/clients/Guy-Wilson/history?lead_id="+lead, bearer, ""); st != 200 || len(body["history"].([]any)) != 2 {

@@ -100,7 +100,7 @@ func (s *Server) handleClientUpdate(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	c, err := s.db.ChangeClient(r.Context(), r.PathValue("id"), leadrun.ClientUpdate(p), actorAPI)
+	c, err := s.db.ChangeClient(r.Context(), r.PathValue("id"), leadrun.ClientUpdate(p), actorOf(r))
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -1,8 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color/palette"
+	"image/draw"
+	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -74,12 +79,19 @@ func checkLayout(t *testing.T, bctx context.Context, base, shots string, pages m
 			if label < 11 {
 				t.Errorf("%s at %d px: chart labels render at %.1f px, want ≥ 11", path, width, label)
 			}
-			png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+			shot, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
+			// The screenshot is a PNG as wide as the window: the page drew at this width.
+			if cfg, err := png.DecodeConfig(bytes.NewReader(shot)); err != nil || int64(cfg.Width) != width || cfg.Height < 200 {
+				t.Errorf("%s at %d px: screenshot %+v %v, want a PNG %d px wide", path, width, cfg, err, width)
+			}
+			if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, width)), shot, 0o644); err != nil {
 				t.Fatal(err)
+			}
+			if docs := os.Getenv("LEADRUN_DOCS_SCREENSHOTS"); docs != "" && docsPages[name] {
+				mustDocsCopy(t, shot, filepath.Join(docs, fmt.Sprintf("%s-%d.png", name, width)))
 			}
 		}
 	}
@@ -88,8 +100,9 @@ func checkLayout(t *testing.T, bctx context.Context, base, shots string, pages m
 	}
 }
 
-// TestDashboardLayoutWidths: the landing needs-attention list (with an item), the clients
-// overview, a client's page and a lead's page hold at 390 px and at 1,280 px.
+// TestDashboardLayoutWidths: the landing needs-attention list (with an item), the runs, a
+// finished run, the clients overview, a client's page and a lead's page hold at 390 px and
+// at 1,280 px; a screenshot of each at each width is saved (docs/screenshots has copies).
 func TestDashboardLayoutWidths(t *testing.T) {
 	exe := chromium(t)
 	ctx := context.Background()
@@ -125,7 +138,39 @@ func TestDashboardLayoutWidths(t *testing.T) {
 		}
 	}
 	checkLayout(t, bctx, base, screenshotDir(t), map[string]string{
-		"attention": "/", "runs": "/runs", "clients": "/clients", "client": "/clients/Guy-Wilson",
+		"attention": "/", "runs": "/runs", "run": "/runs/" + run.ID, "clients": "/clients", "client": "/clients/Guy-Wilson",
 		"lead": fmt.Sprintf("/clients/Guy-Wilson/leads/%d", leads[0].ID),
 	})
+}
+
+// docsPages are the pages whose screenshots README shows (docs/screenshots).
+var docsPages = map[string]bool{"attention": true, "runs": true, "run": true, "client": true}
+
+// mustDocsCopy writes the top of a screenshot, small enough to commit (≤ 200 KB): the
+// first 900 px of a laptop page, the first 1,500 of a phone's, as an 8-bit paletted PNG.
+// scripts/screenshots.sh refreshes docs/screenshots with it.
+func mustDocsCopy(t *testing.T, shot []byte, path string) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	height := 900
+	if b.Dx() < 600 {
+		height = 1500
+	}
+	b.Max.Y = min(b.Max.Y, b.Min.Y+height)
+	out := image.NewPaletted(image.Rect(0, 0, b.Dx(), b.Dy()), palette.WebSafe)
+	draw.Draw(out, out.Bounds(), img, b.Min, draw.Src)
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, out); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() > 200<<10 {
+		t.Errorf("%s: %d KB, over the 200 KB a committed screenshot may take", path, buf.Len()>>10)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

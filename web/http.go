@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -176,31 +175,34 @@ func secretMatches(got, want string) bool {
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// admin guards the JSON API with the admin bearer token.
+// admin guards the JSON API with a bearer token: LEADRUN_ADMIN_TOKEN or a named API
+// token (api_tokens.go); the handler learns who it is through actorOf.
 func (s *Server) admin(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.AdminToken == "" {
-			s.Error(w, r, leadrun.Errorf(codeUnavailable, "the admin API is disabled: set LEADRUN_ADMIN_TOKEN (or LEADRUN_ADMIN_TOKEN_FILE)"))
+		who, err := s.apiCaller(r)
+		if err != nil {
+			s.Error(w, r, err)
 			return
 		}
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || !secretMatches(token, s.cfg.AdminToken) {
-			s.Error(w, r, leadrun.Errorf(leadrun.EUNAUTHORIZED, "missing or wrong admin token (Authorization: Bearer …)"))
-			return
-		}
-		next(w, r)
+		next(w, withActor(r, who))
 	})
 }
 
 // logRequests logs each request's method, path (never the query: it may carry an ingest
-// token), status and duration — never headers or bodies.
+// token), status, duration and who made it (an API token's name, never the token) —
+// never headers or bodies.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		s.log.Info("request", "method", r.Method, "path", leadrun.Truncate(r.URL.Path, 512), "status", rec.status,
-			"duration_ms", time.Since(start).Milliseconds())
+		who := &whoHolder{}
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), whoKey{}, who)))
+		attrs := []any{"method", r.Method, "path", leadrun.Truncate(r.URL.Path, 512), "status", rec.status,
+			"duration_ms", time.Since(start).Milliseconds()}
+		if who.who != "" {
+			attrs = append(attrs, "who", who.who)
+		}
+		s.log.Info("request", attrs...)
 	})
 }
 

@@ -48,13 +48,13 @@ func (s *Server) handleLeadRequeue(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	f.By = actorAPI
+	f.By = actorOf(r)
 	n, err := s.db.RequeueLeads(r.Context(), r.PathValue("id"), f)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.log.Info("failed leads requeued", "client_id", r.PathValue("id"), "reason", req.Reason, "leads", n)
+	s.log.Info("failed leads requeued", "client_id", r.PathValue("id"), "reason", req.Reason, "leads", n, "who", f.By)
 	writeJSON(w, http.StatusOK, map[string]any{"client_id": r.PathValue("id"), "requeued": n})
 }
 

@@ -180,7 +180,7 @@ func TestRunCreateNames(t *testing.T) {
 				t.Fatalf("body %d %s: %d %v", i, good, status, body)
 			}
 			id := fmt.Sprint(body["run_id"])
-			if status, cancelled := e.do(t, "POST", "/api/v1/runs/"+id+"/cancel", bearer, ""); status != 200 || cancelled["cancelled_by"] != "api" {
+			if status, cancelled := e.do(t, "POST", "/api/v1/runs/"+id+"/cancel", bearer, ""); status != 200 || cancelled["cancelled_by"] != "api:admin" {
 				t.Fatalf("cancel: %d %v", status, cancelled)
 			}
 		}

@@ -72,7 +72,7 @@ func (s *Server) handleRunCreate(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	run, err := s.runner.Trigger(r.Context(), body.request(leadrun.TriggerAPI, "api"))
+	run, err := s.runner.Trigger(r.Context(), body.request(leadrun.TriggerAPI, actorOf(r)))
 	var busy *leadrun.StreamBusyError
 	if errors.As(err, &busy) {
 		status, code, _ := s.describe(r, busy)
@@ -199,7 +199,7 @@ func (s *Server) handleRunEvents(w http.ResponseWriter, r *http.Request) {
 
 // handleRunCancel cancels an active run.
 func (s *Server) handleRunCancel(w http.ResponseWriter, r *http.Request) {
-	run, err := s.runner.Cancel(r.Context(), r.PathValue("id"), "cancelled through the API", "api")
+	run, err := s.runner.Cancel(r.Context(), r.PathValue("id"), "cancelled through the API ("+actorOf(r)+")", actorOf(r))
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -308,7 +308,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	db := sqldbtest.MustOpen(t, sqldb.SQLite)
 	e := mustServe(t, db, web.Config{WebhookSecret: secret, AdminToken: token}, false)
 	status, doc := e.do(t, "GET", "/api/v1/openapi.json", nil, "")
-	if status != 200 || doc["openapi"] != "3.0.3" {
+	if status != 200 || doc["openapi"] != "3.1.0" {
 		t.Fatalf("%d %v", status, doc["openapi"])
 	}
 	paths := doc["paths"].(map[string]any)

@@ -55,7 +55,7 @@ func (c *ServeCmd) Run(ctx context.Context, a *app) error {
 		fmt.Fprintln(a.errOut, "leadrun serve: LEADRUN_WEBHOOK_SECRET is not set: the cron webhook answers 503.")
 	}
 	if token == "" {
-		fmt.Fprintln(a.errOut, "leadrun serve: LEADRUN_ADMIN_TOKEN is not set: the /api/v1 routes and the dashboard answer 503.")
+		fmt.Fprintln(a.errOut, "leadrun serve: LEADRUN_ADMIN_TOKEN is not set: the dashboard answers 503, and /api/v1 takes only named tokens (leadrun tokens add NAME).")
 	}
 	aiCalls := web.NewAICalls()
 	a.observeAI = aiCalls.Observe

@@ -58,6 +58,7 @@ type CLI struct {
 	Bench   BenchCmd   `cmd:"" help:"Benchmark end-to-end scoring against a plain UPDATE loop."`
 	Check   CheckCmd   `cmd:"" help:"Check the configured AI provider with one minimal request."`
 	Help    HelpCmd    `cmd:"" help:"Show the help of leadrun or of a command: leadrun help runs report."`
+	Tokens  TokensCmd  `cmd:"" help:"Named API tokens: add (printed once), list, revoke; the API records what each does as api:NAME."`
 }
 
 // Globals are flags every command takes.
