@@ -105,7 +105,9 @@ func importClient(ctx context.Context, db *sqldb.DB, src Source, mc *MappedClien
 	prog.client = mc.Client.ID
 	err = li.run(ctx, db, func(ctx context.Context) error {
 		err := src.Table(ctx, mc.Client.ID, TableLeads, func(r Record) error { return li.add(ctx, r) })
-		if err != nil && !errors.Is(err, ErrNoTable) {
+		if errors.Is(err, ErrNoTable) {
+			cr.Notes = append(cr.Notes, "no leads imported: "+err.Error())
+		} else if err != nil {
 			return fmt.Errorf("read %s: %w", TableLeads, err)
 		}
 		return li.flush(ctx)
@@ -187,6 +189,7 @@ func importRubric(ctx context.Context, db *sqldb.DB, src Source, clientID string
 	err := src.Table(ctx, clientID, TableAttributes, func(r Record) error { b.AddAttribute(r); return nil })
 	if errors.Is(err, ErrNoTable) {
 		cr.Rubric = "none"
+		cr.Notes = append(cr.Notes, "no rubric imported: "+err.Error())
 		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("read %s: %w", TableAttributes, err)

@@ -37,6 +37,10 @@ func (p *progress) add(k int) {
 func (p *progress) print(t time.Time) {
 	elapsed := t.Sub(p.start).Seconds()
 	rate := float64(p.n) / max(elapsed, 1e-9)
+	if p.total == 0 { // the source cannot say how many (Airtable has no count)
+		fmt.Fprintf(p.w, "import: %s: %d leads read, %.0f leads/s (no total known before the end)\n", p.client, p.n, rate)
+		return
+	}
 	total := max(p.total, p.n)
 	eta := time.Duration(float64(total-p.n) / max(rate, 1e-9) * float64(time.Second)).Round(time.Second)
 	fmt.Fprintf(p.w, "import: %s: %d of ~%d leads (%.0f%%), %.0f leads/s, ETA %s\n",

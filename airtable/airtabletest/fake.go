@@ -377,3 +377,11 @@ func (s *Server) AddRecords(baseID, tableName string, records ...map[string]any)
 		t.records = append(t.records, &airtable.Record{ID: s.newID("rec"), CreatedTime: now, Fields: copyFields(f)})
 	}
 }
+
+// RemoveBase deletes a base: requests to it answer 403, as Airtable answers for a base
+// that does not exist or that the token may not use.
+func (s *Server) RemoveBase(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.bases, id)
+}
