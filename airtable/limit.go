@@ -12,8 +12,10 @@ import (
 // every request to that base waits out the penalty. Airtable counts a request when it
 // arrives, which is some time before it ends: the limiter counts each request from when
 // it ended, so however slow the network or the machine, Airtable never sees more.
-// Different bases are independent. (The mirror shares its budget across processes through
-// the database instead; an import is one process reading bases nobody mirrors to.)
+// Different bases are independent. A base's budget starts used up: its first request
+// waits one window, because the previous process (an import stopped a moment ago and run
+// again) may have spent it. (The mirror shares its budget across processes through the
+// database instead; an import reads bases nobody mirrors to.)
 type Limiter struct {
 	perSecond int
 	window    time.Duration
@@ -54,12 +56,13 @@ func (l *Limiter) Attach(c *Client) {
 // request has ended (answered or failed).
 func (l *Limiter) Wait(ctx context.Context, base string) error {
 	l.mu.Lock()
+	now := time.Now()
 	b := l.bases[base]
 	if b == nil {
-		b = &budget{}
+		b = l.newBudget(now)
 		l.bases[base] = b
 	}
-	slot := l.next(b, time.Now())
+	slot := l.next(b, now)
 	r := &request{at: slot}
 	b.sent = append(b.sent, r)
 	b.pending = append(b.pending, r)
@@ -83,6 +86,15 @@ func (l *Limiter) Wait(ctx context.Context, base string) error {
 		}
 		l.mu.Unlock()
 	}
+}
+
+// newBudget is a base's budget as if perSecond requests had just ended.
+func (l *Limiter) newBudget(now time.Time) *budget {
+	b := &budget{}
+	for range l.perSecond {
+		b.sent = append(b.sent, &request{at: now, ended: true})
+	}
+	return b
 }
 
 // next is the earliest time a request may go (l.mu held).
@@ -145,12 +157,13 @@ func (l *Limiter) prune(b *budget, now time.Time) {
 func (l *Limiter) Penalize(base string, d time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	now := time.Now()
 	b := l.bases[base]
 	if b == nil {
-		b = &budget{}
+		b = l.newBudget(now)
 		l.bases[base] = b
 	}
-	if t := time.Now().Add(d); t.After(b.penalty) {
+	if t := now.Add(d); t.After(b.penalty) {
 		b.penalty = t
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -106,7 +107,9 @@ func importClient(ctx context.Context, db *sqldb.DB, src Source, mc *MappedClien
 	err = li.run(ctx, db, func(ctx context.Context) error {
 		err := src.Table(ctx, mc.Client.ID, TableLeads, func(r Record) error { return li.add(ctx, r) })
 		if errors.Is(err, ErrNoTable) {
-			cr.Notes = append(cr.Notes, "no leads imported: "+err.Error())
+			if why := err.Error(); !slices.ContainsFunc(cr.Notes, func(n string) bool { return strings.HasSuffix(n, why) }) {
+				cr.Notes = append(cr.Notes, "no leads imported: "+why)
+			}
 		} else if err != nil {
 			return fmt.Errorf("read %s: %w", TableLeads, err)
 		}

@@ -49,6 +49,7 @@ func (p *progress) print(t time.Time) {
 
 func (p *progress) done() {
 	if p.w != nil {
+		p.client = "done"
 		p.print(p.now())
 	}
 }
