@@ -154,6 +154,8 @@ type Stats struct {
 	Refused      int // 429s answered because a penalty was running: requests that did not wait it out
 	Faults       int // injected failures
 	MaxPerSecond int // most requests that arrived in any one-second window
+	// First and Last are when the first and the last counted request arrived.
+	First, Last time.Time
 }
 
 // Stats counts a base's requests.
@@ -163,6 +165,9 @@ func (s *Server) Stats(baseID string) Stats {
 	b := s.bases[baseID]
 	st := Stats{Requests: len(b.arrivals), Writes: b.writes, RateLimited: b.count429, Refused: b.refused, Faults: b.faults}
 	a := b.arrivals
+	if len(a) > 0 {
+		st.First, st.Last = a[0], a[len(a)-1]
+	}
 	j := 0
 	for i := range a {
 		for a[i].Sub(a[j]) >= time.Second {
