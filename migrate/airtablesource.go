@@ -48,7 +48,6 @@ type AirtableSource struct {
 	clients map[string]*airtable.Client // by base
 	bases   map[string]string           // client ID → base, from the Clients table
 	tables  map[string]map[string]bool  // base → its table names
-	pages   int                         // pages read, over all bases
 }
 
 // NewAirtableSource reads the bases of cfg.
@@ -73,13 +72,6 @@ func NewAirtableSource(cfg AirtableConfig) (*AirtableSource, error) {
 	}
 	return &AirtableSource{cfg: cfg, limiter: airtable.NewLimiter(cfg.PerSecond, 20*time.Millisecond),
 		clients: map[string]*airtable.Client{}, bases: map[string]string{}, tables: map[string]map[string]bool{}}, nil
-}
-
-// Pages is how many pages the source has read so far (for throughput figures).
-func (s *AirtableSource) Pages() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.pages
 }
 
 func (s *AirtableSource) client(base string) *airtable.Client {
@@ -154,9 +146,6 @@ func (s *AirtableSource) read(ctx context.Context, base, table, clientID string,
 			return err
 		}
 		offset = next
-		s.mu.Lock()
-		s.pages++
-		s.mu.Unlock()
 		for _, r := range page {
 			if err := fn(Record(r.Fields)); err != nil {
 				return err
