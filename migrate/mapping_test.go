@@ -175,7 +175,7 @@ func TestMapLeadAPIValues(t *testing.T) {
 	rec := Record{"LinkedIn Profile URL": "https://www.linkedin.com/in/api-x", "First Name": "Ana", "Last Name": "X",
 		"Headline": "Founder", "Job Title": []any{"Founder"}, "Company Name": []any{"Acme", " "}, "Phone": float64(61412345678),
 		"Scoring Status": "Scored", "AI Score": float64(72.5), "AI_Excluded": true, "Date Scored": "2025-09-23T10:00:00.000Z",
-		"Location": map[string]any{"id": "usr1", "email": "a@x.example", "name": "Sydney"},
+		"Location":      map[string]any{"id": "usr1", "email": "a@x.example", "name": "Sydney"},
 		"Profile Photo": []any{map[string]any{"id": "att1", "url": "https://dl.airtable.com/x.jpg", "filename": "x.jpg"}},
 		"Email":         map[string]any{"specialValue": "NaN"}, "Client": []any{"recAAAAAAAAAAAAAA"}}
 	m, err := MapLead(rec, "Guy-Wilson")
