@@ -235,3 +235,28 @@ func TestImportCannotScore(t *testing.T) {
 		t.Fatalf("walked only %v", seen)
 	}
 }
+
+// An expired listing offset (Airtable's 422 LIST_RECORDS_ITERATOR_NOT_AVAILABLE) does
+// not stop the import: the table is read again from its first page, the records already
+// handed on are passed over, and every lead is read exactly once.
+func TestImportAirtableRestartsExpiredListing(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		a := mustAirtableAgency(t, 120, airtabletest.Options{})
+		a.fake.SetFaults(airtabletest.Faults{ExpireOffsetAfter: 1}) // Dean-Hobin's second page of Leads
+		src, said := a.source(t, migrate.AirtableConfig{})
+		rep, err := migrate.Import(ctx, db, src, migrate.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := byClient(rep)["Dean-Hobin"]; d.LeadsRead != 120 || d.Created != 120 || strings.Contains(strings.Join(d.Notes, ";"), "repeat") {
+			t.Errorf("Dean-Hobin: read %d created %d notes %q; want 120 read once", d.LeadsRead, d.Created, d.Notes)
+		}
+		if n := len(mustAllLeads(t, db, "Dean-Hobin")); n != 120 {
+			t.Errorf("%d leads stored, want 120", n)
+		}
+		if s := said.String(); !strings.Contains(s, `base appDeanHobin0002 of client Dean-Hobin, table "Leads": Airtable's listing expired`) || !strings.Contains(s, "passing over the 100 records") {
+			t.Errorf("progress did not say it read again: %q", s)
+		}
+	})
+}

@@ -133,7 +133,7 @@ func (s *AirtableSource) read(ctx context.Context, base, table, clientID string,
 	if !has[table] {
 		return fmt.Errorf("base %s has no table %q: %w", base, table, ErrNoTable)
 	}
-	offset := ""
+	offset, read, skip, restarts := "", 0, 0, 0
 	for {
 		var page []airtable.Record
 		var next string
@@ -142,11 +142,25 @@ func (s *AirtableSource) read(ctx context.Context, base, table, clientID string,
 			page, next, err = c.ListPage(ctx, table, airtable.ListOptions{}, offset) // a retry asks for the same page
 			return err
 		})
+		if expired(err) && offset != "" && restarts < 3 {
+			// Airtable's offsets expire (a long 429 wait can outlast one): read the table
+			// again from its first page, passing over the records already handed on. Records
+			// added or deleted meanwhile may shift a few; the next import finds them.
+			restarts++
+			s.notice(fmt.Sprintf("%s: Airtable's listing expired; reading the table again from its first page, passing over the %d records already read", where(base, table, clientID), read))
+			offset, skip = "", read
+			continue
+		}
 		if err != nil {
 			return err
 		}
 		offset = next
 		for _, r := range page {
+			if skip > 0 {
+				skip--
+				continue
+			}
+			read++
 			if err := fn(Record(r.Fields)); err != nil {
 				return err
 			}
@@ -155,6 +169,11 @@ func (s *AirtableSource) read(ctx context.Context, base, table, clientID string,
 			return nil
 		}
 	}
+}
+
+func expired(err error) bool {
+	var ae *airtable.Error
+	return errors.As(err, &ae) && ae.Type == "LIST_RECORDS_ITERATOR_NOT_AVAILABLE"
 }
 
 // hasTable reads the base's table names once.

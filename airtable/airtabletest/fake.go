@@ -44,6 +44,10 @@ type Faults struct {
 	// is refused with a 429 and starts its base's penalty, as if the base had gone over
 	// the limit; once.
 	LockOutAfter int
+	// ExpireOffsetAfter > 0: the list request after that many requests with an offset
+	// (counted from SetFaults, all bases) answers 422 LIST_RECORDS_ITERATOR_NOT_AVAILABLE,
+	// as Airtable does when a listing's offset has expired; once.
+	ExpireOffsetAfter int
 }
 
 // Server is a running fake.
@@ -59,6 +63,8 @@ type Server struct {
 	// requests since SetFaults, and whether LockOutAfter has fired
 	arrived   int
 	lockedOut bool
+	offsets   int // list requests with an offset since SetFaults
+	expired   bool
 }
 
 type base struct {
@@ -128,7 +134,7 @@ func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
-	s.arrived, s.lockedOut = 0, false
+	s.arrived, s.lockedOut, s.offsets, s.expired = 0, false, 0, false
 }
 
 // Records returns a copy of a table's records (by table name), in creation order.
