@@ -15,16 +15,17 @@ import (
 	"github.com/leadrun/leadrun/sqldb/sqldbtest"
 )
 
-// The fake agency migrates from Airtable's API end to end, on both databases: the same
-// counts, scores, statuses, assessments, rubrics and clients as from its CSV exports —
-// lead for lead the same stored leads — with values typed as the API returns them; no base
-// ever gets more than 5 requests in a second; a second import writes nothing.
+// The fake agency migrates from Airtable's API end to end, on both databases, its three
+// client bases read at once: the same counts, scores, statuses, assessments, rubrics and
+// clients as from its CSV exports — lead for lead the same stored leads — with values typed
+// as the API returns them; no base ever gets more than 5 requests in a second; a second
+// import writes nothing.
 func TestImportAirtableAgency(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		a := mustAirtableAgency(t, perClient, airtabletest.Options{})
 		src, _ := a.source(t, migrate.AirtableConfig{})
-		rep, err := migrate.Import(ctx, db, src, migrate.Options{ChunkSize: 200})
+		rep, err := migrate.Import(ctx, db, src, migrate.Options{ChunkSize: 200, Parallel: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +39,7 @@ func TestImportAirtableAgency(t *testing.T) {
 		checkSameLeads(t, "Airtable import", fromAirtable, "CSV import", mustAgencyLeads(t, fromCSV))
 		checkWithinLimit(t, a)
 
-		again, err := migrate.Import(ctx, db, src, migrate.Options{})
+		again, err := migrate.Import(ctx, db, src, migrate.Options{Parallel: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +143,7 @@ func TestImportAirtableWaitsOutLockOut(t *testing.T) {
 		a := mustAirtableAgency(t, 150, airtabletest.Options{Penalty: penalty})
 		a.fake.SetFaults(airtabletest.Faults{LockOutAfter: 6})
 		src, said := a.source(t, migrate.AirtableConfig{Penalty: penalty})
-		rep, err := migrate.Import(ctx, db, src, migrate.Options{ChunkSize: 50})
+		rep, err := migrate.Import(ctx, db, src, migrate.Options{ChunkSize: 50, Parallel: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,6 +200,13 @@ func TestImportAirtableStopsOnAuthErrors(t *testing.T) {
 		}
 		if g := byClient(rep)["Guy-Wilson"]; g == nil || g.Created != 20+9 || len(mustAllLeads(t, db, "Guy-Wilson")) != 20+9 {
 			t.Errorf("Guy-Wilson, imported before the unreadable base: %+v", g)
+		}
+		// Clients read at once: the unreadable base's error is the one reported (not the
+		// cancellation of the others), and nothing else is lost.
+		other := sqldbtest.MustOpen(t, db.Kind())
+		_, err = migrate.Import(ctx, other, src, migrate.Options{Parallel: 3})
+		if err == nil || !strings.Contains(err.Error(), "base "+dean+" of client Dean-Hobin") {
+			t.Errorf("parallel import: err = %v, want Dean-Hobin's base named", err)
 		}
 		if _, err := migrate.Import(ctx, db, src, migrate.Options{ClientIDs: []string{"Nobody"}}); leadrun.ErrorCode(err) != leadrun.ENOTFOUND {
 			t.Errorf("unknown --client: %v, want ENOTFOUND", err)

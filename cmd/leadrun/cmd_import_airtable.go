@@ -4,6 +4,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
+	"sync"
+
+	"github.com/leadrun/leadrun"
 
 	"github.com/leadrun/leadrun/migrate"
 )
@@ -15,6 +19,7 @@ type ImportAirtableCmd struct {
 	MasterBase string   `name:"master-base" required:"" placeholder:"appXXXXXXXXXXXXXX" help:"The master base holding the Clients table (its ID is in the base's URL). Each client's own base is read from its Airtable Base ID."`
 	Client     []string `name:"client" help:"Import only this client (repeatable)."`
 	APIURL     string   `name:"api-url" placeholder:"URL" help:"Airtable API URL (default: --airtable-api-url, https://api.airtable.com; tests point it at a fake)."`
+	Parallel   int      `default:"3" help:"Clients imported at once: each client's base has its own 5 requests/s, so 3 bases read at once go 3 times as fast."`
 	ChunkSize  int      `default:"500" help:"Leads stored per transaction: a crash loses at most one chunk, and the next import resumes."`
 	JSON       bool     `name:"json" help:"Print the report as JSON."`
 }
@@ -41,9 +46,10 @@ func (c *ImportAirtableCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	progress := &lockedWriter{w: a.errOut} // clients read at once share stderr
 	src, err := migrate.NewAirtableSource(migrate.AirtableConfig{APIURL: cmp.Or(c.APIURL, a.AirtableAPIURL),
 		Token: token, MasterBase: c.MasterBase,
-		NoticeFunc: func(msg string) { fmt.Fprintln(a.errOut, "import: "+msg) }})
+		NoticeFunc: func(msg string) { fmt.Fprintln(progress, "import: "+msg) }})
 	if err != nil {
 		return err
 	}
@@ -51,7 +57,11 @@ func (c *ImportAirtableCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	rep, err := migrate.Import(ctx, db, src, migrate.Options{ClientIDs: c.Client, Progress: a.errOut, ChunkSize: c.ChunkSize})
+	if c.Parallel < 1 {
+		return leadrun.Errorf(leadrun.EINVALID, "--parallel %d: import at least 1 client at a time", c.Parallel)
+	}
+	rep, err := migrate.Import(ctx, db, src, migrate.Options{ClientIDs: c.Client, Progress: progress,
+		ChunkSize: c.ChunkSize, Parallel: c.Parallel})
 	if rep != nil && err == nil {
 		if c.JSON {
 			return writeJSON(a.out, rep)
@@ -59,4 +69,16 @@ func (c *ImportAirtableCmd) Run(ctx context.Context, a *app) error {
 		rep.Print(a.out)
 	}
 	return err
+}
+
+// lockedWriter serializes writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
