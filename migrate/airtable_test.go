@@ -268,3 +268,21 @@ func TestImportAirtableRestartsExpiredListing(t *testing.T) {
 		}
 	})
 }
+
+// A base that answers nothing but 429 (the workspace's monthly API calls used up, or
+// another program spending the budget) stops the import after the waits, saying so,
+// instead of waiting forever.
+func TestImportAirtableStopsOnEndless429(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		a := mustAirtableAgency(t, 5, airtabletest.Options{})
+		a.fake.SetFaults(airtabletest.Faults{RateLimited: 1})
+		src, said := a.source(t, migrate.AirtableConfig{Penalty: 10 * time.Millisecond})
+		_, err := migrate.Import(context.Background(), db, src, migrate.Options{})
+		if err == nil || !strings.Contains(err.Error(), "429") || !strings.Contains(err.Error(), "API call allowance") {
+			t.Fatalf("err = %v, want the 429 and what to check", err)
+		}
+		if n := strings.Count(said.String(), "waiting 10ms"); n != 10 {
+			t.Errorf("%d waits said, want 10:\n%s", n, said)
+		}
+	})
+}

@@ -203,21 +203,27 @@ func (s *AirtableSource) hasTable(ctx context.Context, c *airtable.Client, clien
 	return names, nil
 }
 
-// retry runs one request: a 429 is waited out and asked again, however often; a 5xx, a
-// timeout or a network error is asked again Retries times; anything else stops at once.
+// retry runs one request: a 429 is waited out and asked again (up to maxLockOuts times in
+// a row); a 5xx, a timeout or a network error is asked again Retries times; anything else
+// stops at once.
 // The error names the base, the table and the client, and says what to check.
 func (s *AirtableSource) retry(ctx context.Context, c *airtable.Client, table, clientID string, do func() error) error {
 	wait := s.cfg.RetryWait
-	for attempt := 0; ; {
+	for attempt, refused := 0, 0; ; {
 		err := do()
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
 		switch airtable.KindOf(err) {
 		case airtable.KindRateLimited:
-			s.limiter.Penalize(c.Base(), s.cfg.Penalty)
-			s.notice(fmt.Sprintf("Airtable refused base %s with 429 (rate limit): waiting %s as Airtable requires, then going on", c.Base(), s.cfg.Penalty))
-			continue
+			// A lock-out is waited out, however often; but a 429 that is not about the rate
+			// (the workspace's monthly API calls are used up) or that keeps coming after the
+			// waits (another program spends the base's budget) is said, not waited on forever.
+			if refused++; refused <= maxLockOuts && !strings.Contains(errorType(err), "BILLING") {
+				s.limiter.Penalize(c.Base(), s.cfg.Penalty)
+				s.notice(fmt.Sprintf("Airtable refused base %s with 429 (rate limit): waiting %s as Airtable requires, then going on", c.Base(), s.cfg.Penalty))
+				continue
+			}
 		case airtable.KindTransient:
 			if attempt < s.cfg.Retries {
 				attempt++
@@ -231,6 +237,17 @@ func (s *AirtableSource) retry(ctx context.Context, c *airtable.Client, table, c
 		}
 		return explain(err, s.cfg.MasterBase, c.Base(), table, clientID)
 	}
+}
+
+// maxLockOuts is how many 429s in a row one request waits out before the import stops.
+const maxLockOuts = 10
+
+func errorType(err error) string {
+	var ae *airtable.Error
+	if errors.As(err, &ae) {
+		return ae.Type
+	}
+	return ""
 }
 
 func (s *AirtableSource) notice(msg string) {
@@ -261,6 +278,8 @@ func explain(err error, master, base, table, clientID string) error {
 			ae.Hint = "check --master-base, and that the token has access to that base with the scopes data.records:read and schema.bases:read"
 		case ae.Status == http.StatusForbidden || ae.Status == http.StatusNotFound:
 			ae.Hint = "check the client's Airtable Base ID in the master base's Clients table, and that the token has access to that base with the scopes data.records:read and schema.bases:read"
+		case ae.Kind == airtable.KindRateLimited:
+			ae.Hint = "Airtable went on refusing after the waits: check the workspace's API call allowance, and that no other program uses this base's 5 requests per second"
 		case ae.Kind == airtable.KindTransient:
 			ae.Hint = "Airtable is down or slow: run the same command again later; what was imported stays, and the import goes on from there"
 		}
