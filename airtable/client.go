@@ -84,34 +84,45 @@ func (c *Client) ListRecords(ctx context.Context, table string, opts ListOptions
 func (c *Client) EachPage(ctx context.Context, table string, opts ListOptions, fn func([]Record) error) error {
 	offset := ""
 	for {
-		q := url.Values{"pageSize": {"100"}}
-		for _, f := range opts.Fields {
-			q.Add("fields[]", f)
-		}
-		if opts.Formula != "" {
-			q.Set("filterByFormula", opts.Formula)
-		}
-		if opts.View != "" {
-			q.Set("view", opts.View)
-		}
-		if offset != "" {
-			q.Set("offset", offset)
-		}
-		var page struct {
-			Records []Record `json:"records"`
-			Offset  string   `json:"offset"`
-		}
-		if err := c.do(ctx, http.MethodGet, c.tablePath(table)+"?"+q.Encode(), nil, &page); err != nil {
+		records, next, err := c.ListPage(ctx, table, opts, offset)
+		if err != nil {
 			return err
 		}
-		if err := fn(page.Records); err != nil {
+		if err := fn(records); err != nil {
 			return err
 		}
-		if page.Offset == "" {
+		if next == "" {
 			return nil
 		}
-		offset = page.Offset
+		offset = next
 	}
+}
+
+// ListPage reads one page (up to 100 records) of a table, starting at offset ("" for the
+// first page), and returns the offset of the next page ("" after the last). A caller that
+// retries a failed page asks for the same offset again.
+func (c *Client) ListPage(ctx context.Context, table string, opts ListOptions, offset string) ([]Record, string, error) {
+	q := url.Values{"pageSize": {"100"}}
+	for _, f := range opts.Fields {
+		q.Add("fields[]", f)
+	}
+	if opts.Formula != "" {
+		q.Set("filterByFormula", opts.Formula)
+	}
+	if opts.View != "" {
+		q.Set("view", opts.View)
+	}
+	if offset != "" {
+		q.Set("offset", offset)
+	}
+	var page struct {
+		Records []Record `json:"records"`
+		Offset  string   `json:"offset"`
+	}
+	if err := c.do(ctx, http.MethodGet, c.tablePath(table)+"?"+q.Encode(), nil, &page); err != nil {
+		return nil, "", err
+	}
+	return page.Records, page.Offset, nil
 }
 
 // UpsertResult is the answer of an upsert: the records in request order, and which IDs

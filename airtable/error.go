@@ -1,6 +1,7 @@
 package airtable
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,9 @@ type Error struct {
 	Status  int    // HTTP status, 0 for network errors
 	Type    string // Airtable's error type, e.g. UNKNOWN_FIELD_NAME
 	Message string // Airtable's own message
+	// Hint, if set, replaces the default advice in Error() (which speaks of the mirror's
+	// settings): a caller that knows which setting named the base says which to check.
+	Hint string
 }
 
 func (e *Error) Error() string {
@@ -47,7 +51,7 @@ func (e *Error) Error() string {
 	if e.Message != "" {
 		b.WriteString(": " + e.Message)
 	}
-	if hint := e.hint(); hint != "" {
+	if hint := cmp.Or(e.Hint, e.hint()); hint != "" {
 		b.WriteString(" (" + hint + ")")
 	}
 	return b.String()

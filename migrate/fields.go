@@ -60,8 +60,12 @@ func valueText(v any) string {
 		}
 		return strings.Join(parts, ", ")
 	case map[string]any:
-		if name, ok := x["name"]; ok {
-			return valueText(name)
+		// A collaborator's name, a button's label, an attachment's URL; a formula's error
+		// ({"error": "#ERROR!"}, {"specialValue": "NaN"}) reads as empty.
+		for _, k := range []string{"name", "label", "url"} {
+			if v, ok := x[k]; ok {
+				return valueText(v)
+			}
 		}
 		return ""
 	}

@@ -45,65 +45,96 @@ func TestImportOriginalAgency(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := byClient(rep)
-		if bad := got["Bad Client"]; bad == nil || bad.Client != "rejected" || !strings.Contains(strings.Join(bad.Notes, ""), "Client ID") {
-			t.Errorf("client with an invalid ID: %+v, want rejected saying why", bad)
-		}
-		want := map[string]migrate.ClientReport{
-			"Guy-Wilson": {Client: "created", Rubric: "created", LeadsRead: perClient + 12, Created: perClient + 9,
-				ScoresKept: a.scored["Guy-Wilson"] + 3, Rejected: 1},
-			"Dean-Hobin": {Client: "created", Rubric: "created", LeadsRead: perClient, Created: perClient, ScoresKept: a.scored["Dean-Hobin"]},
-			"Sarah-Chen": {Client: "created", Rubric: "none", LeadsRead: perClient, Created: perClient, ScoresKept: a.scored["Sarah-Chen"]},
-		}
-		for id, w := range want {
-			c := got[id]
-			if c == nil {
-				t.Fatalf("no report for %s", id)
-			}
-			if c.Client != w.Client || c.Rubric != w.Rubric || c.LeadsRead != w.LeadsRead || c.Created != w.Created ||
-				c.Updated != 0 || c.Unchanged != 0 || c.ScoresKept != w.ScoresKept || c.Rejected != w.Rejected {
-				t.Errorf("%s: %s/%s read %d created %d updated %d unchanged %d kept %d rejected %d; want %s/%s %d %d 0 0 %d %d",
-					id, c.Client, c.Rubric, c.LeadsRead, c.Created, c.Updated, c.Unchanged, c.ScoresKept, c.Rejected,
-					w.Client, w.Rubric, w.LeadsRead, w.Created, w.ScoresKept, w.Rejected)
-			}
-			counts, err := db.CountLeadsByStatus(ctx, id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var total int64
-			for _, n := range counts {
-				total += n
-			}
-			if int(total) != w.Created || int(counts[leadrun.StatusScored]) != w.ScoresKept {
-				t.Errorf("%s: database holds %v; want %d leads, %d scored", id, counts, w.Created, w.ScoresKept)
-			}
-		}
-		checkFormula(t, a, got)
-		if rep.Tokens != 0 {
-			t.Errorf("tokens %d, want 0", rep.Tokens)
-		}
-		if runs, err := db.FindRuns(ctx, leadrun.RunFilter{}); err != nil || len(runs) != 0 {
-			t.Errorf("runs %d (%v): an import must not start scoring", len(runs), err)
-		}
-		checkGuyWilson(t, db)
-		checkRubric(t, db)
-		checkClients(t, db)
-
-		before := mustAllLeads(t, db, "Guy-Wilson")
+		want := checkAgencyImport(t, db, a, rep)
+		before := mustAgencyLeads(t, db)
 		again, err := migrate.Import(ctx, db, mustSource(t, a.dir), migrate.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for id, w := range want {
-			c := byClient(again)[id]
-			if c.Client != "unchanged" || (c.Rubric != "unchanged" && c.Rubric != "none") || c.Created != 0 || c.Updated != 0 || c.Unchanged != w.Created {
-				t.Errorf("second import, %s: %s/%s created %d updated %d unchanged %d; want nothing changed", id, c.Client, c.Rubric, c.Created, c.Updated, c.Unchanged)
-			}
-		}
-		if after := mustAllLeads(t, db, "Guy-Wilson"); !reflect.DeepEqual(before, after) {
-			t.Error("second import changed stored leads")
-		}
+		checkNothingChanged(t, db, want, again, before)
 	})
+}
+
+// checkAgencyImport checks the first import of the agency and returns what it expects
+// per client.
+func checkAgencyImport(t *testing.T, db *sqldb.DB, a *agency, rep *migrate.Report) map[string]migrate.ClientReport {
+	t.Helper()
+	ctx := context.Background()
+	got := byClient(rep)
+	if bad := got["Bad Client"]; bad == nil || bad.Client != "rejected" || !strings.Contains(strings.Join(bad.Notes, ""), "Client ID") {
+		t.Errorf("client with an invalid ID: %+v, want rejected saying why", bad)
+	}
+	want := map[string]migrate.ClientReport{
+		"Guy-Wilson": {Client: "created", Rubric: "created", LeadsRead: perClient + 12, Created: perClient + 9,
+			ScoresKept: a.scored["Guy-Wilson"] + 3, Rejected: 1},
+		"Dean-Hobin": {Client: "created", Rubric: "created", LeadsRead: perClient, Created: perClient, ScoresKept: a.scored["Dean-Hobin"]},
+		"Sarah-Chen": {Client: "created", Rubric: "none", LeadsRead: perClient, Created: perClient, ScoresKept: a.scored["Sarah-Chen"]},
+	}
+	for id, w := range want {
+		c := got[id]
+		if c == nil {
+			t.Fatalf("no report for %s", id)
+		}
+		if c.Client != w.Client || c.Rubric != w.Rubric || c.LeadsRead != w.LeadsRead || c.Created != w.Created ||
+			c.Updated != 0 || c.Unchanged != 0 || c.ScoresKept != w.ScoresKept || c.Rejected != w.Rejected {
+			t.Errorf("%s: %s/%s read %d created %d updated %d unchanged %d kept %d rejected %d; want %s/%s %d %d 0 0 %d %d",
+				id, c.Client, c.Rubric, c.LeadsRead, c.Created, c.Updated, c.Unchanged, c.ScoresKept, c.Rejected,
+				w.Client, w.Rubric, w.LeadsRead, w.Created, w.ScoresKept, w.Rejected)
+		}
+		counts, err := db.CountLeadsByStatus(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var total int64
+		for _, n := range counts {
+			total += n
+		}
+		if int(total) != w.Created || int(counts[leadrun.StatusScored]) != w.ScoresKept {
+			t.Errorf("%s: database holds %v; want %d leads, %d scored", id, counts, w.Created, w.ScoresKept)
+		}
+	}
+	checkFormula(t, a, got)
+	if rep.Tokens != 0 {
+		t.Errorf("tokens %d, want 0", rep.Tokens)
+	}
+	if runs, err := db.FindRuns(ctx, leadrun.RunFilter{}); err != nil || len(runs) != 0 {
+		t.Errorf("runs %d (%v): an import must not start scoring", len(runs), err)
+	}
+	checkGuyWilson(t, db)
+	checkRubric(t, db)
+	checkClients(t, db)
+	return want
+}
+
+// checkNothingChanged checks that a second import wrote nothing: every client, rubric and
+// lead unchanged in the report, and the stored leads as they were.
+func checkNothingChanged(t *testing.T, db *sqldb.DB, want map[string]migrate.ClientReport, again *migrate.Report, before map[string]*leadrun.Lead) {
+	t.Helper()
+	for id, w := range want {
+		c := byClient(again)[id]
+		if c.Client != "unchanged" || (c.Rubric != "unchanged" && c.Rubric != "none") || c.Created != 0 || c.Updated != 0 || c.Unchanged != w.Created {
+			t.Errorf("second import, %s: %s/%s created %d updated %d unchanged %d; want nothing changed", id, c.Client, c.Rubric, c.Created, c.Updated, c.Unchanged)
+		}
+	}
+	if after := mustAgencyLeads(t, db); !reflect.DeepEqual(before, after) {
+		t.Error("second import changed stored leads")
+	}
+}
+
+// mustAgencyLeads returns every lead of the agency's clients, with its extras, by client
+// and profile key.
+func mustAgencyLeads(t *testing.T, db *sqldb.DB) map[string]*leadrun.Lead {
+	t.Helper()
+	out := map[string]*leadrun.Lead{}
+	for _, id := range []string{"Guy-Wilson", "Dean-Hobin", "Sarah-Chen"} {
+		for _, l := range mustAllLeads(t, db, id) {
+			if err := db.LoadLeadExtras(context.Background(), l); err != nil {
+				t.Fatal(err)
+			}
+			out[id+" "+l.ProfileKey] = l
+		}
+	}
+	return out
 }
 
 func checkFormula(t *testing.T, a *agency, got map[string]*migrate.ClientReport) {

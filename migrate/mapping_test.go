@@ -166,3 +166,37 @@ func TestMapLeadAirtableTypes(t *testing.T) {
 		t.Error("B without Active (an unticked box is absent from the API): want inactive")
 	}
 }
+
+// A lead record as Airtable's API returns it — numbers, a ticked checkbox as true, lists
+// (multiple selects, lookups, linked records), a collaborator, attachments, a formula's
+// error — maps as its CSV text would.
+func TestMapLeadAPIValues(t *testing.T) {
+	t.Parallel()
+	rec := Record{"LinkedIn Profile URL": "https://www.linkedin.com/in/api-x", "First Name": "Ana", "Last Name": "X",
+		"Headline": "Founder", "Job Title": []any{"Founder"}, "Company Name": []any{"Acme", " "}, "Phone": float64(61412345678),
+		"Scoring Status": "Scored", "AI Score": float64(72.5), "AI_Excluded": true, "Date Scored": "2025-09-23T10:00:00.000Z",
+		"Location":      map[string]any{"id": "usr1", "email": "a@x.example", "name": "Sydney"},
+		"Profile Photo": []any{map[string]any{"id": "att1", "url": "https://dl.airtable.com/x.jpg", "filename": "x.jpg"}},
+		"Email":         map[string]any{"specialValue": "NaN"}, "Client": []any{"recAAAAAAAAAAAAAA"}}
+	m, err := MapLead(rec, "Guy-Wilson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := m.Lead
+	if l.JobTitle != "Founder" || l.Company != "Acme" || l.Phone != "61412345678" || l.Location != "Sydney" || l.Email != "" ||
+		l.ScoringStatus != leadrun.StatusScored || l.Score == nil || *l.Score != 72.5 || !l.AIExcluded || l.ScoredAt == nil {
+		t.Errorf("lead = %+v", l)
+	}
+	for v, want := range map[any]string{true: "true", float64(3): "3"} {
+		if got := valueText(v); got != want {
+			t.Errorf("valueText(%v) = %q, want %q", v, got, want)
+		}
+	}
+	if got := valueText([]any{map[string]any{"label": "Open", "url": "https://x"}, map[string]any{"error": "#ERROR!"}}); got != "Open" {
+		t.Errorf("button and formula error read as %q", got)
+	}
+	c, err := MapClient(Record{"Client ID": "A-1", "Status": "Active", "Service Level": "2-Lead Scoring + Post Scoring", "Processing Stream": float64(2)})
+	if err != nil || c.Client.Stream != 2 || c.Client.ServiceLevel != 2 {
+		t.Errorf("client = %+v, %v", c, err)
+	}
+}

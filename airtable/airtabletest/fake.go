@@ -37,6 +37,17 @@ type Faults struct {
 	Hold                              time.Duration
 	ApplyThenFail                     bool
 	Down                              bool // every request answers 503
+	// DownAfter > 0: after that many requests (counted from SetFaults, all bases), every
+	// request answers 503 — Airtable going down in the middle of a long read.
+	DownAfter int
+	// LockOutAfter > 0: the request after that many (counted from SetFaults, all bases)
+	// is refused with a 429 and starts its base's penalty, as if the base had gone over
+	// the limit; once.
+	LockOutAfter int
+	// ExpireOffsetAfter > 0: the list request after that many requests with an offset
+	// (counted from SetFaults, all bases) answers 422 LIST_RECORDS_ITERATOR_NOT_AVAILABLE,
+	// as Airtable does when a listing's offset has expired; once.
+	ExpireOffsetAfter int
 }
 
 // Server is a running fake.
@@ -49,6 +60,11 @@ type Server struct {
 	faults Faults
 	rnd    *rand.Rand
 	seq    int
+	// requests since SetFaults, and whether LockOutAfter has fired
+	arrived   int
+	lockedOut bool
+	offsets   int // list requests with an offset since SetFaults
+	expired   bool
 }
 
 type base struct {
@@ -57,6 +73,7 @@ type base struct {
 	recent   []time.Time // requests of the last second, for the limit
 	penalty  time.Time
 	count429 int
+	refused  int // 429s answered during a penalty
 	writes   int
 	faults   int
 }
@@ -117,6 +134,7 @@ func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
+	s.arrived, s.lockedOut, s.offsets, s.expired = 0, false, 0, false
 }
 
 // Records returns a copy of a table's records (by table name), in creation order.
@@ -139,8 +157,11 @@ type Stats struct {
 	Requests     int
 	Writes       int // accepted writes
 	RateLimited  int // 429s answered for the limit (not injected)
+	Refused      int // 429s answered because a penalty was running: requests that did not wait it out
 	Faults       int // injected failures
 	MaxPerSecond int // most requests that arrived in any one-second window
+	// First and Last are when the first and the last counted request arrived.
+	First, Last time.Time
 }
 
 // Stats counts a base's requests.
@@ -148,8 +169,11 @@ func (s *Server) Stats(baseID string) Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.bases[baseID]
-	st := Stats{Requests: len(b.arrivals), Writes: b.writes, RateLimited: b.count429, Faults: b.faults}
+	st := Stats{Requests: len(b.arrivals), Writes: b.writes, RateLimited: b.count429, Refused: b.refused, Faults: b.faults}
 	a := b.arrivals
+	if len(a) > 0 {
+		st.First, st.Last = a[0], a[len(a)-1]
+	}
 	j := 0
 	for i := range a {
 		for a[i].Sub(a[j]) >= time.Second {
@@ -257,11 +281,20 @@ func splitPath(r *http.Request) (meta bool, baseID string, parts []string) {
 func (s *Server) admit(w http.ResponseWriter, b *base) bool {
 	now := time.Now()
 	b.arrivals = append(b.arrivals, now)
-	if s.faults.Down {
+	s.arrived++
+	if s.faults.Down || s.faults.DownAfter > 0 && s.arrived > s.faults.DownAfter {
 		writeError(w, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", "Service temporarily unavailable")
 		return false
 	}
 	if now.Before(b.penalty) {
+		b.refused++
+		writeError(w, http.StatusTooManyRequests, "RATE_LIMIT_REACHED", "Rate limit exceeded. Please try again later")
+		return false
+	}
+	if s.faults.LockOutAfter > 0 && !s.lockedOut && s.arrived > s.faults.LockOutAfter {
+		s.lockedOut = true
+		b.penalty = now.Add(s.opts.Penalty)
+		b.count429++
 		writeError(w, http.StatusTooManyRequests, "RATE_LIMIT_REACHED", "Rate limit exceeded. Please try again later")
 		return false
 	}
@@ -335,6 +368,31 @@ func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, b := range s.bases {
-		b.arrivals, b.recent, b.count429, b.writes, b.faults = nil, nil, 0, 0, 0
+		b.arrivals, b.recent, b.count429, b.refused, b.writes, b.faults = nil, nil, 0, 0, 0, 0
 	}
+}
+
+// AddRecords stores records in a table (by name) directly, as a base's existing data,
+// without requests: a fixture of thousands of records would take minutes through the API
+// at 5 requests per second. Values are kept as given (use Airtable's JSON types: float64
+// numbers, true for a ticked checkbox, []any for lists).
+func (s *Server) AddRecords(baseID, tableName string, records ...map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.table(s.bases[baseID], tableName)
+	if t == nil {
+		panic(fmt.Sprintf("airtabletest: no table %q in base %s", tableName, baseID))
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	for _, f := range records {
+		t.records = append(t.records, &airtable.Record{ID: s.newID("rec"), CreatedTime: now, Fields: copyFields(f)})
+	}
+}
+
+// RemoveBase deletes a base: requests to it answer 403, as Airtable answers for a base
+// that does not exist or that the token may not use.
+func (s *Server) RemoveBase(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.bases, id)
 }

@@ -70,6 +70,12 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, t *table) {
 	}
 	start := 0
 	if off := q.Get("offset"); off != "" {
+		s.offsets++
+		if n := s.faults.ExpireOffsetAfter; n > 0 && !s.expired && s.offsets > n {
+			s.expired = true
+			writeError(w, http.StatusUnprocessableEntity, "LIST_RECORDS_ITERATOR_NOT_AVAILABLE", "The list records iterator is no longer available. Please start from the first page.")
+			return
+		}
 		n, err := strconv.Atoi(off)
 		if err != nil || n < 0 || n > len(recs) {
 			writeError(w, http.StatusUnprocessableEntity, "LIST_RECORDS_ITERATOR_NOT_AVAILABLE", "offset is invalid")

@@ -10,6 +10,7 @@ import (
 
 // ImportCmd moves an agency off the original Airtable platform.
 type ImportCmd struct {
+	Airtable ImportAirtableCmd `cmd:"" help:"Import clients, rubrics and leads (keeping scores, statuses and assessments: 0 tokens) straight from the original's Airtable bases."`
 	Original ImportOriginalCmd `cmd:"" help:"Import clients, rubrics and leads (keeping scores, statuses and assessments: 0 tokens) from the original platform's CSV exports."`
 }
 
