@@ -34,7 +34,8 @@ func storeCases() []storeCase {
 	var all []storeCase
 	for _, cases := range [][]storeCase{lifecycleCases, storeMiscCases, storeLeadCases, storeClientCases,
 		storeProviderCases, storeImportCases, storeLegacyCases, storeAirtableCases,
-		{{"WorkersAndOrphanJobs", testWorkersAndOrphanJobs}, {"IsTransient", testIsTransient}, {"RunCancelledBy", testRunCancelledBy}}} {
+		{{"WorkersAndOrphanJobs", testWorkersAndOrphanJobs}, {"IsTransient", testIsTransient}, {"RunCancelledBy", testRunCancelledBy}},
+		{{"SharedRubric", testSharedRubric}}} {
 		all = append(all, cases...)
 	}
 	return all
