@@ -105,7 +105,10 @@ type groupWorker struct {
 	r *Runner
 }
 
-// Timeout leaves each operation its own time limit (see Work).
+// Timeout leaves each operation its own time limit (see Work). A group still working when
+// the job engine's rescue of stuck jobs comes (an operation's time limit plus a minute)
+// may be picked up by a second worker too: it passes over the operations the first one
+// finished or is running (their status guards) and works only those still queued.
 func (w *groupWorker) Timeout(job *river.Job[groupArgs]) time.Duration {
 	return w.r.cfg.OperationTimeout * time.Duration(max(1, len(job.Args.Ops)))
 }
