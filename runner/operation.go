@@ -212,7 +212,7 @@ func (r *Runner) beginOperation(ctx context.Context, key leadrun.OpKey) (*execut
 		}
 		ex.client = clients[0]
 		ex.examined = ex.op.Examined
-		if ex.rubric, err = tx.FindSharedRubric(ctx, key.ClientID); err != nil {
+		if ex.rubric, err = tx.FindRubric(ctx, key.ClientID); err != nil {
 			ex.fail(err)
 		}
 		return nil

@@ -130,7 +130,7 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 	if err := tx.CreateClientResult(ctx, run.ID, c); err != nil {
 		return nil, err
 	}
-	rubric, err := tx.FindSharedRubric(ctx, c.ID)
+	rubric, err := tx.FindRubric(ctx, c.ID)
 	if err != nil && leadrun.ErrorCode(err) != leadrun.ENOTFOUND {
 		return nil, err
 	}

@@ -129,27 +129,17 @@ func (db *DB) FindRubric(ctx context.Context, clientID string) (*leadrun.Rubric,
 }
 
 func findRubric(ctx context.Context, q querier, clientID string) (*leadrun.Rubric, error) {
-	doc, err := rubricDocument(ctx, q, clientID)
-	if err != nil {
-		return nil, err
-	}
-	return parseRubric(clientID, doc)
-}
-
-// rubricDocument reads a client's stored rubric document.
-func rubricDocument(ctx context.Context, q querier, clientID string) (string, error) {
 	var doc string
 	err := q.QueryRowContext(ctx, `SELECT document FROM rubrics WHERE client_id = $1`, clientID).Scan(&doc)
 	if err == sql.ErrNoRows {
 		if _, err := findClient(ctx, q, clientID); err != nil {
-			return "", err
+			return nil, err
 		}
-		return "", leadrun.Errorf(leadrun.ENOTFOUND, "client %s has no rubric: import one with `leadrun rubric import %s FILE`", clientID, clientID)
+		return nil, leadrun.Errorf(leadrun.ENOTFOUND, "client %s has no rubric: import one with `leadrun rubric import %s FILE`", clientID, clientID)
 	}
-	return doc, err
-}
-
-func parseRubric(clientID, doc string) (*leadrun.Rubric, error) {
+	if err != nil {
+		return nil, err
+	}
 	var r leadrun.Rubric
 	if err := json.Unmarshal([]byte(doc), &r); err != nil {
 		return nil, fmt.Errorf("rubric of %s: %w", clientID, err)

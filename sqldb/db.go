@@ -77,8 +77,6 @@ type DB struct {
 	stmts sync.Map
 	// totals caches the totals of finished runs (see finishedTotals).
 	totals finishedTotals
-	// rubrics caches parsed rubrics by their stored document (see FindSharedRubric).
-	rubrics rubricCache
 
 	// Now is the clock. Tests replace it; a transaction stamps it once.
 	Now func() time.Time

@@ -34,8 +34,7 @@ func storeCases() []storeCase {
 	var all []storeCase
 	for _, cases := range [][]storeCase{lifecycleCases, storeMiscCases, storeLeadCases, storeClientCases,
 		storeProviderCases, storeImportCases, storeLegacyCases, storeAirtableCases,
-		{{"WorkersAndOrphanJobs", testWorkersAndOrphanJobs}, {"IsTransient", testIsTransient}, {"RunCancelledBy", testRunCancelledBy}},
-		{{"SharedRubric", testSharedRubric}}} {
+		{{"WorkersAndOrphanJobs", testWorkersAndOrphanJobs}, {"IsTransient", testIsTransient}, {"RunCancelledBy", testRunCancelledBy}}} {
 		all = append(all, cases...)
 	}
 	return all
