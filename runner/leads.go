@@ -13,6 +13,9 @@ import (
 // is reached or the context stops it. A lead that fails in this run is not retried in it:
 // the cursor moves past it, and a later run retries it while it has attempts left.
 //
+// The last batch's transaction also ends the operation (when it ran to its end): one
+// transaction fewer for every operation, which is most of what a small one costs.
+//
 // Chunks that score fast (the rules scorer) are committed together, up to
 // LeadsPerCommit leads in one transaction, all or nothing with their count increments:
 // each commit rewrites every page it touched (the operation's counters, the B-tree pages
@@ -23,12 +26,14 @@ import (
 // scorer call was cut short is not.
 func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 	var b leadBatch
+	done := false // nothing is left to score: the last commit ends the operation
 	for ctx.Err() == nil {
 		if ex.cursor > 0 && b.empty() && pause(ctx, r.cfg.ChunkPause) != nil {
 			break
 		}
 		n := ex.remaining(r.cfg.ChunkSize+len(b.updates)) - len(b.updates)
 		if n <= 0 {
+			done = true
 			break
 		}
 		if b.empty() {
@@ -38,9 +43,10 @@ func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 		}
 		leads, err := r.db.DueLeads(ctx, ex.client.ID, ex.cursor, r.cfg.MaxAttempts, n)
 		if err != nil {
-			return errors.Join(ignoreCancel(ctx, err), r.commitLeads(ctx, ex, &b))
+			return errors.Join(ignoreCancel(ctx, err), r.commitLeads(ctx, ex, &b, false))
 		}
 		if len(leads) == 0 {
+			done = true
 			break
 		}
 		start := time.Now()
@@ -57,14 +63,24 @@ func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 		}
 		ex.cursor = leads[len(leads)-1].ID
 		b.add(updates, usage, time.Since(start))
+		if len(leads) < n {
+			done = true // fewer than asked: none is due past the cursor, no need to ask again
+			break
+		}
 		if r.batchMore(ex, &b) {
 			continue
 		}
-		if err := r.commitLeads(ctx, ex, &b); err != nil {
+		if err := r.commitLeads(ctx, ex, &b, false); err != nil {
 			return err
 		}
 	}
-	return r.commitLeads(ctx, ex, &b)
+	if done && ctx.Err() == nil && !b.empty() {
+		if err := r.at(ctx, "finish"); err != nil {
+			return err
+		}
+		return r.commitLeads(ctx, ex, &b, true)
+	}
+	return r.commitLeads(ctx, ex, &b, false)
 }
 
 // LeadsPerCommit is how many leads of fast chunks of the given size share a transaction.
@@ -101,14 +117,15 @@ func (r *Runner) batchMore(ex *execution, b *leadBatch) bool {
 		len(b.updates) < maxBatchLeads && b.scoring < maxBatchScoring
 }
 
-// commitLeads commits the batch, if any, and empties it.
-func (r *Runner) commitLeads(ctx context.Context, ex *execution, b *leadBatch) error {
+// commitLeads commits the batch, if any, and empties it; the last one (final) also ends
+// the operation.
+func (r *Runner) commitLeads(ctx context.Context, ex *execution, b *leadBatch, final bool) error {
 	if b.empty() {
 		return nil
 	}
 	updates, usage := b.updates, b.usage
 	*b = leadBatch{}
-	return r.commitChunk(ctx, ex, func(wctx context.Context, tx *sqldb.Tx) (leadrun.OpDelta, error) {
+	return r.commitChunk(ctx, ex, final, func(wctx context.Context, tx *sqldb.Tx) (leadrun.OpDelta, error) {
 		applied, err := tx.ApplyLeadUpdates(wctx, ex.client.ID, ex.key.RunID, r.cfg.MaxAttempts, updates)
 		if err != nil {
 			return leadrun.OpDelta{}, err

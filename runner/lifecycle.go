@@ -221,13 +221,11 @@ func (r *Runner) requeueOperation(ctx context.Context, tx *sqldb.Tx, k leadrun.O
 		RunID: k.RunID, ClientID: k.ClientID, Operation: k.Kind, From: string(leadrun.OpRunning), To: string(leadrun.OpQueued), Reason: why})
 }
 
-// endOperation: queued | running → its terminal status. The run row is locked first (the
-// lock order); when this was the run's last pending operation, the run is finalized in
-// the same transaction. It reports false when the operation was already terminal.
+// endOperation: queued | running → its terminal status, in a transaction that already
+// holds the run's lock (LockRun first: the lock order). When this was the run's last
+// pending operation, the run is finalized in the same transaction. It reports false when
+// the operation was already terminal.
 func (r *Runner) endOperation(ctx context.Context, tx *sqldb.Tx, k leadrun.OpKey, end opEnd, by string) (bool, error) {
-	if _, err := tx.LockRun(ctx, k.RunID); err != nil {
-		return false, err
-	}
 	done, err := tx.FinishOperation(ctx, k, end.status, end.skipReason, end.message)
 	if err != nil || !done {
 		return false, err

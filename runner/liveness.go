@@ -179,7 +179,7 @@ func (r *Runner) abandon(ctx context.Context, so leadrun.StaleOperation, staleBe
 
 // releaseOrphans makes the jobs that dead worker processes had picked up available again.
 func (r *Runner) releaseOrphans(ctx context.Context, staleBefore time.Time) error {
-	orphans, err := r.db.FindOrphanJobs(ctx, staleBefore, planArgs{}.Kind(), operationArgs{}.Kind())
+	orphans, err := r.db.FindOrphanJobs(ctx, staleBefore, planArgs{}.Kind(), operationArgs{}.Kind(), groupArgs{}.Kind())
 	if err != nil {
 		return err
 	}

@@ -115,10 +115,12 @@ func TestDeadWorkerAtPickUp(t *testing.T) {
 
 // A worker that dies mid-operation: the operation ends abandoned with a reason naming the
 // worker, the run releases its stream, the job of the abandoned work is finished, and the
-// next run scores only what is left: nothing lost, nothing counted twice.
+// next run scores only what is left: nothing lost, nothing counted twice. (300 leads: more
+// than one commit's worth, so that the first commit does not also end the operation.)
 func TestDeadWorkerMidOperation(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
-		mustFixture(t, db, 40, &leadrun.Client{ID: "A", Stream: 1})
+		const leads = 300
+		mustFixture(t, db, leads, &leadrun.Client{ID: "A", Stream: 1})
 		run, dead, live := dieAt(t, db, "chunk", "first chunk committed")
 		first := waitTerminal(t, db, run.ID, 2*time.Second+10*time.Second)
 		if first.Status != leadrun.RunAbandoned {
@@ -134,8 +136,8 @@ func TestDeadWorkerMidOperation(t *testing.T) {
 		if second.Status != leadrun.RunCompleted {
 			t.Fatalf("next run %s (%s)", second.Status, second.StatusReason)
 		}
-		if n := first.Totals.LeadsExamined + second.Totals.LeadsExamined; n != 40 || first.Totals.LeadsExamined == 0 {
-			t.Errorf("examined %d + %d, want 40 in all with some in the first run", first.Totals.LeadsExamined, second.Totals.LeadsExamined)
+		if n := first.Totals.LeadsExamined + second.Totals.LeadsExamined; n != leads || first.Totals.LeadsExamined == 0 {
+			t.Errorf("examined %d + %d, want %d in all with some in the first run", first.Totals.LeadsExamined, second.Totals.LeadsExamined, leads)
 		}
 		counts, err := db.CountLeadsByStatus(context.Background(), "A")
 		if err != nil {
@@ -147,20 +149,31 @@ func TestDeadWorkerMidOperation(t *testing.T) {
 	})
 }
 
-// A worker that dies after committing its last chunk but before finishing the operation:
-// the operation is abandoned, its work stays counted once, and the next run has nothing due.
+// A worker that dies at the operation's finish — after committing a first batch, before
+// the last one, which also ends the operation: the operation is abandoned, the committed
+// work stays counted once, none of the last batch is written, and the next run scores
+// exactly what is left.
 func TestDeadWorkerBetweenCommitAndFinish(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
-		mustFixture(t, db, 5, &leadrun.Client{ID: "A", Stream: 1})
+		perCommit := int64(runner.LeadsPerCommit(liveCfg(1).ChunkSize)) // leads of fast chunks that share a commit
+		leads := perCommit + 5
+		mustFixture(t, db, int(leads), &leadrun.Client{ID: "A", Stream: 1})
 		run, _, live := dieAt(t, db, "finish", "the operation's finish")
 		first := waitTerminal(t, db, run.ID, 2*time.Second+10*time.Second)
-		if first.Status != leadrun.RunAbandoned || first.Totals.LeadsExamined != 5 {
-			t.Fatalf("run %s (%s), %d examined; want abandoned with its 5 leads counted", first.Status,
-				first.StatusReason, first.Totals.LeadsExamined)
+		if first.Status != leadrun.RunAbandoned || first.Totals.LeadsExamined != perCommit {
+			t.Fatalf("run %s (%s), %d examined; want abandoned with its first %d leads counted", first.Status,
+				first.StatusReason, first.Totals.LeadsExamined, perCommit)
 		}
 		second := mustWait(t, live, trigger(t, live, 1, leadrun.RunParams{}).ID)
-		if second.Totals.LeadsExamined != 0 || second.Status != leadrun.RunCompleted {
-			t.Errorf("next run examined %d (%s); want nothing left", second.Totals.LeadsExamined, second.Status)
+		if second.Totals.LeadsExamined != leads-perCommit || second.Status != leadrun.RunCompleted {
+			t.Errorf("next run examined %d (%s); want the %d left", second.Totals.LeadsExamined, second.Status, leads-perCommit)
+		}
+		counts, err := db.CountLeadsByStatus(context.Background(), "A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if scored := first.Totals.LeadsScored + second.Totals.LeadsScored; scored != counts[leadrun.StatusScored] || counts[leadrun.StatusToBeScored] != 0 {
+			t.Errorf("runs scored %d, leads table %v", scored, counts)
 		}
 		waitFor(t, func() bool { return countRunningJobs(t, db) == 0 })
 	})

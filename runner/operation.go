@@ -55,6 +55,7 @@ type execution struct {
 	lastEvent    time.Time
 	lastProgress time.Time
 	ended        *opEnd // set when the operation cannot or need not go on
+	finished     bool   // its last commit also ended it (see commitChunk)
 }
 
 // fail ends the operation failed with the error's message; a provider's failure is
@@ -103,11 +104,16 @@ func (r *Runner) budgetLeft(ctx context.Context, ex *execution) (bool, error) {
 	return !over, nil
 }
 
-// Work executes the operation. Transient database errors are waited out in the job (the
-// operation keeps its heartbeat and its place); shutdown hands the operation over at once.
+// Work executes the operation.
 func (w *operationWorker) Work(ctx context.Context, job *river.Job[operationArgs]) error {
-	r := w.r
-	key := job.Args.key()
+	return w.r.workOperation(ctx, job.Args.key())
+}
+
+// workOperation executes one operation under ctx, whose deadline is the operation's time
+// limit. Transient database errors are waited out in the job (the operation keeps its
+// heartbeat and its place); shutdown hands the operation over at once and returns a
+// snooze, so the job goes back to the queue without spending an attempt.
+func (r *Runner) workOperation(ctx context.Context, key leadrun.OpKey) error {
 	if r.draining.Load() {
 		return river.JobSnooze(0) // picked up while shutting down: straight back to the queue
 	}
@@ -129,13 +135,16 @@ func (w *operationWorker) Work(ctx context.Context, job *river.Job[operationArgs
 	defer r.active.remove(key)
 
 	err = r.retryTransient(opCtx, func() error { return r.execute(opCtx, ex) })
+	if ex.finished {
+		return nil // ended by its last commit
+	}
 	cause := context.Cause(opCtx)
 	switch {
 	case errors.Is(cause, errStopped) || errors.Is(err, errStopped):
 		ex.log.Info("operation stopped", "reason", "no longer running")
 		return nil
 	case errors.Is(cause, errDraining):
-		return r.handOver(ctx, job, ex)
+		return r.handOver(ctx, ex)
 	case errors.Is(cause, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		ex.ended = &opEnd{status: leadrun.OpFailed, message: fmt.Sprintf("timed out after %s (the operation time limit)",
 			r.cfg.OperationTimeout)}
@@ -147,7 +156,7 @@ func (w *operationWorker) Work(ctx context.Context, job *river.Job[operationArgs
 	if err := r.at(ctx, "finish"); err != nil {
 		return err
 	}
-	return r.finishOperation(ctx, job, ex)
+	return r.finishOperation(ctx, ex)
 }
 
 // execute scores the operation's due items.
@@ -234,8 +243,9 @@ const commitGrace = 10 * time.Second
 // meanwhile; a passing database failure is retried (the writes are guarded, so a retry
 // never counts twice). Statements get a context that never ends, because the SQLite
 // driver starts a watcher goroutine for every statement whose context can end (two per
-// lead); the transaction's own context bounds them.
-func (r *Runner) commitChunk(ctx context.Context, ex *execution, write func(ctx context.Context, tx *sqldb.Tx) (leadrun.OpDelta, error)) error {
+// lead); the transaction's own context bounds them. A final chunk also ends the
+// operation in its transaction (taking the run's lock first, the lock order).
+func (r *Runner) commitChunk(ctx context.Context, ex *execution, final bool, write func(ctx context.Context, tx *sqldb.Tx) (leadrun.OpDelta, error)) error {
 	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() {
@@ -247,6 +257,11 @@ func (r *Runner) commitChunk(ctx context.Context, ex *execution, write func(ctx 
 	var delta leadrun.OpDelta
 	err := r.retryTransient(tctx, func() error {
 		return r.db.InTx(tctx, func(tx *sqldb.Tx) error {
+			if final {
+				if _, err := tx.LockRun(wctx, ex.key.RunID); err != nil {
+					return err
+				}
+			}
 			var err error
 			if delta, err = write(wctx, tx); err != nil {
 				return err
@@ -258,10 +273,18 @@ func (r *Runner) commitChunk(ctx context.Context, ex *execution, write func(ctx 
 			if err != nil {
 				return err
 			}
-			return r.chunkEvents(wctx, tx, ex, delta)
+			if err := r.chunkEvents(wctx, tx, ex, delta); err != nil || !final {
+				return err
+			}
+			return r.endLocked(wctx, tx, ex)
 		})
 	})
-	if err == nil {
+	switch {
+	case err != nil:
+	case final:
+		ex.examined += delta.Examined
+		ex.finished = true
+	default:
 		ex.examined += delta.Examined
 		err = r.at(ctx, "chunk")
 	}
@@ -294,7 +317,7 @@ func (r *Runner) chunkEvents(ctx context.Context, tx *sqldb.Tx, ex *execution, d
 
 // handOver puts an operation interrupted by shutdown back in the queue and its job back
 // to available at once (a snooze spends no attempt), so another worker resumes it.
-func (r *Runner) handOver(ctx context.Context, job *river.Job[operationArgs], ex *execution) error {
+func (r *Runner) handOver(ctx context.Context, ex *execution) error {
 	wctx := context.WithoutCancel(ctx)
 	err := r.retryTransient(wctx, func() error {
 		return r.db.InTx(wctx, func(tx *sqldb.Tx) error {
@@ -314,23 +337,32 @@ func (r *Runner) handOver(ctx context.Context, job *river.Job[operationArgs], ex
 // a batch: a job whose operation is already terminal does nothing if it runs again, so
 // the job's completion need not be in this transaction (doing it there cost more than
 // the rest of an operation's bookkeeping on SQLite).
-func (r *Runner) finishOperation(ctx context.Context, job *river.Job[operationArgs], ex *execution) error {
+func (r *Runner) finishOperation(ctx context.Context, ex *execution) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	return r.retryTransient(wctx, func() error {
 		return r.db.InTx(wctx, func(tx *sqldb.Tx) error {
-			op, err := tx.FindOperation(wctx, ex.key)
-			if err != nil {
+			if _, err := tx.LockRun(wctx, ex.key.RunID); err != nil {
 				return err
 			}
-			end := r.operationEnd(ex, op)
-			finished, err := r.endOperation(wctx, tx, ex.key, end, "")
-			if err != nil || !finished {
-				return err
-			}
-			return r.recordProviderStatus(wctx, tx, ex, op)
+			return r.endLocked(wctx, tx, ex)
 		})
 	})
+}
+
+// endLocked ends the operation from its committed counts (or as it was stopped) in a
+// transaction that holds the run's lock, and records the provider's status.
+func (r *Runner) endLocked(ctx context.Context, tx *sqldb.Tx, ex *execution) error {
+	op, err := tx.FindOperation(ctx, ex.key)
+	if err != nil {
+		return err
+	}
+	end := r.operationEnd(ex, op)
+	finished, err := r.endOperation(ctx, tx, ex.key, end, "")
+	if err != nil || !finished {
+		return err
+	}
+	return r.recordProviderStatus(ctx, tx, ex, op)
 }
 
 // operationEnd is how an operation that ran ends: as it was stopped, or from its counts.

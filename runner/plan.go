@@ -80,23 +80,26 @@ func (r *Runner) plan(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run) error
 	if err := r.noteUnmatchedFilter(ctx, tx, run, clients); err != nil {
 		return err
 	}
-	var jobs []river.InsertManyParams
+	var queued []*leadrun.Operation
 	for _, c := range clients {
 		ops, err := r.planClient(ctx, tx, run, c)
 		if err != nil {
 			return fmt.Errorf("plan client %s: %w", c.ID, err)
 		}
-		for _, op := range ops {
-			jobs = append(jobs, river.InsertManyParams{Args: operationArgs{RunID: run.ID, ClientID: c.ID, Operation: op},
-				InsertOpts: &river.InsertOpts{MaxAttempts: 5, Queue: runQueue(run)}})
-		}
+		queued = append(queued, ops...)
 	}
-	if err := r.startRun(ctx, tx, run, len(clients), len(jobs)); err != nil {
+	if err := r.startRun(ctx, tx, run, len(clients), len(queued)); err != nil {
 		return err
 	}
-	r.log.Info("run planned", "run_id", run.ID, "stream", run.Stream, "clients", len(clients), "operations", len(jobs))
-	if len(jobs) == 0 {
+	args := groupOperations(run.ID, queued)
+	r.log.Info("run planned", "run_id", run.ID, "stream", run.Stream, "clients", len(clients), "operations", len(queued),
+		"jobs", len(args))
+	if len(queued) == 0 {
 		return r.finalizeRun(ctx, tx, run.ID)
+	}
+	jobs := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		jobs[i] = river.InsertManyParams{Args: a, InsertOpts: &river.InsertOpts{MaxAttempts: 5, Queue: runQueue(run)}}
 	}
 	return tx.InsertJobs(ctx, r.jobs, jobs)
 }
@@ -121,9 +124,9 @@ func (r *Runner) noteUnmatchedFilter(ctx context.Context, tx *sqldb.Tx, run *lea
 		"Client filter names clients that are not active on stream %d: %s", run.Stream, strings.Join(missing, ", "))})
 }
 
-// planClient creates the client result and its two operations; it returns the kinds that
-// have due work and were queued. The others are recorded as skipped with their reason.
-func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run, c *leadrun.Client) ([]leadrun.OperationKind, error) {
+// planClient creates the client result and its two operations; it returns the operations
+// that have due work and were queued. The others are recorded as skipped with their reason.
+func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run, c *leadrun.Client) ([]*leadrun.Operation, error) {
 	if err := tx.CreateClientResult(ctx, run.ID, c); err != nil {
 		return nil, err
 	}
@@ -135,12 +138,15 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 	if err != nil {
 		return nil, err
 	}
-	day, month := leadrun.BudgetWindows(tx.Now)
-	today, thisMonth, err := tx.TokensUsed(ctx, c.ID, day, month)
-	if err != nil {
-		return nil, err
+	var overspent bool
+	if c.DailyTokenBudget > 0 || c.MonthlyTokenBudget > 0 { // no budget: nothing to sum
+		day, month := leadrun.BudgetWindows(tx.Now)
+		today, thisMonth, err := tx.TokensUsed(ctx, c.ID, day, month)
+		if err != nil {
+			return nil, err
+		}
+		_, overspent = c.BudgetExceeded(today, thisMonth)
 	}
-	_, overspent := c.BudgetExceeded(today, thisMonth)
 	lead := &leadrun.Operation{RunID: run.ID, ClientID: c.ID, Kind: leadrun.OpLeadScoring, Status: leadrun.OpQueued,
 		Limit: firstPositive(run.Params.LeadLimit, c.LeadScoringLimit)}
 	switch {
@@ -165,7 +171,7 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 	}
 	lead.Due, post.Due = leadsDue, postsDue
 	r.skipUnscorable(c, rubric, lead, post)
-	var queued []leadrun.OperationKind
+	var queued []*leadrun.Operation
 	for _, op := range []*leadrun.Operation{lead, post} {
 		if err := tx.CreateOperation(ctx, op); err != nil {
 			return nil, err
@@ -177,7 +183,7 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 				msg += ": " + op.LastError
 			}
 		} else {
-			queued = append(queued, op.Kind)
+			queued = append(queued, op)
 		}
 		if err := note(ctx, tx, op.Key(), leadrun.LevelInfo, msg); err != nil {
 			return nil, err

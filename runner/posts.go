@@ -58,6 +58,9 @@ func (r *Runner) scorePosts(ctx context.Context, ex *execution) error {
 			return err
 		}
 		ex.cursor = last
+		if len(leads) < postLeadsPerChunk {
+			return nil // fewer than asked: no lead past the cursor has posts due
+		}
 	}
 	return nil
 }
@@ -67,7 +70,7 @@ func (r *Runner) commitPosts(ctx context.Context, ex *execution, updates []leadr
 	if len(updates) == 0 && usage == (leadrun.Usage{}) {
 		return nil
 	}
-	return r.commitChunk(ctx, ex, func(wctx context.Context, tx *sqldb.Tx) (leadrun.OpDelta, error) {
+	return r.commitChunk(ctx, ex, false, func(wctx context.Context, tx *sqldb.Tx) (leadrun.OpDelta, error) {
 		applied, err := tx.ApplyPostUpdates(wctx, ex.client.ID, r.cfg.MaxAttempts, updates)
 		if err != nil {
 			return leadrun.OpDelta{}, err

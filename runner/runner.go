@@ -105,6 +105,7 @@ func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &planWorker{r: r})
 	river.AddWorker(workers, &operationWorker{r: r})
+	river.AddWorker(workers, &groupWorker{r: r})
 	river.AddWorker(workers, &alertWorker{r: r})
 	periodic := r.extend(workers)
 	client, err := river.NewClient(db.JobDriver(), &river.Config{

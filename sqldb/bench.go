@@ -100,7 +100,7 @@ func (db *DB) Analyze(ctx context.Context) error {
 // JobStats is what River's job rows say about the operations of the runs so far.
 type JobStats struct {
 	Retries int64          // attempts beyond the first, over all jobs
-	ByProc  map[string]int // completed operation jobs by the River client (worker) that ran them last
+	ByProc  map[string]int // completed operation jobs (one operation, or a group of small ones) by the River client (worker) that ran them last
 }
 
 // FindJobStats reads River's job rows.
@@ -117,7 +117,7 @@ func (db *DB) FindJobStats(ctx context.Context) (JobStats, error) {
 		var by sql.NullString
 		err := s.Scan(&by)
 		return by.String, err
-	}, `SELECT `+last+` FROM river_job WHERE kind = 'run_operation' AND state = 'completed'`)
+	}, `SELECT `+last+` FROM river_job WHERE kind IN ('run_operation', 'run_operation_group') AND state = 'completed'`)
 	if err != nil {
 		return st, err
 	}
