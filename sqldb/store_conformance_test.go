@@ -24,6 +24,7 @@ var storeMiscCases = []storeCase{
 	{"IngestTokens", testIngestTokens},
 	{"FindClients", testFindClients},
 	{"PingAndDatabases", testPingAndDatabases},
+	{"ScheduleDeclarations", testScheduleDeclarations},
 }
 
 // A slot is claimed exactly once, from the previous slot the claimer read.
