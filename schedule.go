@@ -13,6 +13,11 @@ import (
 // counts as missed: many ticks of the schedule loop (15 s each by default).
 const ScheduleGrace = 10 * time.Minute
 
+// ProcessLiveWithin is how recent a process's heartbeat must be for it to count as running
+// (the runner's default stale limit): a schedule declared only by processes quiet for
+// longer is run by no one.
+const ProcessLiveWithin = 2 * time.Minute
+
 // maxMissedCounted bounds the slots counted as missed (an every-minute schedule down for
 // weeks): the count says "at least" beyond it.
 const maxMissedCounted = 10000
@@ -41,21 +46,21 @@ type ScheduleDeclaration struct {
 // StreamSchedule is what is known of one stream's schedule: the cron expression in force,
 // its next and last slot, the run the last slot started, conflicts and missed slots.
 type StreamSchedule struct {
-	Stream       int        `json:"stream"`
-	Cron         string     `json:"cron"`
-	Timezone     string     `json:"timezone"`
-	Words        string     `json:"in_words"`
-	DeclaredBy   string     `json:"declared_by"` // host, pid and worker of the declaring process
-	DeclaredAt   time.Time  `json:"declared_at"`
-	Live         bool       `json:"live"` // a live process runs this schedule
-	NextSlot     *time.Time `json:"next_slot,omitempty"`
-	LastSlot     *time.Time `json:"last_slot,omitempty"`
-	LastOutcome  string     `json:"last_outcome,omitempty"` // claimed, started, busy, failed
-	LastRunID    string     `json:"last_run_id,omitempty"`  // the run the last slot started (or the busy run)
-	LastDetail   string     `json:"last_detail,omitempty"`  // why a slot started no run
-	BusySkips    int        `json:"busy_skips,omitempty"`   // consecutive slots skipped because the stream was busy
-	Missed       int        `json:"missed"`                 // slots past the grace period that no process claimed
-	MissedSince  *time.Time `json:"missed_since,omitempty"`
+	Stream       int                   `json:"stream"`
+	Cron         string                `json:"cron"`
+	Timezone     string                `json:"timezone"`
+	Words        string                `json:"in_words"`
+	DeclaredBy   string                `json:"declared_by"` // host, pid and worker of the declaring process
+	DeclaredAt   time.Time             `json:"declared_at"`
+	Live         bool                  `json:"live"` // a live process runs this schedule
+	NextSlot     *time.Time            `json:"next_slot,omitempty"`
+	LastSlot     *time.Time            `json:"last_slot,omitempty"`
+	LastOutcome  string                `json:"last_outcome,omitempty"` // claimed, started, busy, failed
+	LastRunID    string                `json:"last_run_id,omitempty"`  // the run the last slot started (or the busy run)
+	LastDetail   string                `json:"last_detail,omitempty"`  // why a slot started no run
+	BusySkips    int                   `json:"busy_skips,omitempty"`   // consecutive slots skipped because the stream was busy
+	Missed       int                   `json:"missed"`                 // slots past the grace period that no process claimed
+	MissedSince  *time.Time            `json:"missed_since,omitempty"`
 	Conflicts    []ScheduleDeclaration `json:"conflicts,omitempty"` // live processes declaring another schedule
 	Declarations []ScheduleDeclaration `json:"declarations"`
 }

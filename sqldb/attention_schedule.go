@@ -8,16 +8,12 @@ import (
 	"github.com/leadrun/leadrun"
 )
 
-// scheduleLiveWithin is how recent a scheduling process's heartbeat must be for it to
-// count as running its schedule: the runner's default stale limit.
-const scheduleLiveWithin = 2 * time.Minute
-
 // attentionSchedules: streams whose scheduled slots passed with no run started (no live
 // process runs the schedule, or the run could not be created), and streams whose slots are
 // skipped because a run stays active. A slot skipped busy is not missed (one run per
 // stream); it is listed only while the run that blocked it is still active.
 func (db *DB) attentionSchedules(ctx context.Context, _ map[string]*leadrun.Client, now time.Time, _ int) ([]*leadrun.AttentionItem, error) {
-	all, err := db.StreamSchedules(ctx, now, now.Add(-scheduleLiveWithin))
+	all, err := db.StreamSchedules(ctx, now, now.Add(-leadrun.ProcessLiveWithin))
 	if err != nil {
 		return nil, err
 	}

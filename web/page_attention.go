@@ -56,6 +56,11 @@ func attentionAction(it *leadrun.AttentionItem) attentionRow {
 		row.Link, row.LinkText = client+"#settings", "Change the budget"
 	case leadrun.AttentionLeadsFailed:
 		row.Link, row.LinkText, row.RequeueID = client+"?status=failed#leads", "See the failed leads", it.ClientID
+	case leadrun.AttentionScheduleMissed:
+		row.Link, row.LinkText = "/runs#schedules", "See the stream's schedule"
+		if it.RunID != "" {
+			row.Link, row.LinkText = "/runs/"+url.PathEscape(it.RunID), "Open the run that keeps the stream busy"
+		}
 	case leadrun.AttentionSenderMismatch:
 		row.Link, row.LinkText = client+"#legacy-ingest", "See the client's Linked Helper settings"
 	default:

@@ -33,6 +33,7 @@ type runsPageData struct {
 	Charts    []streamCharts
 	Active    []report.RunView // the active run of each stream
 	Busy      *leadrun.StreamBusyError
+	Schedules []*leadrun.StreamSchedule // per stream, as processes declared them
 	Form      triggerForm // the "Start a run…" form as typed; Open after a refusal
 }
 
@@ -141,6 +142,10 @@ func (s *Server) renderRuns(w http.ResponseWriter, r *http.Request, p *dashPage,
 		data.Charts = append(data.Charts, runCharts(stream, recent, p.Now))
 	}
 	if data.Active, err = s.activeRuns(ctx); err != nil {
+		s.dashError(w, r, p, err)
+		return
+	}
+	if data.Schedules, err = s.db.StreamSchedules(ctx, p.Now, p.Now.Add(-leadrun.ProcessLiveWithin)); err != nil {
 		s.dashError(w, r, p, err)
 		return
 	}
