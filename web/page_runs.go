@@ -34,7 +34,7 @@ type runsPageData struct {
 	Active    []report.RunView // the active run of each stream
 	Busy      *leadrun.StreamBusyError
 	Schedules []*leadrun.StreamSchedule // per stream, as processes declared them
-	Form      triggerForm // the "Start a run…" form as typed; Open after a refusal
+	Form      triggerForm               // the "Start a run…" form as typed; Open after a refusal
 }
 
 type streamCharts struct {
