@@ -247,6 +247,31 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("clients overview lacks Guy Wilson's last run %s:\n%s", runID, got)
 	}
 
+	// A schedule of stream 1 whose process stopped three days ago: the needs-attention list
+	// shows its missed slots and starts a run now; the runs page shows the schedule; a
+	// claimed slot clears the item.
+	declareStoppedSchedule(t, db, 1, "0 2 * * *", 3)
+	do("missed schedule",
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(css(`li[data-kind="schedule_missed"] button.start-now`)),
+		shot("attention-schedule-missed"),
+		chromedp.Click(css(`li[data-kind="schedule_missed"] button.start-now`)),
+		chromedp.WaitVisible(css(`#live:not([hx-get])`)),
+	)
+	nowRunID := strings.TrimPrefix(strings.Split(location(), "?")[0], base+"/runs/")
+	if !strings.HasPrefix(nowRunID, "SR-") {
+		t.Fatalf("start a run now landed at %s", location())
+	}
+	do("schedules on the runs page", chromedp.Navigate(base+"/runs"), chromedp.WaitVisible(css("#schedule-1")))
+	if got := text("#schedule-1"); !strings.Contains(got, "every day at 02:00 UTC") || !strings.Contains(got, "slot(s) missed") {
+		t.Fatalf("runs page schedule row: %q", got)
+	}
+	claimLatestSlot(t, db, 1, "0 2 * * *", nowRunID)
+	do("missed schedule cleared", chromedp.Navigate(base+"/"), chromedp.WaitVisible(css("main")))
+	if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('li[data-kind="schedule_missed"]').length`)); err != nil || n != 0 {
+		t.Fatalf("%d schedule_missed items after a claimed slot (%v)", n, err)
+	}
+
 	// A lead's page shows its breakdown.
 	do("open a lead",
 		chromedp.Navigate(fmt.Sprintf("%s/clients/Guy-Wilson/leads/%d", base, want[0].ID)),

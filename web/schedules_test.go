@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -78,4 +79,39 @@ func TestSchedulesShownAndMissed(t *testing.T) {
 			t.Errorf("runs page lacks the last slot's run:\n%s", body)
 		}
 	})
+}
+
+// declareStoppedSchedule records cron for stream as declared by a process that counted
+// slots from daysAgo days ago and then stopped.
+func declareStoppedSchedule(t *testing.T, db *sqldb.DB, stream int, cron string, daysAgo int) {
+	t.Helper()
+	ctx := context.Background()
+	now := db.Now().UTC()
+	worker := fmt.Sprintf("gone-s%d", stream)
+	must(t, db.RegisterWorker(ctx, worker, "box-gone", 1, "rules"))
+	must(t, db.DeclareSchedules(ctx, worker, now.Add(-time.Minute), []leadrun.ScheduleDeclaration{
+		{Stream: stream, Cron: cron, Timezone: "UTC", WorkerID: worker, Host: "box-gone", PID: 1}}))
+	must(t, db.StopWorker(ctx, worker))
+	_, err := db.ClaimSlot(ctx, stream, time.Time{}, now.AddDate(0, 0, -daysAgo).Add(-leadrun.ScheduleGrace))
+	must(t, err)
+}
+
+// claimLatestSlot claims the stream's latest due slot for runID as a scheduling process would.
+func claimLatestSlot(t *testing.T, db *sqldb.DB, stream int, cron, runID string) {
+	t.Helper()
+	ctx := context.Background()
+	last, _, err := db.LastSlot(ctx, stream)
+	must(t, err)
+	sched, _, err := leadrun.ParseCron(cron)
+	must(t, err)
+	due := last
+	for next := sched.Next(last); !next.After(db.Now()); next = sched.Next(next) {
+		due = next
+	}
+	if ok, err := db.ClaimSlot(ctx, stream, last, due); !ok || err != nil {
+		t.Fatalf("claim %v→%v: %v %v", last, due, ok, err)
+	}
+	if ok, err := db.RecordSlotOutcome(ctx, stream, due, leadrun.SlotStarted, runID, ""); !ok || err != nil {
+		t.Fatalf("outcome of %v: %v %v", due, ok, err)
+	}
 }
