@@ -25,6 +25,7 @@ var storeMiscCases = []storeCase{
 	{"FindClients", testFindClients},
 	{"PingAndDatabases", testPingAndDatabases},
 	{"ScheduleDeclarations", testScheduleDeclarations},
+	{"KeepAffectedLeads", testKeepAffectedLeads},
 }
 
 // A slot is claimed exactly once, from the previous slot the claimer read.

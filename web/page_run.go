@@ -42,6 +42,9 @@ type reasonGroup struct {
 	Clients []reasonClient
 	Leads   []sqldb.AffectedLead
 	More    bool // more leads than listed
+	// Recomputed: some client's operation ended before runs kept their affected leads (an
+	// older run), so its leads are read from their current state.
+	Recomputed bool
 }
 
 type reasonClient struct {
@@ -145,14 +148,20 @@ func addReasons(groups map[string]*reasonGroup, cr report.ClientResultView, by m
 	}
 }
 
-// fillAffected lists the leads a reason hit, for lead-level reasons.
+// fillAffected lists the leads a reason hit, for lead-level reasons: as the run left them
+// (kept when each operation ended), or, for older runs, from their current state.
 func (s *Server) fillAffected(ctx context.Context, runID string, g *reasonGroup) error {
 	for _, c := range g.Clients {
 		if c.Count == 0 || len(g.Leads) >= affectedLeadsShown {
 			g.More = g.More || (c.Count > 0 && len(g.Leads) >= affectedLeadsShown)
 			continue
 		}
-		leads, err := s.db.AffectedLeads(ctx, runID, c.ClientID, leadrun.Reason(g.Reason), affectedLeadsShown+1-len(g.Leads))
+		want := affectedLeadsShown + 1 - len(g.Leads)
+		leads, kept, err := s.db.KeptAffectedLeads(ctx, runID, c.ClientID, leadrun.Reason(g.Reason), want)
+		if err == nil && !kept {
+			g.Recomputed = true
+			leads, err = s.db.AffectedLeads(ctx, runID, c.ClientID, leadrun.Reason(g.Reason), want)
+		}
 		if err != nil {
 			return err
 		}
