@@ -158,9 +158,13 @@ func ValidClientID(s string) bool { return clientIDPattern.MatchString(s) }
 
 // ClientFilter selects clients. Nil fields do not filter.
 type ClientFilter struct {
-	Stream *int
-	Status *ClientStatus
-	IDs    []string
+	Stream   *int
+	Status   *ClientStatus
+	IDs      []string
+	Search   *string // part of the client's ID or name, case-insensitive
+	AfterID  *string // cursor: clients after this ID (by ID)
+	BeforeID *string // cursor: the clients just before this ID (the previous page), still in ID order
+	Limit    int     // at most this many (0: all)
 }
 
 // ClientUpdate changes a client. Nil fields are left as they are.

@@ -36,16 +36,27 @@ type ClientHealth struct {
 // FindClientHealth returns every client's health (or the one client's, when clientID is
 // set), ordered by client ID.
 func (db *DB) FindClientHealth(ctx context.Context, clientID string, now time.Time) ([]*ClientHealth, error) {
-	clients, err := db.FindClients(ctx, leadrun.ClientFilter{})
+	f := leadrun.ClientFilter{}
+	if clientID != "" {
+		f.IDs = []string{clientID}
+	}
+	return db.clientHealth(ctx, f, clientID, now)
+}
+
+// FindClientHealthPage returns the health of the clients the filter selects (a search, a
+// page after a client ID), ordered by client ID: the clients page, one page at a time.
+func (db *DB) FindClientHealthPage(ctx context.Context, f leadrun.ClientFilter, now time.Time) ([]*ClientHealth, error) {
+	return db.clientHealth(ctx, f, "", now)
+}
+
+func (db *DB) clientHealth(ctx context.Context, f leadrun.ClientFilter, clientID string, now time.Time) ([]*ClientHealth, error) {
+	clients, err := db.FindClients(ctx, f)
 	if err != nil {
 		return nil, err
 	}
 	var out []*ClientHealth
 	byID := map[string]*ClientHealth{}
 	for _, c := range clients {
-		if clientID != "" && c.ID != clientID {
-			continue
-		}
 		h := &ClientHealth{Client: c, Leads: map[leadrun.ScoringStatus]int64{}}
 		out = append(out, h)
 		byID[c.ID] = h

@@ -149,6 +149,12 @@ func (db *DB) FindRuns(ctx context.Context, f leadrun.RunFilter) ([]*leadrun.Run
 	if f.BeforeID != nil {
 		where.add("(created_at, id) < (SELECT created_at, id FROM runs WHERE id = $%d)", *f.BeforeID)
 	}
+	if f.Search != nil {
+		ok, err := db.searchRuns(ctx, &where, *f.Search)
+		if err != nil || !ok {
+			return nil, err
+		}
+	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
@@ -163,6 +169,32 @@ func (db *DB) FindRuns(ctx context.Context, f leadrun.RunFilter) ([]*leadrun.Run
 	}
 	return runs, db.fillTotals(ctx, runs)
 }
+
+// searchRuns narrows a run list to a run ID prefix or to runs that included a client whose
+// ID or name matches; ok is false when no client matches (the list is empty). Matching
+// clients are found first (the clients table is small), so each run is then checked by
+// its client results' key.
+func (db *DB) searchRuns(ctx context.Context, where *conditions, search string) (ok bool, err error) {
+	if prefix, isRun := leadrun.RunIDPrefix(search); isRun {
+		where.add("id LIKE $%d", prefix+"%") // the prefix holds only A-Z, 0-9 and '-': no wildcards
+		return true, nil
+	}
+	clients, err := findClients(ctx, db.db, leadrun.ClientFilter{Search: &search, Limit: maxSearchClients})
+	if err != nil || len(clients) == 0 {
+		return false, err
+	}
+	ids := make([]string, len(clients))
+	for i, c := range clients {
+		ids[i] = c.ID
+	}
+	in, args := inList(ids, len(where.args))
+	where.terms = append(where.terms, "EXISTS (SELECT 1 FROM client_results cr WHERE cr.run_id = runs.id AND cr.client_id IN ("+in+"))")
+	where.args = append(where.args, args...)
+	return true, nil
+}
+
+// maxSearchClients bounds the clients a run search matches (a one-letter search).
+const maxSearchClients = 100
 
 // fillTotals computes each run's totals from its operations: they are never stored, so
 // they always equal the sum over the client results. It reads only the columns the totals

@@ -26,6 +26,8 @@ var storeMiscCases = []storeCase{
 	{"PingAndDatabases", testPingAndDatabases},
 	{"ScheduleDeclarations", testScheduleDeclarations},
 	{"KeepAffectedLeads", testKeepAffectedLeads},
+	{"SearchRuns", testSearchRuns},
+	{"SearchAndPageClients", testSearchAndPageClients},
 }
 
 // A slot is claimed exactly once, from the previous slot the claimer read.

@@ -247,6 +247,25 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("clients overview lacks Guy Wilson's last run %s:\n%s", runID, got)
 	}
 
+	// Search: the clients page by name, the runs page by client.
+	do("find a client",
+		chromedp.SendKeys(css("#clients-search"), "sarah"),
+		chromedp.Submit(css("#clients-search")),
+		chromedp.WaitVisible(css(`#clients-table a[href="/clients/Sarah-Chen"]`)),
+	)
+	if got := text("#clients-table"); strings.Contains(got, "Guy Wilson") {
+		t.Fatalf("searching clients for sarah lists Guy Wilson:\n%s", got)
+	}
+	do("find runs of a client",
+		chromedp.Navigate(base+"/runs"),
+		chromedp.SendKeys(css("#runs-search"), "Sarah-Chen"),
+		chromedp.Submit(css("#runs-search")),
+		chromedp.WaitVisible(css(`#runs-table a[href="/runs/`+first.ID+`"]`)),
+	)
+	if got := text("#runs-table"); strings.Contains(got, runID) {
+		t.Fatalf("runs of Sarah-Chen (stream 2) list %s (stream 1):\n%s", runID, got)
+	}
+
 	// A schedule of stream 1 whose process stopped three days ago: the needs-attention list
 	// shows its missed slots and starts a run now; the runs page shows the schedule; a
 	// claimed slot clears the item.

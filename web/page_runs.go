@@ -6,10 +6,12 @@ package web
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -22,6 +24,7 @@ const runsPageSize = 25
 // runsFilter is the runs list's filter form, as typed.
 type runsFilter struct {
 	Stream, Status, Since, Until, Before string
+	Q                                    string // a run ID (or its start) or a client's ID or name
 }
 
 type runsPageData struct {
@@ -29,7 +32,7 @@ type runsPageData struct {
 	Streams   []int
 	Statuses  []leadrun.RunStatus
 	Runs      []report.RunView
-	NextQuery string // the query of the next (older) page; empty on the last page
+	NextQuery template.URL // the query of the next (older) page (encoded by url.Values); empty on the last page
 	Charts    []streamCharts
 	Active    []report.RunView // the active run of each stream
 	Busy      *leadrun.StreamBusyError
@@ -52,8 +55,12 @@ func (s *Server) handleRunsPage(w http.ResponseWriter, r *http.Request, p *dashP
 
 // parseRunsFilter reads the filter form; dates are days (YYYY-MM-DD, UTC), until inclusive.
 func parseRunsFilter(q url.Values) (runsFilter, leadrun.RunFilter, error) {
-	in := runsFilter{Stream: q.Get("stream"), Status: q.Get("status"), Since: q.Get("since"), Until: q.Get("until"), Before: q.Get("before")}
+	in := runsFilter{Stream: q.Get("stream"), Status: q.Get("status"), Since: q.Get("since"), Until: q.Get("until"), Before: q.Get("before"),
+		Q: strings.TrimSpace(q.Get("q"))}
 	f := leadrun.RunFilter{Limit: runsPageSize}
+	if in.Q != "" {
+		f.Search = &in.Q
+	}
 	if in.Stream != "" {
 		n, err := strconv.Atoi(in.Stream)
 		if err != nil || n < 1 {
@@ -127,7 +134,7 @@ func (s *Server) renderRuns(w http.ResponseWriter, r *http.Request, p *dashPage,
 	if len(runs) == f.Limit {
 		q := r.URL.Query()
 		q.Set("before", runs[len(runs)-1].ID)
-		data.NextQuery = q.Encode()
+		data.NextQuery = template.URL(q.Encode())
 	}
 	for _, stream := range data.Streams {
 		if f.Stream != nil && *f.Stream != stream {

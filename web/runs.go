@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -157,6 +158,9 @@ func runFilter(r *http.Request) (leadrun.RunFilter, error) {
 	}
 	if v := q.Get("before"); v != "" {
 		f.BeforeID = &v
+	}
+	if v := strings.TrimSpace(q.Get("q")); v != "" {
+		f.Search = &v
 	}
 	return f, nil
 }
