@@ -63,7 +63,7 @@ const clientsPageSize = 50
 // clientsPageData is the clients page: one page of clients by ID, with its search.
 type clientsPageData struct {
 	Rows      []clientHealthRow
-	Q         string // part of a client's ID or name
+	Q         string       // part of a client's ID or name
 	NextQuery template.URL // the query of the next page (encoded by url.Values); empty on the last
 	PrevQuery template.URL // the query of the previous page; empty on the first
 }
