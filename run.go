@@ -143,6 +143,7 @@ type RunFilter struct {
 	Since    *time.Time
 	Until    *time.Time
 	BeforeID *string // cursor: runs created before this run
+	AfterID  *string // cursor: the runs just after (newer than) this run: the previous page, still newest first
 	Limit    int
 	// Search is a run ID or its start ("SR-261130", "261130-002"), or a client's ID or
 	// part of its name (case-insensitive): runs that included such a client.

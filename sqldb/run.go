@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -162,10 +163,19 @@ func (db *DB) FindRuns(ctx context.Context, f leadrun.RunFilter) ([]*leadrun.Run
 	// The limit is a parameter, so that the statement text depends only on which filters
 	// are set and the prepared statement is reused (preparing costs more than running it).
 	args := append(where.args, limit)
+	order := "DESC"
+	if f.AfterID != nil {
+		where.add("(created_at, id) > (SELECT created_at, id FROM runs WHERE id = $%d)", *f.AfterID)
+		args = append(where.args, limit)
+		order = "ASC" // the newer page, read upwards and turned round
+	}
 	runs, err := collect(ctx, db.cached(), scanRun, `SELECT `+runColumns+` FROM runs WHERE `+where.sql()+
-		fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args)), args...)
+		fmt.Sprintf(` ORDER BY created_at %[1]s, id %[1]s LIMIT $%[2]d`, order, len(args)), args...)
 	if err != nil {
 		return nil, err
+	}
+	if f.AfterID != nil {
+		slices.Reverse(runs)
 	}
 	return runs, db.fillTotals(ctx, runs)
 }
@@ -349,7 +359,7 @@ func (db *DB) clientResults(ctx context.Context, q querier, runIDs []string, rea
 		}
 	}
 	if reasons {
-		return out, db.fillReasons(ctx, q, in, args, ops)
+		return out, db.fillReasons(ctx, q, "run_id IN ("+in+")", args, ops)
 	}
 	return out, nil
 }
@@ -375,9 +385,10 @@ func scanOperation(s scanner) (*leadrun.Operation, error) {
 	return &op, nil
 }
 
-func (db *DB) fillReasons(ctx context.Context, q querier, in string, args []any, ops []*leadrun.Operation) error {
+// fillReasons adds the counts by reason of operation_reasons rows matching cond to ops.
+func (db *DB) fillReasons(ctx context.Context, q querier, cond string, args []any, ops []*leadrun.Operation) error {
 	rows, err := q.QueryContext(ctx, `SELECT run_id, client_id, operation, kind, reason, count FROM operation_reasons
-		WHERE run_id IN (`+in+`)`, args...)
+		WHERE `+cond, args...)
 	if err != nil {
 		return err
 	}

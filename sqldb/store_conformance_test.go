@@ -28,6 +28,7 @@ var storeMiscCases = []storeCase{
 	{"KeepAffectedLeads", testKeepAffectedLeads},
 	{"SearchRuns", testSearchRuns},
 	{"SearchAndPageClients", testSearchAndPageClients},
+	{"ClientResultsPage", testClientResultsPage},
 }
 
 // A slot is claimed exactly once, from the previous slot the claimer read.

@@ -99,7 +99,7 @@ func TestOpenAPIRunRoutes(t *testing.T) {
 			names = append(names, p.(map[string]any)["name"].(string))
 		}
 		sort.Strings(names)
-		if strings.Join(names, ",") != "before,client,limit,since,status,stream,until" {
+		if strings.Join(names, ",") != "before,client,limit,q,since,status,stream,until" {
 			t.Errorf("GET /api/v1/runs parameters: %v", names)
 		}
 		body := op("post", "/api/v1/runs")["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)

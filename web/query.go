@@ -99,7 +99,7 @@ var queryParams = map[string][]string{
 	"/api/v1/clients":                      {"stream", "status", "q", "after", "limit"},
 	"/api/v1/clients/{id}/leads":           {"limit", "after", "status", "min_score"},
 	"/api/v1/clients/{id}/top-leads":       {"limit", "format", "mark"},
-	"/api/v1/runs/{id}":                    nil,
+	"/api/v1/runs/{id}":                    {"limit", "after"},
 	"/api/v1/clients/{id}":                 nil,
 	"/api/v1/clients/{id}/rubric":          nil,
 	"/api/v1/clients/{id}/leads/{lead_id}": nil,
