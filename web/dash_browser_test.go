@@ -251,6 +251,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	do("find a client",
 		chromedp.SendKeys(css("#clients-search"), "sarah"),
 		chromedp.Submit(css("#clients-search")),
+		chromedp.WaitVisible(css(`form.filters a[href="/clients"]`)), // "Clear": the filtered page
 		chromedp.WaitVisible(css(`#clients-table a[href="/clients/Sarah-Chen"]`)),
 	)
 	if got := text("#clients-table"); strings.Contains(got, "Guy Wilson") {
@@ -260,6 +261,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Navigate(base+"/runs"),
 		chromedp.SendKeys(css("#runs-search"), "Sarah-Chen"),
 		chromedp.Submit(css("#runs-search")),
+		chromedp.WaitVisible(css(`form.filters a[href="/runs"]`)),
 		chromedp.WaitVisible(css(`#runs-table a[href="/runs/`+first.ID+`"]`)),
 	)
 	if got := text("#runs-table"); strings.Contains(got, runID) {
@@ -289,6 +291,25 @@ func TestDashboardInBrowser(t *testing.T) {
 	do("missed schedule cleared", chromedp.Navigate(base+"/"), chromedp.WaitVisible(css("main")))
 	if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('li[data-kind="schedule_missed"]').length`)); err != nil || n != 0 {
 		t.Fatalf("%d schedule_missed items after a claimed slot (%v)", n, err)
+	}
+
+	// A finished run whose client failed: "Rerun failed clients" starts a run of it alone.
+	failedRun := mustFinishedRunWithFailure(t, db, 1, "Guy-Wilson")
+	do("rerun failed clients",
+		chromedp.Navigate(base+"/runs/"+failedRun),
+		chromedp.Click(css("#rerun-failed")),
+	)
+	rerunID := failedRun
+	for deadline := time.Now().Add(30 * time.Second); rerunID == failedRun; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			fail("rerun", fmt.Errorf("still on %s", failedRun))
+		}
+		rerunID = strings.TrimPrefix(strings.Split(location(), "?")[0], base+"/runs/")
+	}
+	do("watch the rerun finish", chromedp.WaitVisible(css(`#live:not([hx-get])`)), shot("rerun"))
+	if rerun, err := db.FindRunByID(ctx, rerunID); err != nil || strings.Join(rerun.Params.ClientFilter, ",") != "Guy-Wilson" ||
+		!strings.Contains(rerun.RequestedBy, "rerun of "+failedRun) {
+		t.Fatalf("rerun %s: %+v %v", rerunID, rerun, err)
 	}
 
 	// A lead's page shows its breakdown.

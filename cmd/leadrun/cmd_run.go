@@ -97,6 +97,7 @@ type RunsCmd struct {
 	Show   RunsShowCmd   `cmd:"" help:"Show a run: client results, operations and progress log."`
 	Cancel RunsCancelCmd `cmd:"" help:"Cancel an active run; its workers stop within seconds."`
 	Report RunsReportCmd `cmd:"" help:"Print a run's report: per client and operation, skips and failures by reason, tokens, cost (JSON, or CSV with --csv)."`
+	Rerun  RunsRerunCmd  `cmd:"" help:"Start a new run of a finished run's failed and abandoned clients (same stream, same limits)."`
 }
 
 // RunsListCmd lists runs.
