@@ -64,9 +64,8 @@ func (db *DB) clientHealth(ctx context.Context, f leadrun.ClientFilter, clientID
 	if clientID != "" && len(out) == 0 {
 		return nil, leadrun.Errorf(leadrun.ENOTFOUND, "client %s not found", clientID)
 	}
-	results := map[string][]*leadrun.ClientResult{} // by run: clients often share their last run
 	for _, h := range out {
-		if err := db.fillLastRun(ctx, h, results); err != nil {
+		if err := db.fillLastRun(ctx, h); err != nil {
 			return nil, err
 		}
 	}
@@ -76,7 +75,7 @@ func (db *DB) clientHealth(ctx context.Context, f leadrun.ClientFilter, clientID
 	return out, db.fillTokens(ctx, byID, now)
 }
 
-func (db *DB) fillLastRun(ctx context.Context, h *ClientHealth, results map[string][]*leadrun.ClientResult) error {
+func (db *DB) fillLastRun(ctx context.Context, h *ClientHealth) error {
 	id := h.Client.ID
 	var runID string
 	err := db.db.QueryRowContext(ctx, `SELECT run_id FROM client_results WHERE client_id = $1
@@ -92,17 +91,13 @@ func (db *DB) fillLastRun(ctx context.Context, h *ClientHealth, results map[stri
 		return err
 	}
 	h.LastRun = run
-	crs, ok := results[runID]
-	if !ok {
-		if crs, err = db.FindClientResults(ctx, runID); err != nil {
-			return err
-		}
-		results[runID] = crs
+	// Only this client's result: its last run may hold 1,000 clients.
+	crs, err := db.FindClientResultsPage(ctx, runID, ClientResultPage{ClientID: id})
+	if err != nil {
+		return err
 	}
-	for _, cr := range crs {
-		if cr.ClientID == id {
-			h.LastResult = cr
-		}
+	if len(crs) == 1 {
+		h.LastResult = crs[0]
 	}
 	return nil
 }
