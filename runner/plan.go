@@ -135,7 +135,7 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 	if err != nil {
 		return nil, err
 	}
-	day, month := leadrun.BudgetWindows(tx.Now)
+	day, month := c.BudgetWindows(tx.Now)
 	today, thisMonth, err := tx.TokensUsed(ctx, c.ID, day, month)
 	if err != nil {
 		return nil, err

@@ -27,8 +27,8 @@ type ClientHealth struct {
 	LastResult   *leadrun.ClientResult           // the client's latest run result; nil before its first run
 	LastRun      *leadrun.Run                    // that run (without totals)
 	LastScoredAt *time.Time                      // when a lead of the client was last scored
-	TokensToday  int64                           // tokens spent since UTC midnight
-	TokensMonth  int64                           // tokens spent since the first of the UTC month
+	TokensToday  int64                           // tokens spent since midnight in the client's timezone
+	TokensMonth  int64                           // tokens spent since the first of the month in the client's timezone
 	LeadsTotal   int64                           // only for a single client's health
 	Leads        map[leadrun.ScoringStatus]int64 // by status: only for a single client's health
 }
@@ -155,13 +155,21 @@ func (db *DB) fillLastScored(ctx context.Context, byID map[string]*ClientHealth)
 	return nil
 }
 
+// fillTokens sums each client's tokens of its own day and month (its timezone), as its
+// budgets count them.
 func (db *DB) fillTokens(ctx context.Context, byID map[string]*ClientHealth, now time.Time) error {
-	day := now.UTC().Truncate(24 * time.Hour)
-	month := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
+	type window struct{ day, month time.Time }
+	windows := make(map[string]window, len(byID))
+	earliest := now
+	for id, h := range byID {
+		day, month := h.Client.BudgetWindows(now)
+		windows[id] = window{day, month}
+		earliest = minTime(earliest, month)
+	}
 	// The month's operations are few and found by the start-time index; summing them here
 	// keeps the planners from walking every operation in client order to group them.
 	rows, err := db.db.QueryContext(ctx, `SELECT client_id, started_at, prompt_tokens + completion_tokens
-		FROM operations WHERE started_at >= $1`, db.ts(minTime(day, month)))
+		FROM operations WHERE started_at >= $1`, db.ts(earliest))
 	if err != nil {
 		return err
 	}
@@ -173,12 +181,13 @@ func (db *DB) fillTokens(ctx context.Context, byID map[string]*ClientHealth, now
 		if err := rows.Scan(&id, &started, &tokens); err != nil {
 			return err
 		}
-		h := byID[id]
-		if h == nil {
+		h, w := byID[id], windows[id]
+		t := parseMaybeTime(started)
+		if h == nil || t == nil || t.Before(w.month) {
 			continue
 		}
 		h.TokensMonth += tokens
-		if t := parseMaybeTime(started); t != nil && !t.Before(day) {
+		if !t.Before(w.day) {
 			h.TokensToday += tokens
 		}
 	}

@@ -15,6 +15,7 @@ import (
 // template.HTML: everything they produce is escaped by html/template like any other value.
 var templateFuncs = template.FuncMap{
 	"iso":       func(v any) string { return fmtTime(v, time.RFC3339) },
+	"inZone":    inZone,
 	"utc":       func(v any) string { return fmtTime(v, "2006-01-02 15:04:05") },
 	"hasTime":   func(v any) bool { _, ok := asTime(v); return ok },
 	"ago":       ago,
@@ -47,6 +48,20 @@ func asTime(v any) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// inZone writes a time in a client's timezone with the zone's abbreviation, e.g.
+// "2026-12-01 10:30 AEDT" (UTC for an unknown zone).
+func inZone(v any, tz string) string {
+	t, ok := asTime(v)
+	if !ok {
+		return ""
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "" {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
 }
 
 func fmtTime(v any, layout string) string {
