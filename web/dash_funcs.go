@@ -29,6 +29,7 @@ var templateFuncs = template.FuncMap{
 	"advice":    reasonAdvice,
 	"startedBy": startedBy,
 	"add":       func(a, b int64) int64 { return a + b },
+	"last":      func(first, n int) int { return first + n - 1 }, // the position of a page's last item
 	"percent":   percentOf,
 	"sub":       func(a, b int) int { return a - b },
 	"itoa":      strconv.Itoa,
