@@ -29,6 +29,7 @@ var storeMiscCases = []storeCase{
 	{"SearchRuns", testSearchRuns},
 	{"SearchAndPageClients", testSearchAndPageClients},
 	{"ClientResultsPage", testClientResultsPage},
+	{"PageLeads", testPageLeads},
 }
 
 // A slot is claimed exactly once, from the previous slot the claimer read.

@@ -90,3 +90,31 @@ func testSearchAndPageClients(t *testing.T, db *sqldb.DB, u uniq) {
 		t.Fatalf("health page: %d %v", len(health), err)
 	}
 }
+
+// A client's leads page both ways by ID.
+func testPageLeads(t *testing.T, db *sqldb.DB, u uniq) {
+	ctx := context.Background()
+	ids := mustLeads(t, db, u.id("A"), 7)
+	page := func(f leadrun.LeadFilter) []int64 {
+		t.Helper()
+		f.ClientID = u.id("A")
+		leads, err := db.FindLeads(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, l := range leads {
+			out = append(out, l.ID)
+		}
+		return out
+	}
+	if got := page(leadrun.LeadFilter{AfterID: ids[1], Limit: 3}); len(got) != 3 || got[0] != ids[2] || got[2] != ids[4] {
+		t.Errorf("after: %v", got)
+	}
+	if got := page(leadrun.LeadFilter{BeforeID: ids[5], Limit: 3}); len(got) != 3 || got[0] != ids[2] || got[2] != ids[4] {
+		t.Errorf("before: %v", got)
+	}
+	if got := page(leadrun.LeadFilter{BeforeID: ids[1], Limit: 3}); len(got) != 1 || got[0] != ids[0] {
+		t.Errorf("before the second: %v", got)
+	}
+}
