@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -33,16 +34,16 @@ func (r *Runner) Rerun(ctx context.Context, runID string, trigger leadrun.Trigge
 	if len(failed) == 0 {
 		return nil, leadrun.Errorf(leadrun.EINVALID, "run %s has no failed or abandoned client to rerun (it is %s)", runID, run.Status)
 	}
+	requested := fmt.Sprintf("rerun of %s: %d failed client(s)", runID, len(failed))
 	who := strings.TrimSpace(by)
-	if who == "" {
-		who = string(trigger)
+	if who != "" && who != string(trigger) { // the trigger is shown beside it anyway
+		requested = who + ", " + requested
 	}
 	params := leadrun.RunParams{LeadLimit: run.Params.LeadLimit, PostLimit: run.Params.PostLimit, ClientFilter: failed}
-	next, err := r.Trigger(ctx, leadrun.TriggerRequest{Stream: run.Stream, Trigger: trigger, Params: params,
-		RequestedBy: fmt.Sprintf("%s, rerun of %s: %d failed client(s)", who, runID, len(failed))})
+	next, err := r.Trigger(ctx, leadrun.TriggerRequest{Stream: run.Stream, Trigger: trigger, Params: params, RequestedBy: requested})
 	if err != nil {
 		return nil, err
 	}
-	r.log.Info("rerun of a run's failed clients", "run_id", next.ID, "rerun_of", runID, "clients", len(failed), "by", who)
+	r.log.Info("rerun of a run's failed clients", "run_id", next.ID, "rerun_of", runID, "clients", len(failed), "by", cmp.Or(who, string(trigger)))
 	return next, nil
 }

@@ -17,6 +17,9 @@ import (
 // passed slots show as missed in the needs-attention list; a process starting again claims
 // the latest slot, which clears the item.
 func TestScheduleShownAndMissed(t *testing.T) {
+	if got, err := runner.ParseSchedules("2=CRON_TZ=Australia/Sydney 0 2 * * *"); err != nil || got[2] != "CRON_TZ=Australia/Sydney 0 2 * * *" {
+		t.Errorf("a schedule in a timezone: %v %v", got, err)
+	}
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		mustFixture(t, db, 5, &leadrun.Client{ID: "A", Stream: 1})
 		ctx := context.Background()

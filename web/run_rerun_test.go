@@ -76,7 +76,7 @@ func TestRerunFailedClientsWeb(t *testing.T) {
 		}
 		rerun := waitRun(t, db, got["run_id"].(string))
 		if len(rerun.Params.ClientFilter) != 1 || rerun.Params.ClientFilter[0] != "Guy-Wilson" || rerun.Params.LeadLimit != 20 ||
-			!strings.Contains(rerun.RequestedBy, "api, rerun of "+run.ID) {
+			rerun.Trigger != leadrun.TriggerAPI || !strings.HasPrefix(rerun.RequestedBy, "rerun of "+run.ID) {
 			t.Errorf("rerun: %+v", rerun)
 		}
 
@@ -95,7 +95,7 @@ func TestRerunFailedClientsWeb(t *testing.T) {
 		}
 		second := strings.TrimPrefix(strings.Split(h.Get("Location"), "?")[0], "/runs/")
 		dash := waitRun(t, db, second)
-		if dash.Trigger != leadrun.TriggerDashboard || !strings.Contains(dash.RequestedBy, "dashboard, rerun of "+run.ID) {
+		if dash.Trigger != leadrun.TriggerDashboard || !strings.HasPrefix(dash.RequestedBy, "rerun of "+run.ID) {
 			t.Errorf("dashboard rerun: %+v", dash)
 		}
 		if status, body, _ := b.post("/runs/"+clean.ID+"/rerun", url.Values{"csrf_token": {b.csrf}}); status == http.StatusSeeOther ||
