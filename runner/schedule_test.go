@@ -82,7 +82,7 @@ func TestScheduleShownAndMissed(t *testing.T) {
 
 		b := newRunner(t, db, &keywordScorer{}, cfg)
 		mustStart(t, b)
-		waitFor(t, func() bool { return schedule().LastOutcome == leadrun.SlotStarted && schedule().LastRunID != run.ID })
+		waitFor(t, func() bool { s := schedule(); return s.LastOutcome == leadrun.SlotStarted && s.LastRunID != run.ID })
 		if it := missed(); it != nil {
 			t.Errorf("after a process claimed the latest slot: %+v", it)
 		}
