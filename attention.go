@@ -20,11 +20,13 @@ const (
 	AttentionSenderMismatch       AttentionKind = "sender_mismatch"        // Linked Helper items came from another account
 	AttentionMirrorFailing        AttentionKind = "mirror_failing"         // the Airtable mirror cannot write (when one is configured)
 	AttentionQuiet                AttentionKind = "quiet"                  // an active client had nothing scored for QuietAfter
+	AttentionScheduleMissed       AttentionKind = "schedule_missed"        // a stream's scheduled slot passed with no run started
 )
 
 var attentionOrder = map[AttentionKind]int{
 	AttentionProviderFailing: 0, AttentionNoRubric: 1, AttentionRubricWithoutSignals: 2, AttentionBudgetExceeded: 3,
 	AttentionLeadsFailed: 4, AttentionSenderMismatch: 5, AttentionMirrorFailing: 6, AttentionQuiet: 7,
+	AttentionScheduleMissed: 1, // with no rubric: nothing runs at all
 }
 
 // AttentionItem is one line of the needs-attention list: what, how many, since when and
@@ -83,6 +85,14 @@ func (it *AttentionItem) Describe(detail string) {
 	case AttentionMirrorFailing:
 		it.What = "Airtable mirror failing: " + detail
 		it.Action, it.Command = "fix the Airtable token, base or table named in the message", "leadrun airtable check"
+	case AttentionScheduleMissed:
+		it.What = detail
+		it.Action = fmt.Sprintf("start `leadrun worker` or `leadrun serve` with LEADRUN_SCHEDULE for stream %d (or fix what the message names), or start a run now", it.Stream)
+		it.Command = fmt.Sprintf("leadrun run --stream %d", it.Stream)
+		if it.RunID != "" {
+			it.Action = "the stream is stuck busy: follow run " + it.RunID + " or cancel it so the schedule can start runs"
+			it.Command = "leadrun runs cancel " + it.RunID
+		}
 	case AttentionQuiet:
 		it.What = fmt.Sprintf("nothing scored for over %d h", int(QuietAfter.Hours()))
 		it.Action, it.Command = "check that leads still arrive (Linked Helper campaign, imports)", fmt.Sprintf("leadrun clients show %s", c)

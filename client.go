@@ -41,7 +41,7 @@ type Client struct {
 	PostScoringLimit   int          `json:"post_scoring_limit"` // per run; 0 = no limit
 	DailyTokenBudget   int64        `json:"daily_token_budget"` // 0 = unlimited
 	MonthlyTokenBudget int64        `json:"monthly_token_budget"`
-	Timezone           string       `json:"timezone"`
+	Timezone           string       `json:"timezone"`        // IANA name: the client's day for budgets and the times its page shows
 	LHSenderEmail      string       `json:"lh_sender_email"` // Linked Helper my_email expected; "" = no sender guard
 	CreatedAt          time.Time    `json:"created_at"`
 	UpdatedAt          time.Time    `json:"updated_at"`
@@ -101,12 +101,13 @@ func (c *Client) Validate() error {
 	return nil
 }
 
-// BudgetExceeded says whether tokens spent today and this month (UTC) have reached the
+// BudgetExceeded says whether tokens spent today and this month (in the client's
+// timezone, see Client.BudgetWindows) have reached the
 // client's daily or monthly budget (0 = unlimited), and which.
 func (c *Client) BudgetExceeded(today, thisMonth int64) (string, bool) {
 	switch {
 	case c.DailyTokenBudget > 0 && today >= c.DailyTokenBudget:
-		return fmt.Sprintf("daily token budget of %d reached (%d used today)", c.DailyTokenBudget, today), true
+		return fmt.Sprintf("daily token budget of %d reached (%d used today, %s)", c.DailyTokenBudget, today, c.Location()), true
 	case c.MonthlyTokenBudget > 0 && thisMonth >= c.MonthlyTokenBudget:
 		return fmt.Sprintf("monthly token budget of %d reached (%d used this month)", c.MonthlyTokenBudget, thisMonth), true
 	}
@@ -115,9 +116,32 @@ func (c *Client) BudgetExceeded(today, thisMonth int64) (string, bool) {
 
 // BudgetWindows returns the starts of the UTC day and month containing now.
 func BudgetWindows(now time.Time) (day, month time.Time) {
-	now = now.UTC()
-	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC),
-		time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return windowsIn(now, time.UTC)
+}
+
+// BudgetWindows returns the starts of the client's day and month containing now, in the
+// client's timezone (as instants, in UTC): a client in Australia/Sydney gets a new daily
+// budget at its midnight, 13:00 or 14:00 UTC.
+func (c *Client) BudgetWindows(now time.Time) (day, month time.Time) {
+	return windowsIn(now, c.Location())
+}
+
+func windowsIn(now time.Time, loc *time.Location) (day, month time.Time) {
+	now = now.In(loc)
+	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc).UTC(),
+		time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc).UTC()
+}
+
+// Location is the client's timezone (UTC when unset or unknown: Validate refuses those).
+func (c *Client) Location() *time.Location {
+	if c.Timezone == "" || c.Timezone == "UTC" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // validEmail accepts a bare address (no display name, no surrounding spaces) whose domain
@@ -158,9 +182,13 @@ func ValidClientID(s string) bool { return clientIDPattern.MatchString(s) }
 
 // ClientFilter selects clients. Nil fields do not filter.
 type ClientFilter struct {
-	Stream *int
-	Status *ClientStatus
-	IDs    []string
+	Stream   *int
+	Status   *ClientStatus
+	IDs      []string
+	Search   *string // part of the client's ID or name, case-insensitive
+	AfterID  *string // cursor: clients after this ID (by ID)
+	BeforeID *string // cursor: the clients just before this ID (the previous page), still in ID order
+	Limit    int     // at most this many (0: all)
 }
 
 // ClientUpdate changes a client. Nil fields are left as they are.

@@ -3,6 +3,7 @@ package leadrun_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadrun/leadrun"
 )
@@ -115,5 +116,36 @@ func TestErrorCodeAndMessage(t *testing.T) {
 	internal := strings.NewReader("").UnreadByte() // any non-domain error
 	if leadrun.ErrorCode(internal) != leadrun.EINTERNAL || leadrun.ErrorMessage(internal) != "Internal error." {
 		t.Errorf("internal error: %q %q", leadrun.ErrorCode(internal), leadrun.ErrorMessage(internal))
+	}
+}
+
+// A client's budget day and month begin at its own midnight: Sydney's 1 December starts
+// at 13:00 UTC on 30 November (daylight time), UTC's at midnight.
+func TestClientBudgetWindows(t *testing.T) {
+	sydney := &leadrun.Client{ID: "S", Timezone: "Australia/Sydney"}
+	utc := &leadrun.Client{ID: "U", Timezone: "UTC"}
+	unset := &leadrun.Client{ID: "X"}
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, c := range []struct {
+		c               *leadrun.Client
+		now, day, month string
+	}{
+		{sydney, "2026-11-30T12:59:00Z", "2026-11-29T13:00:00Z", "2026-10-31T13:00:00Z"}, // 23:59 on 30 Nov in Sydney
+		{sydney, "2026-11-30T13:00:00Z", "2026-11-30T13:00:00Z", "2026-11-30T13:00:00Z"}, // midnight, 1 Dec: a new day and month
+		{utc, "2026-11-30T13:00:00Z", "2026-11-30T00:00:00Z", "2026-11-01T00:00:00Z"},
+		{utc, "2026-12-01T00:30:00Z", "2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z"},
+		{unset, "2026-12-01T00:30:00Z", "2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z"},
+		{sydney, "2026-06-15T14:30:00Z", "2026-06-15T14:00:00Z", "2026-05-31T14:00:00Z"}, // standard time: UTC+10
+	} {
+		day, month := c.c.BudgetWindows(at(c.now))
+		if !day.Equal(at(c.day)) || !month.Equal(at(c.month)) || day.Location() != time.UTC {
+			t.Errorf("%s at %s: day %v month %v, want %s %s", c.c.Timezone, c.now, day, month, c.day, c.month)
+		}
 	}
 }

@@ -226,5 +226,6 @@ type LeadFilter struct {
 	ScoringStatus *ScoringStatus
 	MinScore      *float64
 	AfterID       int64 // cursor: only leads with a larger ID
+	BeforeID      int64 // cursor: the leads just before this ID (the previous page), still in ID order; 0: none
 	Limit         int
 }

@@ -2,6 +2,7 @@ package leadrun
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -142,7 +143,33 @@ type RunFilter struct {
 	Since    *time.Time
 	Until    *time.Time
 	BeforeID *string // cursor: runs created before this run
+	AfterID  *string // cursor: the runs just after (newer than) this run: the previous page, still newest first
 	Limit    int
+	// Search is a run ID or its start ("SR-261130", "261130-002"), or a client's ID or
+	// part of its name (case-insensitive): runs that included such a client.
+	Search *string
+}
+
+// RunIDPrefix reads a search as the start of a run ID: "SR-261130-0", "sr-2611", or the
+// date and sequence without "SR-" ("261130-002"). ok is false for anything else (a client).
+func RunIDPrefix(search string) (prefix string, ok bool) {
+	s := strings.ToUpper(strings.TrimSpace(search))
+	if !strings.HasPrefix(s, "SR-") {
+		if len(s) < 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
+			return "", false
+		}
+		s = "SR-" + s
+	}
+	rest := s[len("SR-"):]
+	if rest == "" || rest[0] < '0' || rest[0] > '9' {
+		return "", false
+	}
+	for _, r := range rest {
+		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r == '-') {
+			return "", false
+		}
+	}
+	return s, true
 }
 
 // Totals are counts summed over operations. A run's totals are always the sum of its

@@ -149,3 +149,15 @@ func TestRunDuration(t *testing.T) {
 		t.Errorf("finished Duration() = %v, want 30s", got)
 	}
 }
+
+func TestRunIDPrefix(t *testing.T) {
+	for in, want := range map[string]string{
+		"SR-261130-001-S1": "SR-261130-001-S1", "sr-2611": "SR-2611", " 261130-002 ": "SR-261130-002", "26": "SR-26",
+		"SR-": "", "Guy-Wilson": "", "2": "", "SR-26%": "", "SR-ab": "", "1x": "",
+	} {
+		got, ok := leadrun.RunIDPrefix(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("RunIDPrefix(%q) = %q %v, want %q", in, got, ok, want)
+		}
+	}
+}

@@ -64,6 +64,35 @@ type RunDetailView struct {
 	Run           RunView             `json:"run"`
 	ClientResults []ClientResultView  `json:"client_results"`
 	Events        []*leadrun.RunEvent `json:"events"`
+	// NextCursor is set when client results were read a page at a time and more follow:
+	// the last client ID of this page, for ?after= (LoadRunDetailPage).
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// LoadRunDetailPage is LoadRunDetail with at most limit client results, those after the
+// client ID after: a run of 1,000 clients is read a page at a time.
+func LoadRunDetailPage(ctx context.Context, db *sqldb.DB, runID, after string, limit int, now time.Time) (RunDetailView, error) {
+	run, err := db.FindRunByID(ctx, runID)
+	if err != nil {
+		return RunDetailView{}, err
+	}
+	results, err := db.FindClientResultsPage(ctx, runID, sqldb.ClientResultPage{After: after, Limit: limit + 1})
+	if err != nil {
+		return RunDetailView{}, err
+	}
+	more := len(results) > limit
+	if more {
+		results = results[:limit]
+	}
+	events, err := db.FindEvents(ctx, runID, 0, 0)
+	if err != nil {
+		return RunDetailView{}, err
+	}
+	out := NewRunDetailView(run, results, events, now)
+	if more {
+		out.NextCursor = results[len(results)-1].ClientID
+	}
+	return out, nil
 }
 
 // LoadRunDetail reads a run, its client results and its progress log; now is what a

@@ -17,6 +17,25 @@ type RunReport struct {
 	Clients     []ClientReport     `json:"clients"`
 	Operations  []OperationSummary `json:"operations"`
 	Reasons     []ReasonCount      `json:"reasons"`
+	// AffectedLeads are the leads the run left failed or skipped, as it left them: kept
+	// when each lead-scoring operation ended, the first 100 per client and reason (the
+	// exact counts are in the operations' skipped_by and failed_by).
+	AffectedLeads []AffectedLeadRow `json:"affected_leads"`
+	// AffectedLeadsKept is false for runs whose operations ended before leadrun kept these
+	// lists (or that are still running): their affected leads are not in the report.
+	AffectedLeadsKept bool   `json:"affected_leads_kept"`
+	AffectedLeadsNote string `json:"affected_leads_note,omitempty"`
+}
+
+// AffectedLeadRow is one lead a run left failed or skipped, as the run left it.
+type AffectedLeadRow struct {
+	ClientID string                `json:"client_id"`
+	LeadID   int64                 `json:"lead_id"`
+	Name     string                `json:"name"`
+	Status   leadrun.ScoringStatus `json:"status"`
+	Reason   leadrun.Reason        `json:"reason"`
+	Attempts int                   `json:"attempts"`
+	At       time.Time             `json:"at"`
 }
 
 // ClientReport is one client result in a run report.
@@ -90,13 +109,26 @@ func LoadRunReport(ctx context.Context, db *sqldb.DB, runID string, now time.Tim
 	if err != nil {
 		return nil, err
 	}
-	return NewRunReport(run, results, now), nil
+	rep := NewRunReport(run, results, now)
+	leads, kept, err := db.RunKeptAffectedLeads(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	rep.AffectedLeadsKept = kept
+	if !kept {
+		rep.AffectedLeadsNote = "some lead-scoring operations of this run ended before leadrun kept affected leads with each run (or have not ended): their leads are not listed"
+	}
+	for _, l := range leads {
+		rep.AffectedLeads = append(rep.AffectedLeads, AffectedLeadRow{ClientID: l.ClientID, LeadID: l.ID, Name: l.Name,
+			Status: l.Status, Reason: l.Reason, Attempts: l.Attempts, At: l.UpdatedAt})
+	}
+	return rep, nil
 }
 
 // NewRunReport builds the report of a run from its client results.
 func NewRunReport(run *leadrun.Run, results []*leadrun.ClientResult, now time.Time) *RunReport {
 	rep := &RunReport{Run: NewRunView(run, now), GeneratedAt: now.UTC(), Clients: []ClientReport{},
-		Operations: []OperationSummary{}, Reasons: []ReasonCount{}}
+		Operations: []OperationSummary{}, Reasons: []ReasonCount{}, AffectedLeads: []AffectedLeadRow{}}
 	sums := map[leadrun.OperationKind]*OperationSummary{}
 	reasons := map[string]*ReasonCount{}
 	for _, cr := range results {

@@ -172,6 +172,9 @@ func (r *Runner) cancelRun(ctx context.Context, runID, reason, by string) error 
 			return err
 		}
 		for _, op := range ops {
+			if _, err := tx.KeepAffectedLeads(ctx, op.Key()); err != nil {
+				return err
+			}
 			if err := r.emit(ctx, tx, leadrun.LifecycleEvent{Kind: leadrun.EventOperationFinished, Entity: leadrun.EntityOperation,
 				RunID: runID, ClientID: op.ClientID, Operation: op.Kind, To: string(leadrun.OpCancelled), Reason: reason, By: by}); err != nil {
 				return err
@@ -238,10 +241,15 @@ func (r *Runner) endOperation(ctx context.Context, tx *sqldb.Tx, k leadrun.OpKey
 	return true, r.afterEnd(ctx, tx, k, end, by)
 }
 
-// afterEnd follows an operation's terminal transition: its log line and event, the
+// afterEnd follows an operation's terminal transition: its affected leads kept with the
+// run, its log line and event, the
 // client result's event when it was the client's last, and the run's finalization when
 // it was the run's last pending operation (a counter: no re-read of the run).
 func (r *Runner) afterEnd(ctx context.Context, tx *sqldb.Tx, k leadrun.OpKey, end opEnd, by string) error {
+	// What the operation left failed or skipped stays with the run, whatever later runs do.
+	if _, err := tx.KeepAffectedLeads(ctx, k); err != nil {
+		return err
+	}
 	if end.line != "" {
 		if err := note(ctx, tx, k, end.level, end.line); err != nil {
 			return err

@@ -92,7 +92,7 @@ func (r *Runner) budgetLeft(ctx context.Context, ex *execution) (bool, error) {
 	if c.DailyTokenBudget == 0 && c.MonthlyTokenBudget == 0 {
 		return true, nil
 	}
-	day, month := leadrun.BudgetWindows(r.db.Now())
+	day, month := c.BudgetWindows(r.db.Now())
 	today, thisMonth, err := r.db.TokensUsed(ctx, c.ID, day, month)
 	if err != nil {
 		return false, err

@@ -140,7 +140,7 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 	}
 	var overspent bool
 	if c.DailyTokenBudget > 0 || c.MonthlyTokenBudget > 0 { // no budget: nothing to sum
-		day, month := leadrun.BudgetWindows(tx.Now)
+		day, month := c.BudgetWindows(tx.Now)
 		today, thisMonth, err := tx.TokensUsed(ctx, c.ID, day, month)
 		if err != nil {
 			return nil, err

@@ -95,7 +95,7 @@ func New(db *sqldb.DB, scorer leadrun.Scorer, logger *slog.Logger, cfg Config) (
 		info: leadrun.DescribeScorer(scorer)}
 	r.health.now = time.Now
 	for stream, expr := range cfg.Schedules {
-		sched, err := cron.ParseStandard(expr)
+		sched, _, err := leadrun.ParseCron(expr)
 		if err != nil {
 			return nil, leadrun.Errorf(leadrun.EINVALID, "schedule of stream %d: %v", stream, err)
 		}
@@ -147,6 +147,11 @@ func (r *Runner) Start(ctx context.Context) error {
 	host, _ := os.Hostname()
 	if err := r.db.RegisterWorker(ctx, r.workerID, host, os.Getpid(), r.info.String(), r.info.Queue()); err != nil {
 		return fmt.Errorf("register worker: %w", err)
+	}
+	if len(r.schedules) > 0 {
+		if err := r.declareSchedules(ctx, host); err != nil {
+			return fmt.Errorf("record schedules: %w", err)
+		}
 	}
 	if err := r.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start job engine: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ func ParseSchedules(s string) (map[int]string, error) {
 		if !ok || err != nil || n < 1 {
 			return nil, leadrun.Errorf(leadrun.EINVALID, "schedule %q: write STREAM=CRON, e.g. 1=0 2 * * *", part)
 		}
-		if _, err := cron.ParseStandard(strings.TrimSpace(expr)); err != nil {
+		if _, _, err := leadrun.ParseCron(expr); err != nil {
 			return nil, leadrun.Errorf(leadrun.EINVALID, "schedule of stream %d: %v", n, err)
 		}
 		out[n] = strings.TrimSpace(expr)
@@ -85,13 +86,37 @@ func (r *Runner) scheduleStream(ctx context.Context, stream int, sched cron.Sche
 	}
 	run, err := r.Trigger(ctx, leadrun.TriggerRequest{Stream: stream, Trigger: leadrun.TriggerSchedule,
 		RequestedBy: fmt.Sprintf("schedule %s", due.Format(time.RFC3339))})
+	outcome, runID, detail := leadrun.SlotStarted, "", ""
 	var busy *leadrun.StreamBusyError
-	if errors.As(err, &busy) {
+	switch {
+	case errors.As(err, &busy):
+		// Not a missed slot: SPEC allows no duplicate run. It is counted, so a stream stuck
+		// busy shows in the needs-attention list while the blocking run stays active.
 		r.log.Warn("scheduled run skipped: the stream is busy", "stream", stream, "run_id", busy.RunID)
-		return nil
-	}
-	if err == nil {
+		outcome, runID, detail, err = leadrun.SlotBusy, busy.RunID, "stream busy with run "+busy.RunID, nil
+	case err != nil:
+		outcome, detail = leadrun.SlotFailed, err.Error()
+	default:
+		runID = run.ID
 		r.log.Info("scheduled run started", "stream", stream, "run_id", run.ID, "slot", due)
 	}
+	if _, rerr := r.db.RecordSlotOutcome(context.WithoutCancel(ctx), stream, due, outcome, runID, detail); rerr != nil {
+		r.log.Warn("could not record the schedule slot's outcome", "stream", stream, "error", rerr)
+	}
 	return err
+}
+
+// declareSchedules records this process's schedules in the database, so every process can
+// show them and tell when their slots are missed.
+func (r *Runner) declareSchedules(ctx context.Context, host string) error {
+	var decls []leadrun.ScheduleDeclaration
+	for stream, expr := range r.cfg.Schedules {
+		_, tz, err := leadrun.ParseCron(expr)
+		if err != nil {
+			return err
+		}
+		decls = append(decls, leadrun.ScheduleDeclaration{Stream: stream, Cron: expr, Timezone: tz,
+			WorkerID: r.workerID, Host: host, PID: os.Getpid()})
+	}
+	return r.db.DeclareSchedules(ctx, r.workerID, r.db.Now().Add(-r.cfg.StaleAfter), decls)
 }

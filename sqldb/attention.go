@@ -24,7 +24,7 @@ func (db *DB) NeedsAttention(ctx context.Context, now time.Time, maxAttempts int
 	var items []*leadrun.AttentionItem
 	for _, kind := range []func(context.Context, map[string]*leadrun.Client, time.Time, int) ([]*leadrun.AttentionItem, error){
 		db.attentionProviders, db.attentionNoRubric, db.attentionLastRun, db.attentionFailedLeads,
-		db.attentionSenders, db.attentionMirror, db.attentionQuiet,
+		db.attentionSenders, db.attentionMirror, db.attentionQuiet, db.attentionSchedules,
 	} {
 		got, err := kind(ctx, byID, now, maxAttempts)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/leadrun/leadrun"
 )
@@ -57,8 +59,32 @@ func findClients(ctx context.Context, q querier, f leadrun.ClientFilter) ([]*lea
 		in, args := inList(f.IDs, len(where.args))
 		where.terms, where.args = append(where.terms, "id IN ("+in+")"), append(where.args, args...)
 	}
-	return collect(ctx, q, scanClient, `SELECT `+clientColumns+` FROM clients WHERE `+where.sql()+` ORDER BY id`, where.args...)
+	if f.Search != nil {
+		if s := strings.TrimSpace(*f.Search); s != "" {
+			like := "%" + likeEscaper.Replace(strings.ToLower(s)) + "%"
+			where.add(`(LOWER(id) LIKE $%[1]d ESCAPE '\' OR LOWER(name) LIKE $%[1]d ESCAPE '\')`, like)
+		}
+	}
+	if f.AfterID != nil {
+		where.add("id > $%d", *f.AfterID)
+	}
+	order := " ORDER BY id"
+	if f.BeforeID != nil {
+		where.add("id < $%d", *f.BeforeID)
+		order = " ORDER BY id DESC" // the page just before, read backwards and turned round
+	}
+	if f.Limit > 0 {
+		order += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	clients, err := collect(ctx, q, scanClient, `SELECT `+clientColumns+` FROM clients WHERE `+where.sql()+order, where.args...)
+	if f.BeforeID != nil {
+		slices.Reverse(clients)
+	}
+	return clients, err
 }
+
+// likeEscaper escapes LIKE's wildcards in a search, so "50%" matches itself.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 
 // UpdateClient applies an update to a client and returns the result.
 func (db *DB) UpdateClient(ctx context.Context, id string, u leadrun.ClientUpdate) (*leadrun.Client, error) {

@@ -27,8 +27,8 @@ type ClientHealth struct {
 	LastResult   *leadrun.ClientResult           // the client's latest run result; nil before its first run
 	LastRun      *leadrun.Run                    // that run (without totals)
 	LastScoredAt *time.Time                      // when a lead of the client was last scored
-	TokensToday  int64                           // tokens spent since UTC midnight
-	TokensMonth  int64                           // tokens spent since the first of the UTC month
+	TokensToday  int64                           // tokens spent since midnight in the client's timezone
+	TokensMonth  int64                           // tokens spent since the first of the month in the client's timezone
 	LeadsTotal   int64                           // only for a single client's health
 	Leads        map[leadrun.ScoringStatus]int64 // by status: only for a single client's health
 }
@@ -36,16 +36,27 @@ type ClientHealth struct {
 // FindClientHealth returns every client's health (or the one client's, when clientID is
 // set), ordered by client ID.
 func (db *DB) FindClientHealth(ctx context.Context, clientID string, now time.Time) ([]*ClientHealth, error) {
-	clients, err := db.FindClients(ctx, leadrun.ClientFilter{})
+	f := leadrun.ClientFilter{}
+	if clientID != "" {
+		f.IDs = []string{clientID}
+	}
+	return db.clientHealth(ctx, f, clientID, now)
+}
+
+// FindClientHealthPage returns the health of the clients the filter selects (a search, a
+// page after a client ID), ordered by client ID: the clients page, one page at a time.
+func (db *DB) FindClientHealthPage(ctx context.Context, f leadrun.ClientFilter, now time.Time) ([]*ClientHealth, error) {
+	return db.clientHealth(ctx, f, "", now)
+}
+
+func (db *DB) clientHealth(ctx context.Context, f leadrun.ClientFilter, clientID string, now time.Time) ([]*ClientHealth, error) {
+	clients, err := db.FindClients(ctx, f)
 	if err != nil {
 		return nil, err
 	}
 	var out []*ClientHealth
 	byID := map[string]*ClientHealth{}
 	for _, c := range clients {
-		if clientID != "" && c.ID != clientID {
-			continue
-		}
 		h := &ClientHealth{Client: c, Leads: map[leadrun.ScoringStatus]int64{}}
 		out = append(out, h)
 		byID[c.ID] = h
@@ -53,9 +64,8 @@ func (db *DB) FindClientHealth(ctx context.Context, clientID string, now time.Ti
 	if clientID != "" && len(out) == 0 {
 		return nil, leadrun.Errorf(leadrun.ENOTFOUND, "client %s not found", clientID)
 	}
-	results := map[string][]*leadrun.ClientResult{} // by run: clients often share their last run
 	for _, h := range out {
-		if err := db.fillLastRun(ctx, h, results); err != nil {
+		if err := db.fillLastRun(ctx, h); err != nil {
 			return nil, err
 		}
 	}
@@ -65,7 +75,7 @@ func (db *DB) FindClientHealth(ctx context.Context, clientID string, now time.Ti
 	return out, db.fillTokens(ctx, byID, now)
 }
 
-func (db *DB) fillLastRun(ctx context.Context, h *ClientHealth, results map[string][]*leadrun.ClientResult) error {
+func (db *DB) fillLastRun(ctx context.Context, h *ClientHealth) error {
 	id := h.Client.ID
 	var runID string
 	err := db.db.QueryRowContext(ctx, `SELECT run_id FROM client_results WHERE client_id = $1
@@ -81,17 +91,13 @@ func (db *DB) fillLastRun(ctx context.Context, h *ClientHealth, results map[stri
 		return err
 	}
 	h.LastRun = run
-	crs, ok := results[runID]
-	if !ok {
-		if crs, err = db.FindClientResults(ctx, runID); err != nil {
-			return err
-		}
-		results[runID] = crs
+	// Only this client's result: its last run may hold 1,000 clients.
+	crs, err := db.FindClientResultsPage(ctx, runID, ClientResultPage{ClientID: id})
+	if err != nil {
+		return err
 	}
-	for _, cr := range crs {
-		if cr.ClientID == id {
-			h.LastResult = cr
-		}
+	if len(crs) == 1 {
+		h.LastResult = crs[0]
 	}
 	return nil
 }
@@ -149,13 +155,21 @@ func (db *DB) fillLastScored(ctx context.Context, byID map[string]*ClientHealth)
 	return nil
 }
 
+// fillTokens sums each client's tokens of its own day and month (its timezone), as its
+// budgets count them.
 func (db *DB) fillTokens(ctx context.Context, byID map[string]*ClientHealth, now time.Time) error {
-	day := now.UTC().Truncate(24 * time.Hour)
-	month := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
+	type window struct{ day, month time.Time }
+	windows := make(map[string]window, len(byID))
+	earliest := now
+	for id, h := range byID {
+		day, month := h.Client.BudgetWindows(now)
+		windows[id] = window{day, month}
+		earliest = minTime(earliest, month)
+	}
 	// The month's operations are few and found by the start-time index; summing them here
 	// keeps the planners from walking every operation in client order to group them.
 	rows, err := db.db.QueryContext(ctx, `SELECT client_id, started_at, prompt_tokens + completion_tokens
-		FROM operations WHERE started_at >= $1`, db.ts(minTime(day, month)))
+		FROM operations WHERE started_at >= $1`, db.ts(earliest))
 	if err != nil {
 		return err
 	}
@@ -167,12 +181,13 @@ func (db *DB) fillTokens(ctx context.Context, byID map[string]*ClientHealth, now
 		if err := rows.Scan(&id, &started, &tokens); err != nil {
 			return err
 		}
-		h := byID[id]
-		if h == nil {
+		h, w := byID[id], windows[id]
+		t := parseMaybeTime(started)
+		if h == nil || t == nil || t.Before(w.month) {
 			continue
 		}
 		h.TokensMonth += tokens
-		if t := parseMaybeTime(started); t != nil && !t.Before(day) {
+		if !t.Before(w.day) {
 			h.TokensToday += tokens
 		}
 	}

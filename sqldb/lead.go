@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/leadrun/leadrun"
 )
@@ -104,8 +105,17 @@ func (db *DB) FindLeads(ctx context.Context, f leadrun.LeadFilter) ([]*leadrun.L
 	if limit <= 0 || limit > 10000 {
 		limit = 10000
 	}
-	return queryLeads(ctx, db.db, scanLead, `SELECT `+leadColumns+leadFrom+`WHERE `+where.sql()+
-		fmt.Sprintf(" ORDER BY l.id LIMIT %d", limit), where.args...)
+	order := "l.id"
+	if f.BeforeID > 0 {
+		where.add("l.id < $%d", f.BeforeID)
+		order = "l.id DESC" // the page just before, read backwards and turned round
+	}
+	leads, err := queryLeads(ctx, db.db, scanLead, `SELECT `+leadColumns+leadFrom+`WHERE `+where.sql()+
+		fmt.Sprintf(" ORDER BY %s LIMIT %d", order, limit), where.args...)
+	if f.BeforeID > 0 {
+		slices.Reverse(leads)
+	}
+	return leads, err
 }
 
 // DueLeads returns up to limit leads of a client that a run should score, with IDs above

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -149,6 +150,12 @@ func (db *DB) FindRuns(ctx context.Context, f leadrun.RunFilter) ([]*leadrun.Run
 	if f.BeforeID != nil {
 		where.add("(created_at, id) < (SELECT created_at, id FROM runs WHERE id = $%d)", *f.BeforeID)
 	}
+	if f.Search != nil {
+		ok, err := db.searchRuns(ctx, &where, *f.Search)
+		if err != nil || !ok {
+			return nil, err
+		}
+	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
@@ -156,13 +163,48 @@ func (db *DB) FindRuns(ctx context.Context, f leadrun.RunFilter) ([]*leadrun.Run
 	// The limit is a parameter, so that the statement text depends only on which filters
 	// are set and the prepared statement is reused (preparing costs more than running it).
 	args := append(where.args, limit)
+	order := "DESC"
+	if f.AfterID != nil {
+		where.add("(created_at, id) > (SELECT created_at, id FROM runs WHERE id = $%d)", *f.AfterID)
+		args = append(where.args, limit)
+		order = "ASC" // the newer page, read upwards and turned round
+	}
 	runs, err := collect(ctx, db.cached(), scanRun, `SELECT `+runColumns+` FROM runs WHERE `+where.sql()+
-		fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args)), args...)
+		fmt.Sprintf(` ORDER BY created_at %[1]s, id %[1]s LIMIT $%[2]d`, order, len(args)), args...)
 	if err != nil {
 		return nil, err
 	}
+	if f.AfterID != nil {
+		slices.Reverse(runs)
+	}
 	return runs, db.fillTotals(ctx, runs)
 }
+
+// searchRuns narrows a run list to a run ID prefix or to runs that included a client whose
+// ID or name matches; ok is false when no client matches (the list is empty). Matching
+// clients are found first (the clients table is small), so each run is then checked by
+// its client results' key.
+func (db *DB) searchRuns(ctx context.Context, where *conditions, search string) (ok bool, err error) {
+	if prefix, isRun := leadrun.RunIDPrefix(search); isRun {
+		where.add("id LIKE $%d", prefix+"%") // the prefix holds only A-Z, 0-9 and '-': no wildcards
+		return true, nil
+	}
+	clients, err := findClients(ctx, db.db, leadrun.ClientFilter{Search: &search, Limit: maxSearchClients})
+	if err != nil || len(clients) == 0 {
+		return false, err
+	}
+	ids := make([]string, len(clients))
+	for i, c := range clients {
+		ids[i] = c.ID
+	}
+	in, args := inList(ids, len(where.args))
+	where.terms = append(where.terms, "EXISTS (SELECT 1 FROM client_results cr WHERE cr.run_id = runs.id AND cr.client_id IN ("+in+"))")
+	where.args = append(where.args, args...)
+	return true, nil
+}
+
+// maxSearchClients bounds the clients a run search matches (a one-letter search).
+const maxSearchClients = 100
 
 // fillTotals computes each run's totals from its operations: they are never stored, so
 // they always equal the sum over the client results. It reads only the columns the totals
@@ -317,7 +359,7 @@ func (db *DB) clientResults(ctx context.Context, q querier, runIDs []string, rea
 		}
 	}
 	if reasons {
-		return out, db.fillReasons(ctx, q, in, args, ops)
+		return out, db.fillReasons(ctx, q, "run_id IN ("+in+")", args, ops)
 	}
 	return out, nil
 }
@@ -343,9 +385,10 @@ func scanOperation(s scanner) (*leadrun.Operation, error) {
 	return &op, nil
 }
 
-func (db *DB) fillReasons(ctx context.Context, q querier, in string, args []any, ops []*leadrun.Operation) error {
+// fillReasons adds the counts by reason of operation_reasons rows matching cond to ops.
+func (db *DB) fillReasons(ctx context.Context, q querier, cond string, args []any, ops []*leadrun.Operation) error {
 	rows, err := q.QueryContext(ctx, `SELECT run_id, client_id, operation, kind, reason, count FROM operation_reasons
-		WHERE run_id IN (`+in+`)`, args...)
+		WHERE `+cond, args...)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,12 @@ var storeMiscCases = []storeCase{
 	{"IngestTokens", testIngestTokens},
 	{"FindClients", testFindClients},
 	{"PingAndDatabases", testPingAndDatabases},
+	{"ScheduleDeclarations", testScheduleDeclarations},
+	{"KeepAffectedLeads", testKeepAffectedLeads},
+	{"SearchRuns", testSearchRuns},
+	{"SearchAndPageClients", testSearchAndPageClients},
+	{"ClientResultsPage", testClientResultsPage},
+	{"PageLeads", testPageLeads},
 }
 
 // A slot is claimed exactly once, from the previous slot the claimer read.

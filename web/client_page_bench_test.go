@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -69,7 +70,11 @@ func benchClientPage(b *testing.B, db *sqldb.DB) {
 	}
 	h := s.Handler()
 	cookie := benchLogin(b, h)
-	for _, page := range []string{"/clients/" + c.ID, "/clients/" + c.ID + "?status=failed"} {
+	var mid int64 // a lead ID half-way: a page deep in the client's leads (keyset, no OFFSET)
+	if err := db.SQL().QueryRowContext(ctx, `SELECT MIN(id) + 50000 FROM leads`).Scan(&mid); err != nil {
+		b.Fatal(err)
+	}
+	for _, page := range []string{"/clients/" + c.ID, "/clients/" + c.ID + "?status=failed", fmt.Sprintf("/clients/%s?after=%d", c.ID, mid)} {
 		b.Run(page[len("/clients/")+len(c.ID):], func(b *testing.B) {
 			req := httptest.NewRequest("GET", page, nil)
 			req.AddCookie(cookie)

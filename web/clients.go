@@ -12,7 +12,20 @@ import (
 
 // handleClientList lists clients, optionally of one stream.
 func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
-	var f leadrun.ClientFilter
+	f := leadrun.ClientFilter{}
+	q := r.URL.Query()
+	limit, err := queryInt(q, "limit", clientsPageLimit, 1, 500)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	f.Limit = limit
+	if v := strings.TrimSpace(q.Get("q")); v != "" {
+		f.Search = &v
+	}
+	if v := q.Get("after"); v != "" {
+		f.AfterID = &v
+	}
 	if v := r.URL.Query().Get("stream"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -34,10 +47,24 @@ func (s *Server) handleClientList(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	if clients == nil {
-		clients = []*leadrun.Client{}
+	out := clientListResponse{Clients: clients}
+	if out.Clients == nil {
+		out.Clients = []*leadrun.Client{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"clients": clients})
+	if len(clients) == f.Limit {
+		out.NextCursor = clients[len(clients)-1].ID
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// clientsPageLimit is how many clients GET /api/v1/clients answers unless limit says.
+const clientsPageLimit = 100
+
+// clientListResponse is GET /api/v1/clients: a page of clients by ID; next_cursor (the
+// last ID) goes in ?after= for the next page, absent on the last page.
+type clientListResponse struct {
+	Clients    []*leadrun.Client `json:"clients"`
+	NextCursor string            `json:"next_cursor,omitempty"`
 }
 
 // handleClientCreate adds a client (fields as in the client JSON; defaults filled).

@@ -47,6 +47,7 @@ var notices = map[string]string{
 	"included":  "Lead included again: the next run scores it.",
 	"changed":   "Client saved.",
 	"unchanged": "Nothing changed: the client already had these settings.",
+	"rerun":     "Rerun started for the failed clients of the earlier run. This page follows it live.",
 }
 
 // errDashboardOff is the answer of every dashboard page while no admin token is set.
@@ -86,6 +87,7 @@ func (s *Server) dashRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /runs/{id}/report", s.page(s.handleRunReportDownload))
 	mux.Handle("GET /runs/{id}/clients/{client}", s.page(s.handleClientResultPage))
 	mux.Handle("POST /runs/{id}/cancel", s.page(s.handleRunCancelForm))
+	mux.Handle("POST /runs/{id}/rerun", s.page(s.handleRunRerunForm))
 	mux.Handle("GET /clients", s.page(s.handleClientsPage))
 	mux.Handle("GET /clients/{id}", s.page(s.handleClientPage))
 	mux.Handle("POST /clients/{id}/rubric", s.page(s.handleRubricForm))

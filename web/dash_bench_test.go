@@ -57,6 +57,16 @@ func benchPages(b *testing.B, db *sqldb.DB) {
 	if err := db.SeedFinishedRuns(ctx, 1, 10000, ids, 2); err != nil {
 		b.Fatal(err)
 	}
+	// One run of 1,000 clients on stream 3: its page shows 100 client results at a time.
+	var many []string
+	for i := range 1000 {
+		c := &leadrun.Client{ID: fmt.Sprintf("Many-%04d", i), Name: fmt.Sprintf("Many Client %04d", i), Stream: 3}
+		if err := db.CreateClient(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+		many = append(many, c.ID)
+	}
+	bigRun := seedWideRun(b, db, 3, many)
 	r, err := runner.New(db, rules.New(rules.Options{}), slog.New(slog.DiscardHandler), runner.Config{})
 	if err != nil {
 		b.Fatal(err)
@@ -78,7 +88,7 @@ func benchPages(b *testing.B, db *sqldb.DB) {
 	}
 	var leads, runs int64
 	_ = db.SQL().QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM leads), (SELECT COUNT(*) FROM runs)`).Scan(&leads, &runs)
-	if leads < 100000 || runs < 10000 {
+	if leads < 100000 || runs < 10001 {
 		b.Fatalf("stored %d leads and %d runs, want 100,000 and 10,000", leads, runs)
 	}
 	top, err := db.TopLeads(ctx, ids[0], 1, false)
@@ -98,7 +108,15 @@ func benchPages(b *testing.B, db *sqldb.DB) {
 		"/runs?stream=1&status=completed",
 		"/runs?status=failed",
 		"/runs/" + run.ID,
+		"/runs?q=" + ids[3], // runs that included a client, by ID
+		"/runs?q=" + url.QueryEscape(ds.Clients[3].Name), // by name
+		"/runs?q=SR-",                          // every run by ID prefix
+		"/runs?q=Nobody",                       // no such client: an empty list
+		"/runs/" + bigRun,                      // 1,000 client results, first page
+		"/runs/" + bigRun + "?after=Many-0499", // a page in the middle
 		"/clients",
+		"/clients?q=many+client+09",
+		"/clients?after=Many-0500",
 		"/clients/" + ids[0],
 		fmt.Sprintf("/clients/%s/leads/%d", ids[0], top[0].ID),
 	}
@@ -120,6 +138,37 @@ func benchPages(b *testing.B, db *sqldb.DB) {
 			b.ReportMetric(float64(slowest.Microseconds())/1000, "max-ms")
 		})
 	}
+}
+
+// seedWideRun stores a finished run over the clients with two operations each, the way
+// planning does, and returns its ID.
+func seedWideRun(b *testing.B, db *sqldb.DB, stream int, clients []string) string {
+	ctx := context.Background()
+	var id string
+	err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+		run, err := tx.CreateRun(ctx, leadrun.TriggerRequest{Stream: stream, Trigger: leadrun.TriggerCLI})
+		if err != nil {
+			return err
+		}
+		id = run.ID
+		for _, c := range clients {
+			if err := tx.CreateClientResult(ctx, id, &leadrun.Client{ID: c, Name: c}); err != nil {
+				return err
+			}
+			for _, kind := range []leadrun.OperationKind{leadrun.OpLeadScoring, leadrun.OpPostScoring} {
+				op := &leadrun.Operation{RunID: id, ClientID: c, Kind: kind, Status: leadrun.OpSkipped, SkipReason: leadrun.SkipNoLeadsToScore}
+				if err := tx.CreateOperation(ctx, op); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = tx.FinishRun(ctx, id, leadrun.RunCompleted, "nothing to do")
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return id
 }
 
 // benchLogin logs in through the handler and returns the session cookie.

@@ -247,6 +247,71 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("clients overview lacks Guy Wilson's last run %s:\n%s", runID, got)
 	}
 
+	// Search: the clients page by name, the runs page by client.
+	do("find a client",
+		chromedp.SendKeys(css("#clients-search"), "sarah"),
+		chromedp.Submit(css("#clients-search")),
+		chromedp.WaitVisible(css(`form.filters a[href="/clients"]`)), // "Clear": the filtered page
+		chromedp.WaitVisible(css(`#clients-table a[href="/clients/Sarah-Chen"]`)),
+	)
+	if got := text("#clients-table"); strings.Contains(got, "Guy Wilson") {
+		t.Fatalf("searching clients for sarah lists Guy Wilson:\n%s", got)
+	}
+	do("find runs of a client",
+		chromedp.Navigate(base+"/runs"),
+		chromedp.SendKeys(css("#runs-search"), "Sarah-Chen"),
+		chromedp.Submit(css("#runs-search")),
+		chromedp.WaitVisible(css(`form.filters a[href="/runs"]`)),
+		chromedp.WaitVisible(css(`#runs-table a[href="/runs/`+first.ID+`"]`)),
+	)
+	if got := text("#runs-table"); strings.Contains(got, runID) {
+		t.Fatalf("runs of Sarah-Chen (stream 2) list %s (stream 1):\n%s", runID, got)
+	}
+
+	// A schedule of stream 1 whose process stopped three days ago: the needs-attention list
+	// shows its missed slots and starts a run now; the runs page shows the schedule; a
+	// claimed slot clears the item.
+	declareStoppedSchedule(t, db, 1, "0 2 * * *", 3)
+	do("missed schedule",
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(css(`li[data-kind="schedule_missed"] button.start-now`)),
+		shot("attention-schedule-missed"),
+		chromedp.Click(css(`li[data-kind="schedule_missed"] button.start-now`)),
+		chromedp.WaitVisible(css(`#live:not([hx-get])`)),
+	)
+	nowRunID := strings.TrimPrefix(strings.Split(location(), "?")[0], base+"/runs/")
+	if !strings.HasPrefix(nowRunID, "SR-") {
+		t.Fatalf("start a run now landed at %s", location())
+	}
+	do("schedules on the runs page", chromedp.Navigate(base+"/runs"), chromedp.WaitVisible(css("#schedule-1")))
+	if got := text("#schedule-1"); !strings.Contains(got, "every day at 02:00 UTC") || !strings.Contains(got, "slot(s) missed") {
+		t.Fatalf("runs page schedule row: %q", got)
+	}
+	claimLatestSlot(t, db, 1, "0 2 * * *", nowRunID)
+	do("missed schedule cleared", chromedp.Navigate(base+"/"), chromedp.WaitVisible(css("main")))
+	if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('li[data-kind="schedule_missed"]').length`)); err != nil || n != 0 {
+		t.Fatalf("%d schedule_missed items after a claimed slot (%v)", n, err)
+	}
+
+	// A finished run whose client failed: "Rerun failed clients" starts a run of it alone.
+	failedRun := mustFinishedRunWithFailure(t, db, 1, "Guy-Wilson")
+	do("rerun failed clients",
+		chromedp.Navigate(base+"/runs/"+failedRun),
+		chromedp.Click(css("#rerun-failed")),
+	)
+	rerunID := failedRun
+	for deadline := time.Now().Add(30 * time.Second); rerunID == failedRun; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			fail("rerun", fmt.Errorf("still on %s", failedRun))
+		}
+		rerunID = strings.TrimPrefix(strings.Split(location(), "?")[0], base+"/runs/")
+	}
+	do("watch the rerun finish", chromedp.WaitVisible(css(`#live:not([hx-get])`)), shot("rerun"))
+	if rerun, err := db.FindRunByID(ctx, rerunID); err != nil || strings.Join(rerun.Params.ClientFilter, ",") != "Guy-Wilson" ||
+		!strings.Contains(rerun.RequestedBy, "rerun of "+failedRun) {
+		t.Fatalf("rerun %s: %+v %v", rerunID, rerun, err)
+	}
+
 	// A lead's page shows its breakdown.
 	do("open a lead",
 		chromedp.Navigate(fmt.Sprintf("%s/clients/Guy-Wilson/leads/%d", base, want[0].ID)),

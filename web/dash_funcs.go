@@ -15,6 +15,7 @@ import (
 // template.HTML: everything they produce is escaped by html/template like any other value.
 var templateFuncs = template.FuncMap{
 	"iso":       func(v any) string { return fmtTime(v, time.RFC3339) },
+	"inZone":    inZone,
 	"utc":       func(v any) string { return fmtTime(v, "2006-01-02 15:04:05") },
 	"hasTime":   func(v any) bool { _, ok := asTime(v); return ok },
 	"ago":       ago,
@@ -28,6 +29,7 @@ var templateFuncs = template.FuncMap{
 	"advice":    reasonAdvice,
 	"startedBy": startedBy,
 	"add":       func(a, b int64) int64 { return a + b },
+	"last":      func(first, n int) int { return first + n - 1 }, // the position of a page's last item
 	"percent":   percentOf,
 	"sub":       func(a, b int) int { return a - b },
 	"itoa":      strconv.Itoa,
@@ -47,6 +49,20 @@ func asTime(v any) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// inZone writes a time in a client's timezone with the zone's abbreviation, e.g.
+// "2026-12-01 10:30 AEDT" (UTC for an unknown zone).
+func inZone(v any, tz string) string {
+	t, ok := asTime(v)
+	if !ok {
+		return ""
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "" {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
 }
 
 func fmtTime(v any, layout string) string {

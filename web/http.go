@@ -120,6 +120,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/clients/{id}/legacy-ingest", true, "The client's token-less Linked Helper window, with its counts", s.handleLegacyIngestView},
 		{"PUT", "/api/v1/clients/{id}/legacy-ingest", true, "Allow token-less Linked Helper requests until a date (expected sender required)", s.handleLegacyIngestSet},
 		{"DELETE", "/api/v1/clients/{id}/legacy-ingest", true, "End the token-less window now", s.handleLegacyIngestClose},
+		{"POST", "/api/v1/runs/{id}/rerun", true, "Start a new run of a finished run's failed and abandoned clients (same stream, those clients only)", s.handleRunRerun},
+		{"GET", "/api/v1/schedules", true, "Each stream's schedule as processes declared it: cron (in words too), next and last slot with its run, conflicts, missed slots", s.handleScheduleList},
 	}
 }
 

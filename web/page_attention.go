@@ -3,8 +3,10 @@ package web
 // The needs-attention page: the dashboard's landing view.
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/leadrun/leadrun"
 )
@@ -19,9 +21,18 @@ type attentionRow struct {
 
 // attentionPageData is the needs-attention page.
 type attentionPageData struct {
-	Rows    []attentionRow
-	Clients int // clients concerned
+	Rows    []attentionRow // this page's
+	Total   int            // items in the whole list
+	Clients int            // clients concerned
+	First   int            // the position of this page's first item (1-based)
+	// The queries of the next and previous pages (attentionPageSize items each).
+	NextQuery, PrevQuery template.URL
 }
+
+// attentionPageSize is how many items a page of the needs-attention list shows. The list
+// is computed whole (one query per kind) and bounded by the clients; only its rendering
+// is paged.
+const attentionPageSize = 50
 
 // handleAttentionPage lists what needs a person across all clients and streams.
 func (s *Server) handleAttentionPage(w http.ResponseWriter, r *http.Request, p *dashPage) {
@@ -30,14 +41,30 @@ func (s *Server) handleAttentionPage(w http.ResponseWriter, r *http.Request, p *
 		s.dashError(w, r, p, err)
 		return
 	}
-	d := &attentionPageData{}
+	d := &attentionPageData{Total: len(items)}
 	seen := map[string]bool{}
 	for _, it := range items {
-		d.Rows = append(d.Rows, attentionAction(it))
 		if it.ClientID != "" && !seen[it.ClientID] {
 			seen[it.ClientID] = true
 			d.Clients++
 		}
+	}
+	start, err := queryInt(r.URL.Query(), "start", 0, 0, 1<<30)
+	if err != nil {
+		s.dashError(w, r, p, err)
+		return
+	}
+	start = min(start, max(len(items)-1, 0))
+	end := min(start+attentionPageSize, len(items))
+	for _, it := range items[start:end] {
+		d.Rows = append(d.Rows, attentionAction(it))
+	}
+	d.First = start + 1
+	if end < len(items) {
+		d.NextQuery = template.URL(url.Values{"start": {strconv.Itoa(end)}}.Encode())
+	}
+	if start > 0 {
+		d.PrevQuery = template.URL(url.Values{"start": {strconv.Itoa(max(start-attentionPageSize, 0))}}.Encode())
 	}
 	p.Title, p.Nav, p.Data, p.Flash = "Needs attention", "attention", d, notices[r.URL.Query().Get("notice")]
 	s.render(w, r, "attention", p)
@@ -56,6 +83,11 @@ func attentionAction(it *leadrun.AttentionItem) attentionRow {
 		row.Link, row.LinkText = client+"#settings", "Change the budget"
 	case leadrun.AttentionLeadsFailed:
 		row.Link, row.LinkText, row.RequeueID = client+"?status=failed#leads", "See the failed leads", it.ClientID
+	case leadrun.AttentionScheduleMissed:
+		row.Link, row.LinkText = "/runs#schedules", "See the stream's schedule"
+		if it.RunID != "" {
+			row.Link, row.LinkText = "/runs/"+url.PathEscape(it.RunID), "Open the run that keeps the stream busy"
+		}
 	case leadrun.AttentionSenderMismatch:
 		row.Link, row.LinkText = client+"#legacy-ingest", "See the client's Linked Helper settings"
 	default:

@@ -6,6 +6,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -27,7 +28,8 @@ type clientPageData struct {
 	TopLeads    []*leadrun.Lead
 	Leads       []*leadrun.Lead
 	LeadStatus  string
-	NextLeads   string // query of the next page of leads
+	NextLeads   template.URL // query of the next page of leads
+	PrevLeads   template.URL // query of the previous page of leads
 	Statuses    []leadrun.ScoringStatus
 	Tokens      chart
 	Legacy      *LegacyIngestView // the token-less Linked Helper window, nil when none
@@ -94,18 +96,43 @@ func (s *Server) loadClientPage(ctx context.Context, r *http.Request, id string)
 		if f.AfterID, err = strconv.ParseInt(after, 10, 64); err != nil || f.AfterID < 0 {
 			return nil, leadrun.Errorf(leadrun.EINVALID, "after must be a lead ID")
 		}
+	} else if before := q.Get("before"); before != "" {
+		if f.BeforeID, err = strconv.ParseInt(before, 10, 64); err != nil || f.BeforeID < 1 {
+			return nil, leadrun.Errorf(leadrun.EINVALID, "before must be a lead ID")
+		}
 	}
+	f.Limit = leadsPageSize + 1 // one more tells whether another page follows
 	if d.Leads, err = s.db.FindLeads(ctx, f); err != nil {
 		return nil, err
 	}
-	if len(d.Leads) == leadsPageSize {
-		next := url.Values{"after": {strconv.FormatInt(d.Leads[len(d.Leads)-1].ID, 10)}}
-		if d.LeadStatus != "" {
-			next.Set("status", d.LeadStatus)
-		}
-		d.NextLeads = next.Encode()
-	}
+	d.pageLeads(f)
 	return d, nil
+}
+
+// pageLeads trims the extra lead read and sets the next and previous pages' queries.
+func (d *clientPageData) pageLeads(f leadrun.LeadFilter) {
+	more := len(d.Leads) > leadsPageSize
+	if more && f.BeforeID > 0 {
+		d.Leads = d.Leads[1:]
+	} else if more {
+		d.Leads = d.Leads[:leadsPageSize]
+	}
+	if len(d.Leads) == 0 {
+		return
+	}
+	page := func(key string, id int64) template.URL {
+		v := url.Values{key: {strconv.FormatInt(id, 10)}}
+		if d.LeadStatus != "" {
+			v.Set("status", d.LeadStatus)
+		}
+		return template.URL(v.Encode())
+	}
+	if more || f.BeforeID > 0 {
+		d.NextLeads = page("after", d.Leads[len(d.Leads)-1].ID)
+	}
+	if f.AfterID > 0 || (f.BeforeID > 0 && more) {
+		d.PrevLeads = page("before", d.Leads[0].ID)
+	}
 }
 
 func (s *Server) handleClientPage(w http.ResponseWriter, r *http.Request, p *dashPage) {

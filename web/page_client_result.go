@@ -23,7 +23,7 @@ type clientResultData struct {
 // failures with the leads they hit, and the client's part of the progress log.
 func (s *Server) handleClientResultPage(w http.ResponseWriter, r *http.Request, p *dashPage) {
 	clientID := r.PathValue("client")
-	d, err := s.loadRunPage(r.Context(), r.PathValue("id"), clientID)
+	d, err := s.loadRunPage(r.Context(), r.PathValue("id"), clientID, nil)
 	if err == nil && len(d.Clients) == 0 {
 		err = leadrun.Errorf(leadrun.ENOTFOUND, "run %s has no result for client %s", d.Detail.Run.RunID, clientID)
 	}

@@ -4,7 +4,10 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -54,10 +57,62 @@ func tokenChart(clientID string, days []sqldb.DayTokens, since time.Time, n, w, 
 	return stackedBars("Tokens per day", w, h, []chartLegend{{"tokens", "tokens"}}, slots, "No AI tokens spent in this period.")
 }
 
+// clientsPageSize is how many clients a page of the clients page shows.
+const clientsPageSize = 50
+
+// clientsPageData is the clients page: one page of clients by ID, with its search.
+type clientsPageData struct {
+	Rows      []clientHealthRow
+	Q         string       // part of a client's ID or name
+	NextQuery template.URL // the query of the next page (encoded by url.Values); empty on the last
+	PrevQuery template.URL // the query of the previous page; empty on the first
+}
+
+// clientsPage reads the page the query asks for (q, after or before a client ID), with
+// one client more than shown to tell whether a next page exists.
+func (s *Server) clientsPage(r *http.Request, now time.Time) (*clientsPageData, []*sqldb.ClientHealth, error) {
+	q := r.URL.Query()
+	d := &clientsPageData{Q: strings.TrimSpace(q.Get("q"))}
+	f := leadrun.ClientFilter{Limit: clientsPageSize + 1}
+	if d.Q != "" {
+		f.Search = &d.Q
+	}
+	after, before := q.Get("after"), q.Get("before")
+	if after != "" {
+		f.AfterID = &after
+	} else if before != "" {
+		f.BeforeID = &before
+	}
+	health, err := s.db.FindClientHealthPage(r.Context(), f, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	more := len(health) > clientsPageSize
+	if more && before != "" {
+		health = health[1:] // read backwards: the extra one is the oldest
+	} else if more {
+		health = health[:clientsPageSize]
+	}
+	page := url.Values{}
+	if d.Q != "" {
+		page.Set("q", d.Q)
+	}
+	if len(health) > 0 && (more || before != "") {
+		page.Set("after", health[len(health)-1].Client.ID)
+		d.NextQuery = template.URL(page.Encode())
+		page.Del("after")
+	}
+	if len(health) > 0 && (after != "" || (before != "" && more)) {
+		page.Set("before", health[0].Client.ID)
+		d.PrevQuery = template.URL(page.Encode())
+	}
+	return d, health, nil
+}
+
 func (s *Server) handleClientsPage(w http.ResponseWriter, r *http.Request, p *dashPage) {
 	ctx := r.Context()
 	now := s.now()
-	health, err := s.db.FindClientHealth(ctx, "", now)
+	data, health, err := s.clientsPage(r, now)
 	if err != nil {
 		s.dashError(w, r, p, err)
 		return
@@ -68,10 +123,9 @@ func (s *Server) handleClientsPage(w http.ResponseWriter, r *http.Request, p *da
 		s.dashError(w, r, p, err)
 		return
 	}
-	var rows []clientHealthRow
 	for _, h := range health {
-		rows = append(rows, healthRow(h, now, days, since, 14))
+		data.Rows = append(data.Rows, healthRow(h, now, days, since, 14))
 	}
-	p.Title, p.Nav, p.Data = "Clients", "clients", rows
+	p.Title, p.Nav, p.Data = "Clients", "clients", data
 	s.render(w, r, "clients", p)
 }

@@ -5,6 +5,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
@@ -24,6 +25,9 @@ type runPageData struct {
 	Events    []*leadrun.RunEvent // newest first
 	Heartbeat string              // "12 s ago", or "" when the run has none
 	Airtable  string              // the Airtable mirror's status line, "" when off
+	// Pages of client results: the queries of the next and previous pages and of this one
+	// (which the live part keeps when it reloads itself).
+	NextClients, PrevClients, PageQuery template.URL
 }
 
 type clientRow struct {
@@ -42,6 +46,9 @@ type reasonGroup struct {
 	Clients []reasonClient
 	Leads   []sqldb.AffectedLead
 	More    bool // more leads than listed
+	// Recomputed: some client's operation ended before runs kept their affected leads (an
+	// older run), so its leads are read from their current state.
+	Recomputed bool
 }
 
 type reasonClient struct {
@@ -51,68 +58,136 @@ type reasonClient struct {
 
 const affectedLeadsShown = 20
 
+// runPageClients is how many client results a run page shows at once.
+const runPageClients = 100
+
 // loadRunPage reads a run's page; with onlyClient set, only that client's result, skips,
-// failures and events.
-func (s *Server) loadRunPage(ctx context.Context, id, onlyClient string) (*runPageData, error) {
+// failures and events. Client results come a page at a time (page: after or before a
+// client ID); skips and failures are grouped over all the run's clients.
+func (s *Server) loadRunPage(ctx context.Context, id, onlyClient string, q url.Values) (*runPageData, error) {
 	now := s.now()
-	detail, err := report.LoadRunDetail(ctx, s.db, id, now)
+	run, err := s.db.FindRunByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	d := &runPageData{Detail: detail, Active: !detail.Run.Status.Terminal(), Airtable: s.airtableLine(ctx, id)}
-	groups := map[string]*reasonGroup{}
+	page := sqldb.ClientResultPage{ClientID: onlyClient, After: q.Get("after"), Before: q.Get("before"), Limit: runPageClients + 1}
+	if page.After != "" {
+		page.Before = ""
+	}
+	results, err := s.db.FindClientResultsPage(ctx, id, page)
+	if err != nil {
+		return nil, err
+	}
+	more := len(results) > runPageClients
+	if more && page.Before != "" {
+		results = results[1:]
+	} else if more {
+		results = results[:runPageClients]
+	}
+	events, err := s.db.FindEvents(ctx, id, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	detail := report.NewRunDetailView(run, results, events, now)
+	d := &runPageData{Detail: detail, Active: !run.Status.Terminal(), Airtable: s.airtableLine(ctx, id)}
+	d.setPager(results, page, more)
 	for _, cr := range detail.ClientResults {
-		if onlyClient != "" && cr.ClientID != onlyClient {
+		d.Clients = append(d.Clients, newClientRow(cr, now))
+	}
+	if d.Errors, err = s.reasonGroups(ctx, id, onlyClient); err != nil {
+		return nil, err
+	}
+	for i := len(detail.Events) - 1; i >= 0; i-- {
+		if ev := detail.Events[i]; onlyClient == "" || ev.ClientID == onlyClient {
+			d.Events = append(d.Events, ev)
+		}
+	}
+	if hb := run.HeartbeatAt; hb != nil && d.Active {
+		d.Heartbeat = ago(hb, now)
+	}
+	return d, nil
+}
+
+// setPager sets the queries of the next and previous pages of client results.
+func (d *runPageData) setPager(results []*leadrun.ClientResult, page sqldb.ClientResultPage, more bool) {
+	if len(results) == 0 || page.ClientID != "" {
+		return
+	}
+	if more || page.Before != "" {
+		d.NextClients = template.URL(url.Values{"after": {results[len(results)-1].ClientID}}.Encode())
+	}
+	if page.After != "" || (page.Before != "" && more) {
+		d.PrevClients = template.URL(url.Values{"before": {results[0].ClientID}}.Encode())
+	}
+	switch {
+	case page.After != "":
+		d.PageQuery = template.URL(url.Values{"after": {page.After}}.Encode())
+	case page.Before != "":
+		d.PageQuery = template.URL(url.Values{"before": {page.Before}}.Encode())
+	}
+}
+
+// newClientRow is a client result's row: its operations, leads due, duration.
+func newClientRow(cr report.ClientResultView, now time.Time) clientRow {
+	row := clientRow{ClientResultView: cr}
+	var start, end *time.Time
+	finished := true
+	for _, op := range cr.Operations {
+		if op.Status != leadrun.OpSkipped && op.FinishedAt == nil {
+			finished = false
+		}
+		switch op.Kind {
+		case leadrun.OpLeadScoring:
+			row.Lead = op
+			if op.Status != leadrun.OpSkipped {
+				row.Due = op.Due // stored when the run was planned
+			}
+			if op.Limit > 0 && int64(op.Limit) < row.Due {
+				row.Due = int64(op.Limit)
+			}
+		case leadrun.OpPostScoring:
+			row.Post = op
+		}
+		if op.StartedAt != nil && (start == nil || op.StartedAt.Before(*start)) {
+			start = op.StartedAt
+		}
+		if op.StartedAt != nil && op.FinishedAt != nil && (end == nil || op.FinishedAt.After(*end)) {
+			end = op.FinishedAt
+		}
+	}
+	switch {
+	case start != nil && end != nil && finished:
+		row.Duration = fmtDuration(end.Sub(*start))
+	case start != nil && !finished:
+		row.Duration = fmtDuration(now.Sub(*start).Truncate(100*time.Millisecond)) + " so far"
+	}
+	return row
+}
+
+// reasonGroups groups the run's skips and failures by reason over all its clients (or
+// only onlyClient's), with the leads each hit, failures first, then by count.
+func (s *Server) reasonGroups(ctx context.Context, runID, onlyClient string) ([]reasonGroup, error) {
+	counts, err := s.db.RunReasonCounts(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	groups := map[string]*reasonGroup{}
+	for _, c := range counts {
+		if onlyClient != "" && c.ClientID != onlyClient {
 			continue
 		}
-		row := clientRow{ClientResultView: cr}
-		var start, end *time.Time
-		finished := true
-		for _, op := range cr.Operations {
-			if op.Status != leadrun.OpSkipped && op.FinishedAt == nil {
-				finished = false
-			}
-			switch op.Kind {
-			case leadrun.OpLeadScoring:
-				row.Lead = op
-				if op.Status != leadrun.OpSkipped {
-					row.Due = op.Due // stored when the run was planned
-				}
-				if op.Limit > 0 && int64(op.Limit) < row.Due {
-					row.Due = int64(op.Limit)
-				}
-			case leadrun.OpPostScoring:
-				row.Post = op
-			}
-			if op.StartedAt != nil && (start == nil || op.StartedAt.Before(*start)) {
-				start = op.StartedAt
-			}
-			if op.StartedAt != nil && op.FinishedAt != nil && (end == nil || op.FinishedAt.After(*end)) {
-				end = op.FinishedAt
-			}
-			addReasons(groups, cr, op.FailedBy, true)
-			addReasons(groups, cr, op.SkippedBy, false)
-			if op.SkipReason != "" && op.SkipReason != leadrun.SkipNoLeadsToScore && op.SkipReason != leadrun.SkipNoPostsToScore &&
-				op.SkipReason != leadrun.SkipServiceLevel {
-				addReasons(groups, cr, map[string]int64{op.SkipReason: 0}, false)
-			}
-		}
-		switch {
-		case start != nil && end != nil && finished:
-			row.Duration = fmtDuration(end.Sub(*start))
-		case start != nil && !finished:
-			row.Duration = fmtDuration(now.Sub(*start).Truncate(100*time.Millisecond)) + " so far"
-		}
-		d.Clients = append(d.Clients, row)
+		cr := report.ClientResultView{ClientID: c.ClientID, ClientName: c.ClientName}
+		addReasons(groups, cr, map[string]int64{c.Reason: c.Count}, c.Failed)
 	}
+	var out []reasonGroup
 	for _, g := range groups {
-		if err := s.fillAffected(ctx, id, g); err != nil {
+		if err := s.fillAffected(ctx, runID, g); err != nil {
 			return nil, err
 		}
-		d.Errors = append(d.Errors, *g)
+		out = append(out, *g)
 	}
-	sort.Slice(d.Errors, func(i, j int) bool {
-		a, b := d.Errors[i], d.Errors[j]
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
 		if a.Failed != b.Failed {
 			return a.Failed
 		}
@@ -121,15 +196,7 @@ func (s *Server) loadRunPage(ctx context.Context, id, onlyClient string) (*runPa
 		}
 		return a.Reason < b.Reason
 	})
-	for i := len(detail.Events) - 1; i >= 0; i-- {
-		if ev := detail.Events[i]; onlyClient == "" || ev.ClientID == onlyClient {
-			d.Events = append(d.Events, ev)
-		}
-	}
-	if hb := detail.Run.HeartbeatAt; hb != nil && d.Active {
-		d.Heartbeat = ago(hb, now)
-	}
-	return d, nil
+	return out, nil
 }
 
 func addReasons(groups map[string]*reasonGroup, cr report.ClientResultView, by map[string]int64, failed bool) {
@@ -145,14 +212,20 @@ func addReasons(groups map[string]*reasonGroup, cr report.ClientResultView, by m
 	}
 }
 
-// fillAffected lists the leads a reason hit, for lead-level reasons.
+// fillAffected lists the leads a reason hit, for lead-level reasons: as the run left them
+// (kept when each operation ended), or, for older runs, from their current state.
 func (s *Server) fillAffected(ctx context.Context, runID string, g *reasonGroup) error {
 	for _, c := range g.Clients {
 		if c.Count == 0 || len(g.Leads) >= affectedLeadsShown {
 			g.More = g.More || (c.Count > 0 && len(g.Leads) >= affectedLeadsShown)
 			continue
 		}
-		leads, err := s.db.AffectedLeads(ctx, runID, c.ClientID, leadrun.Reason(g.Reason), affectedLeadsShown+1-len(g.Leads))
+		want := affectedLeadsShown + 1 - len(g.Leads)
+		leads, kept, err := s.db.KeptAffectedLeads(ctx, runID, c.ClientID, leadrun.Reason(g.Reason), want)
+		if err == nil && !kept {
+			g.Recomputed = true
+			leads, err = s.db.AffectedLeads(ctx, runID, c.ClientID, leadrun.Reason(g.Reason), want)
+		}
 		if err != nil {
 			return err
 		}
@@ -168,7 +241,7 @@ func (s *Server) fillAffected(ctx context.Context, runID string, g *reasonGroup)
 }
 
 func (s *Server) handleRunPage(w http.ResponseWriter, r *http.Request, p *dashPage) {
-	d, err := s.loadRunPage(r.Context(), r.PathValue("id"), "")
+	d, err := s.loadRunPage(r.Context(), r.PathValue("id"), "", r.URL.Query())
 	if err != nil {
 		s.dashError(w, r, p, err)
 		return
@@ -180,7 +253,7 @@ func (s *Server) handleRunPage(w http.ResponseWriter, r *http.Request, p *dashPa
 // handleRunLive renders the live part of a run page, which htmx swaps in every few
 // seconds while the run is active; once it ends, the fragment stops asking.
 func (s *Server) handleRunLive(w http.ResponseWriter, r *http.Request, p *dashPage) {
-	d, err := s.loadRunPage(r.Context(), r.PathValue("id"), "")
+	d, err := s.loadRunPage(r.Context(), r.PathValue("id"), "", r.URL.Query())
 	if err != nil {
 		s.dashError(w, r, p, err)
 		return
@@ -196,7 +269,7 @@ func (s *Server) handleRunCancelForm(w http.ResponseWriter, r *http.Request, p *
 			s.dashError(w, r, p, err)
 			return
 		}
-		d, lerr := s.loadRunPage(r.Context(), id, "")
+		d, lerr := s.loadRunPage(r.Context(), id, "", r.URL.Query())
 		if lerr != nil {
 			s.dashError(w, r, p, lerr)
 			return

@@ -4,12 +4,15 @@ package web
 // starting a run.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -22,6 +25,8 @@ const runsPageSize = 25
 // runsFilter is the runs list's filter form, as typed.
 type runsFilter struct {
 	Stream, Status, Since, Until, Before string
+	After                                string // the page of newer runs than this one
+	Q                                    string // a run ID (or its start) or a client's ID or name
 }
 
 type runsPageData struct {
@@ -29,11 +34,13 @@ type runsPageData struct {
 	Streams   []int
 	Statuses  []leadrun.RunStatus
 	Runs      []report.RunView
-	NextQuery string // the query of the next (older) page; empty on the last page
+	NextQuery template.URL // the query of the next (older) page (encoded by url.Values); empty on the last page
+	PrevQuery template.URL // the query of the newer page; empty on the newest
 	Charts    []streamCharts
 	Active    []report.RunView // the active run of each stream
 	Busy      *leadrun.StreamBusyError
-	Form      triggerForm // the "Start a run…" form as typed; Open after a refusal
+	Schedules []*leadrun.StreamSchedule // per stream, as processes declared them
+	Form      triggerForm               // the "Start a run…" form as typed; Open after a refusal
 }
 
 type streamCharts struct {
@@ -51,8 +58,12 @@ func (s *Server) handleRunsPage(w http.ResponseWriter, r *http.Request, p *dashP
 
 // parseRunsFilter reads the filter form; dates are days (YYYY-MM-DD, UTC), until inclusive.
 func parseRunsFilter(q url.Values) (runsFilter, leadrun.RunFilter, error) {
-	in := runsFilter{Stream: q.Get("stream"), Status: q.Get("status"), Since: q.Get("since"), Until: q.Get("until"), Before: q.Get("before")}
+	in := runsFilter{Stream: q.Get("stream"), Status: q.Get("status"), Since: q.Get("since"), Until: q.Get("until"), Before: q.Get("before"),
+		Q: strings.TrimSpace(q.Get("q")), After: q.Get("after")}
 	f := leadrun.RunFilter{Limit: runsPageSize}
+	if in.Q != "" {
+		f.Search = &in.Q
+	}
 	if in.Stream != "" {
 		n, err := strconv.Atoi(in.Stream)
 		if err != nil || n < 1 {
@@ -82,7 +93,9 @@ func parseRunsFilter(q url.Values) (runsFilter, leadrun.RunFilter, error) {
 		t = t.AddDate(0, 0, d.shift)
 		*d.into = &t
 	}
-	if in.Before != "" {
+	if in.After != "" {
+		f.AfterID = &in.After
+	} else if in.Before != "" {
 		f.BeforeID = &in.Before
 	}
 	return in, f, nil
@@ -100,12 +113,12 @@ func (s *Server) renderRuns(w http.ResponseWriter, r *http.Request, p *dashPage,
 		s.failPage(r, p, err)
 		f = leadrun.RunFilter{Limit: runsPageSize}
 	}
-	if f.BeforeID != nil {
-		_, err := s.db.FindRunByID(ctx, *f.BeforeID)
+	if cursor := cmp.Or(f.BeforeID, f.AfterID); cursor != nil {
+		_, err := s.db.FindRunByID(ctx, *cursor)
 		switch {
 		case leadrun.ErrorCode(err) == leadrun.ENOTFOUND:
 			s.failPage(r, p, leadrun.Errorf(leadrun.EINVALID, "That page of runs no longer exists; showing the newest."))
-			f.BeforeID = nil
+			f.BeforeID, f.AfterID = nil, nil
 		case err != nil:
 			s.dashError(w, r, p, err)
 			return
@@ -123,11 +136,7 @@ func (s *Server) renderRuns(w http.ResponseWriter, r *http.Request, p *dashPage,
 	for _, run := range runs {
 		data.Runs = append(data.Runs, report.NewRunView(run, p.Now))
 	}
-	if len(runs) == f.Limit {
-		q := r.URL.Query()
-		q.Set("before", runs[len(runs)-1].ID)
-		data.NextQuery = q.Encode()
-	}
+	data.setPager(r.URL.Query(), runs, f)
 	for _, stream := range data.Streams {
 		if f.Stream != nil && *f.Stream != stream {
 			continue
@@ -144,8 +153,31 @@ func (s *Server) renderRuns(w http.ResponseWriter, r *http.Request, p *dashPage,
 		s.dashError(w, r, p, err)
 		return
 	}
+	if data.Schedules, err = s.db.StreamSchedules(ctx, p.Now, p.Now.Add(-leadrun.ProcessLiveWithin)); err != nil {
+		s.dashError(w, r, p, err)
+		return
+	}
 	p.Flash = notices[r.URL.Query().Get("notice")]
 	s.render(w, r, "runs", p)
+}
+
+// setPager sets the links to the older and newer pages of the runs list.
+func (d *runsPageData) setPager(q url.Values, runs []*leadrun.Run, f leadrun.RunFilter) {
+	if len(runs) == 0 {
+		return
+	}
+	full := len(runs) == f.Limit
+	q.Del("before")
+	q.Del("after")
+	if full || f.AfterID != nil {
+		q.Set("before", runs[len(runs)-1].ID)
+		d.NextQuery = template.URL(q.Encode())
+		q.Del("before")
+	}
+	if f.BeforeID != nil || (f.AfterID != nil && full) {
+		q.Set("after", runs[0].ID)
+		d.PrevQuery = template.URL(q.Encode())
+	}
 }
 
 // activeRuns are the queued and running runs, newest first (one per stream at most).

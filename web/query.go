@@ -93,18 +93,19 @@ func queryBool(q url.Values, name string) (bool, error) {
 // is refused with 400 naming it, so a misspelt filter (?stauts=failed) is not silently
 // ignored. Routes not listed read none.
 var queryParams = map[string][]string{
-	"/api/v1/runs":                         {"limit", "stream", "status", "since", "until", "client", "before"},
+	"/api/v1/runs":                         {"limit", "stream", "status", "since", "until", "client", "before", "q"},
 	"/api/v1/runs/{id}/events":             {"after"},
 	"/api/v1/runs/{id}/report":             {"format"},
-	"/api/v1/clients":                      {"stream", "status"},
+	"/api/v1/clients":                      {"stream", "status", "q", "after", "limit"},
 	"/api/v1/clients/{id}/leads":           {"limit", "after", "status", "min_score"},
 	"/api/v1/clients/{id}/top-leads":       {"limit", "format", "mark"},
-	"/api/v1/runs/{id}":                    nil,
+	"/api/v1/runs/{id}":                    {"limit", "after"},
 	"/api/v1/clients/{id}":                 nil,
 	"/api/v1/clients/{id}/rubric":          nil,
 	"/api/v1/clients/{id}/leads/{lead_id}": nil,
 	"/api/v1/clients/{id}/history":         {"lead_id"},
 	"/api/v1/needs-attention":              nil,
+	"/api/v1/schedules":                    nil,
 }
 
 // knownParams refuses a GET request to an API route that names a query parameter the

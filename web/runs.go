@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/leadrun/leadrun"
@@ -158,12 +159,25 @@ func runFilter(r *http.Request) (leadrun.RunFilter, error) {
 	if v := q.Get("before"); v != "" {
 		f.BeforeID = &v
 	}
+	if v := strings.TrimSpace(q.Get("q")); v != "" {
+		f.Search = &v
+	}
 	return f, nil
 }
 
-// handleRunView shows a run with its client results and progress log.
+// runDetailClients is how many client results GET /api/v1/runs/{id} answers unless limit
+// says; next_cursor (a client ID, for ?after=) leads on.
+const runDetailClients = 500
+
+// handleRunView shows a run with its client results (a page, by client ID) and progress log.
 func (s *Server) handleRunView(w http.ResponseWriter, r *http.Request) {
-	detail, err := report.LoadRunDetail(r.Context(), s.db, r.PathValue("id"), s.now())
+	q := r.URL.Query()
+	limit, err := queryInt(q, "limit", runDetailClients, 1, 1000)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	detail, err := report.LoadRunDetailPage(r.Context(), s.db, r.PathValue("id"), q.Get("after"), limit, s.now())
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -133,8 +133,11 @@ func (c *ClientsAddCmd) Run(ctx context.Context, a *app) error {
 
 // ClientsListCmd lists clients.
 type ClientsListCmd struct {
-	Stream *int `help:"Only this stream."`
-	JSON   bool `name:"json" help:"Print JSON."`
+	Stream *int   `help:"Only this stream."`
+	Search string `help:"Only clients whose ID or name contains this (any case)."`
+	After  string `help:"Only clients after this client ID: the next page after a list that ended with it."`
+	Limit  int    `default:"100" help:"How many clients (1-1000)."`
+	JSON   bool   `name:"json" help:"Print JSON."`
 }
 
 // Run lists the clients.
@@ -143,7 +146,17 @@ func (c *ClientsListCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	clients, err := db.FindClients(ctx, leadrun.ClientFilter{Stream: c.Stream})
+	if c.Limit < 1 || c.Limit > 1000 {
+		return leadrun.Errorf(leadrun.EINVALID, "--limit must be from 1 to 1000, got %d", c.Limit)
+	}
+	f := leadrun.ClientFilter{Stream: c.Stream, Limit: c.Limit}
+	if c.Search != "" {
+		f.Search = &c.Search
+	}
+	if c.After != "" {
+		f.AfterID = &c.After
+	}
+	clients, err := db.FindClients(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -152,6 +165,10 @@ func (c *ClientsListCmd) Run(ctx context.Context, a *app) error {
 			clients = []*leadrun.Client{}
 		}
 		return writeJSON(a.out, clients)
+	}
+	if len(clients) == 0 && (c.Search != "" || c.After != "") {
+		fmt.Fprintln(a.out, "No clients match.")
+		return nil
 	}
 	if len(clients) == 0 {
 		fmt.Fprintln(a.out, "No clients yet. Add one with `leadrun clients add ID --name NAME`, or load samples with `leadrun demo`.")
@@ -162,7 +179,13 @@ func (c *ClientsListCmd) Run(ctx context.Context, a *app) error {
 	for _, cl := range clients {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%g\n", cl.ID, cl.Name, cl.Status, cl.Stream, cl.ServiceLevel, cl.ScoreThreshold)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(clients) == c.Limit {
+		fmt.Fprintf(a.out, "\nMore clients: leadrun clients list --after %s (with the same filters)\n", clients[len(clients)-1].ID)
+	}
+	return nil
 }
 
 // ClientsShowCmd shows a client.

@@ -97,6 +97,7 @@ type RunsCmd struct {
 	Show   RunsShowCmd   `cmd:"" help:"Show a run: client results, operations and progress log."`
 	Cancel RunsCancelCmd `cmd:"" help:"Cancel an active run; its workers stop within seconds."`
 	Report RunsReportCmd `cmd:"" help:"Print a run's report: per client and operation, skips and failures by reason, tokens, cost (JSON, or CSV with --csv)."`
+	Rerun  RunsRerunCmd  `cmd:"" help:"Start a new run of a finished run's failed and abandoned clients (same stream, same limits)."`
 }
 
 // RunsListCmd lists runs.
@@ -104,7 +105,9 @@ type RunsListCmd struct {
 	Stream *int   `help:"Only this stream."`
 	Status string `help:"Only this status (queued, running, completed, completed_with_errors, failed, cancelled, abandoned)."`
 	Client string `help:"Only runs that included this client."`
-	Limit  int    `default:"20" help:"How many runs."`
+	Search string `help:"A run ID or its start (SR-261130, 261130-002), or a client's ID or part of its name: the runs that included it."`
+	Before string `help:"Only runs older than this run ID: the next page after a list that ended with it."`
+	Limit  int    `default:"20" help:"How many runs (1-500)."`
 	JSON   bool   `name:"json" help:"Print JSON (an array of runs)."`
 }
 
@@ -125,6 +128,18 @@ func (c *RunsListCmd) Run(ctx context.Context, a *app) error {
 	if c.Client != "" {
 		f.ClientID = &c.Client
 	}
+	if c.Limit < 1 || c.Limit > 500 {
+		return leadrun.Errorf(leadrun.EINVALID, "--limit must be from 1 to 500, got %d", c.Limit)
+	}
+	if c.Search != "" {
+		f.Search = &c.Search
+	}
+	if c.Before != "" {
+		if _, err := db.FindRunByID(ctx, c.Before); err != nil {
+			return leadrun.Errorf(leadrun.EINVALID, "--before %s: no such run (use an ID from the list)", c.Before)
+		}
+		f.BeforeID = &c.Before
+	}
 	runs, err := db.FindRuns(ctx, f)
 	if err != nil {
 		return err
@@ -137,6 +152,9 @@ func (c *RunsListCmd) Run(ctx context.Context, a *app) error {
 		return writeJSON(a.out, out)
 	}
 	printRunTable(a.out, runs)
+	if len(runs) == f.Limit {
+		fmt.Fprintf(a.out, "\nOlder runs: leadrun runs list --before %s (with the same filters)\n", runs[len(runs)-1].ID)
+	}
 	return nil
 }
 
