@@ -176,6 +176,9 @@ func errorResponse(key string, status int, plain bool) map[string]any {
 		schema = ref("NotReady")
 	case key == "POST /api/v1/runs" && status == http.StatusConflict:
 		schema = ref("StreamBusy")
+	case key == "POST /api/v1/runs/{id}/rerun" && status == http.StatusConflict:
+		// The stream is busy (with the active run), or the run itself is still active.
+		schema = map[string]any{"anyOf": []any{ref("StreamBusy"), ref("Error")}}
 	case plain && status == http.StatusConflict:
 		schema = ref("PlainBusy")
 	case plain && status == http.StatusBadRequest:
@@ -193,16 +196,17 @@ func errorResponse(key string, status int, plain bool) map[string]any {
 
 // errorDescriptions say when a status is answered: "STATUS", or "METHOD /pattern STATUS".
 var errorDescriptions = map[string]string{
-	"400":                   "Invalid request: a malformed query, path or body, or a value out of range; the message names it.",
-	"401":                   "Missing, wrong or revoked credentials.",
-	"403":                   "Refused for this client (not active, or the item's sender).",
-	"404":                   "No such run, client or lead.",
-	"409":                   "Conflicts with the current state; the message says which.",
-	"413":                   "The request body is over the limit (5 MB unless configured).",
-	"500":                   "Internal error: logged; the answer says only \"Internal error.\".",
-	"503":                   "Not configured: the secret or token the route needs is not set; the message names the variable.",
-	"GET /readyz 503":       "Not ready: the database does not answer, its schema is old, or the worker is not running.",
-	"POST /api/v1/runs 409": "The stream already has an active run, named in running_run_id.",
+	"400":                              "Invalid request: a malformed query, path or body, or a value out of range; the message names it.",
+	"401":                              "Missing, wrong or revoked credentials.",
+	"403":                              "Refused for this client (not active, or the item's sender).",
+	"404":                              "No such run, client or lead.",
+	"409":                              "Conflicts with the current state; the message says which.",
+	"413":                              "The request body is over the limit (5 MB unless configured).",
+	"500":                              "Internal error: logged; the answer says only \"Internal error.\".",
+	"503":                              "Not configured: the secret or token the route needs is not set; the message names the variable.",
+	"GET /readyz 503":                  "Not ready: the database does not answer, its schema is old, or the worker is not running.",
+	"POST /api/v1/runs 409":            "The stream already has an active run, named in running_run_id.",
+	"POST /api/v1/runs/{id}/rerun 409": "The run is still active, or its stream has an active run, named in running_run_id.",
 	"POST /smart-resume-client-by-client 409":               "The stream already has an active run, named in running_run_id.",
 	"POST /api/v1/runs/{id}/cancel 409":                     "The run has already ended.",
 	"POST /api/v1/clients 409":                              "A client with this ID exists.",

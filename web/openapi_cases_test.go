@@ -26,10 +26,20 @@ type gatedScorer struct {
 	hold map[string]bool
 }
 
+// failingClient is the client whose every lead gatedScorer refuses: its lead scoring fails.
+const failingClient = "Failing-Co"
+
 func (g gatedScorer) ScoreLeads(ctx context.Context, req leadrun.LeadRequest) (*leadrun.LeadResult, error) {
 	if g.hold[req.ClientID] {
 		<-ctx.Done()
 		return nil, ctx.Err()
+	}
+	if len(req.Leads) > 0 && req.Leads[0].ClientID == failingClient {
+		res := &leadrun.LeadResult{}
+		for _, l := range req.Leads {
+			res.Outcomes = append(res.Outcomes, leadrun.LeadOutcome{LeadID: l.ID, Reason: leadrun.ReasonSafetyBlock, Detail: "refused"})
+		}
+		return res, nil
 	}
 	return g.Scorer.ScoreLeads(ctx, req)
 }
@@ -118,7 +128,35 @@ func mustAPIFixture(t *testing.T, e *env) apiFixture {
 		t.Fatal(err)
 	}
 	must(t, e.db.RevokeAPIToken(ctx, "revoked"))
+	f.failedRun = mustFailedRun(t, e, rub)
 	return f
+}
+
+// mustFailedRun finishes a run on stream 6 whose one client, failingClient, fails.
+func mustFailedRun(t *testing.T, e *env, rub *leadrun.Rubric) string {
+	t.Helper()
+	ctx := context.Background()
+	c := &leadrun.Client{ID: failingClient, Name: "Failing Co", Status: leadrun.ClientActive, Stream: 6}
+	c.SetDefaults()
+	must(t, e.db.CreateClient(ctx, c))
+	must(t, e.db.SetRubric(ctx, failingClient, rub))
+	if _, err := e.db.UpsertLeads(ctx, failingClient, []*leadrun.Lead{{ProfileURL: "https://www.linkedin.com/in/failing-1",
+		FirstName: "Fay", LastName: "Lure", Headline: "CEO at Acme", Company: "Acme", JobTitle: "CEO",
+		Experience: []leadrun.Job{{Title: "CEO", Company: "Acme"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := e.r.Trigger(ctx, leadrun.TriggerRequest{Stream: 6, Trigger: leadrun.TriggerCLI, RequestedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := e.r.Wait(ctx, run.ID, 20*time.Millisecond, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Totals.ClientsFailed != 1 {
+		t.Fatalf("run %s of %s: %d clients failed, want 1 (%s; %+v)", run.ID, failingClient, done.Totals.ClientsFailed, done.StatusReason, done.Totals)
+	}
+	return run.ID
 }
 
 // apiCases are the requests of TestOpenAPIValidated, in order (later cases see what
@@ -154,6 +192,7 @@ func apiCases(f apiFixture) []apiCase {
 		{op: "POST /lh-webhook/upsertLeadOnly", path: lh, body: `"not a person"`, status: 400, refused: true},
 
 		{op: "GET /api/v1/runs", path: "/api/v1/runs?limit=5&status=completed", header: bearer, status: 200},
+		{op: "GET /api/v1/runs", path: "/api/v1/runs?q=SR-", header: bearer, status: 200},
 		{op: "GET /api/v1/runs", path: "/api/v1/runs?limit=0", header: bearer, status: 400, refused: true},
 		{op: "GET /api/v1/runs", path: "/api/v1/runs", status: 401, refused: true},
 		{op: "GET /api/v1/runs", path: "/api/v1/runs", header: offSrv, status: 503, refused: true},
@@ -162,6 +201,8 @@ func apiCases(f apiFixture) []apiCase {
 		{op: "POST /api/v1/runs", path: "/api/v1/runs", header: bearer, body: `{"stream": 1, "streem": 2}`, status: 400, refused: true},
 		{op: "POST /api/v1/runs", path: "/api/v1/runs", header: bearer, body: big, status: 413},
 		{op: "GET /api/v1/runs/{id}", path: done, header: bearer, status: 200},
+		{op: "GET /api/v1/runs/{id}", path: done + "?limit=1", header: bearer, status: 200},
+		{op: "GET /api/v1/runs/{id}", path: done + "?limit=0", header: bearer, status: 400, refused: true},
 		{op: "GET /api/v1/runs/{id}", path: "/api/v1/runs/SR-000101-001-S1", header: bearer, status: 404},
 		{op: "GET /api/v1/runs/{id}/report", path: done + "/report", header: bearer, status: 200},
 		{op: "GET /api/v1/runs/{id}/report", path: done + "/report?format=csv", header: bearer, status: 200},
@@ -170,10 +211,18 @@ func apiCases(f apiFixture) []apiCase {
 		{op: "GET /api/v1/runs/{id}/events", path: done + "/events?after=1", header: bearer, status: 200},
 		{op: "GET /api/v1/runs/{id}/events", path: done + "/events?after=-1", header: bearer, status: 400, refused: true},
 		{op: "GET /api/v1/runs/{id}/events", path: "/api/v1/runs/nope/events", header: bearer, status: 404},
+		{op: "POST /api/v1/runs/{id}/rerun", path: run + "/rerun", header: bearer, status: 409},
+		{op: "POST /api/v1/runs/{id}/rerun", path: done + "/rerun", header: bearer, status: 400},
+		{op: "POST /api/v1/runs/{id}/rerun", path: "/api/v1/runs/" + f.failedRun + "/rerun", header: bearer, status: 202},
+		{op: "POST /api/v1/runs/{id}/rerun", path: "/api/v1/runs/SR-000101-001-S1/rerun", header: bearer, status: 404},
+		{op: "GET /api/v1/schedules", path: "/api/v1/schedules", header: bearer, status: 200},
+		{op: "GET /api/v1/schedules", path: "/api/v1/schedules", status: 401, refused: true},
 		{op: "POST /api/v1/runs/{id}/cancel", path: run + "/cancel", header: bearer, status: 200},
 		{op: "POST /api/v1/runs/{id}/cancel", path: done + "/cancel", header: bearer, status: 409},
 
 		{op: "GET /api/v1/clients", path: "/api/v1/clients?stream=1&status=active", header: bearer, status: 200},
+		{op: "GET /api/v1/clients", path: "/api/v1/clients?q=sarah&limit=1", header: bearer, status: 200},
+		{op: "GET /api/v1/clients", path: "/api/v1/clients?limit=501", header: bearer, status: 400, refused: true},
 		{op: "GET /api/v1/clients", path: "/api/v1/clients?status=asleep", header: bearer, status: 400, refused: true},
 		{op: "GET /api/v1/clients", path: "/api/v1/clients", header: map[string]string{"Authorization": "Bearer " + f.namedToken}, status: 200},
 		{op: "GET /api/v1/clients", path: "/api/v1/clients", header: map[string]string{"Authorization": "Bearer " + f.revokedToken}, status: 401},

@@ -82,10 +82,10 @@ var routeDocs = map[string]routeDoc{
 	"GET /api/v1/runs/{id}/events": {status: 200, body: struct {
 		Events []*leadrun.RunEvent `json:"events"`
 	}{}},
-	"POST /api/v1/runs/{id}/cancel": {status: 200, body: report.RunView{}, errors: []int{409}},
-	"GET /api/v1/clients": {status: 200, body: struct {
-		Clients []*leadrun.Client `json:"clients"`
-	}{}},
+	"POST /api/v1/runs/{id}/cancel":            {status: 200, body: report.RunView{}, errors: []int{409}},
+	"GET /api/v1/clients":                      {status: 200, body: clientListResponse{}},
+	"POST /api/v1/runs/{id}/rerun":             {status: http.StatusAccepted, body: runRerunResponse{}, errors: []int{409}},
+	"GET /api/v1/schedules":                    {status: 200, body: scheduleListResponse{}},
 	"POST /api/v1/clients":                     {status: http.StatusCreated, body: leadrun.Client{}, errors: []int{409, 413}},
 	"GET /api/v1/clients/{id}":                 {status: 200, body: ClientView{}},
 	"PATCH /api/v1/clients/{id}":               {status: 200, body: leadrun.Client{}, errors: []int{413}},

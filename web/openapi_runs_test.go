@@ -36,7 +36,7 @@ func TestOpenAPIRunRoutes(t *testing.T) {
 		params[name] = p.(map[string]any)["schema"].(map[string]any)
 	}
 	sort.Strings(names)
-	if strings.Join(names, ",") != "before,client,limit,since,status,stream,until" {
+	if strings.Join(names, ",") != "before,client,limit,q,since,status,stream,until" {
 		t.Errorf("GET /api/v1/runs parameters: %v", names)
 	}
 	if params["limit"]["minimum"] != 1.0 || params["limit"]["maximum"] != 200.0 || len(params["status"]["enum"].([]any)) != 7 {

@@ -164,6 +164,7 @@ func runCase(t *testing.T, v validator.Validator, base string, c apiCase) {
 type apiFixture struct {
 	doneRun, activeRun, ingestToken, pausedToken, rubricJSON string
 	namedToken, revokedToken                                 string
+	failedRun                                                string // a finished run with a failed client
 	leadID                                                   int64
 	profileURL                                               string
 	ctx                                                      context.Context

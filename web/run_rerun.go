@@ -37,7 +37,7 @@ type errorBody struct {
 // 400 when nothing failed; 404 for an unknown run.
 func (s *Server) handleRunRerun(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	run, err := s.runner.Rerun(r.Context(), id, leadrun.TriggerAPI, "api")
+	run, err := s.runner.Rerun(r.Context(), id, leadrun.TriggerAPI, actorOf(r))
 	var busy *leadrun.StreamBusyError
 	if errors.As(err, &busy) {
 		status, code, _ := s.describe(r, busy)

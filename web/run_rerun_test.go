@@ -76,7 +76,7 @@ func TestRerunFailedClientsWeb(t *testing.T) {
 		}
 		rerun := waitRun(t, db, got["run_id"].(string))
 		if len(rerun.Params.ClientFilter) != 1 || rerun.Params.ClientFilter[0] != "Guy-Wilson" || rerun.Params.LeadLimit != 20 ||
-			rerun.Trigger != leadrun.TriggerAPI || !strings.HasPrefix(rerun.RequestedBy, "rerun of "+run.ID) {
+			rerun.Trigger != leadrun.TriggerAPI || rerun.RequestedBy != "api:admin, rerun of "+run.ID+": 1 failed client(s)" {
 			t.Errorf("rerun: %+v", rerun)
 		}
 
