@@ -18,7 +18,7 @@ func (tx *Tx) KeepAffectedLeads(ctx context.Context, k leadrun.OpKey) (int64, er
 	if k.Kind != leadrun.OpLeadScoring {
 		return 0, nil
 	}
-	res, err := tx.raw.ExecContext(ctx, `INSERT INTO affected_leads (run_id, client_id, reason, lead_id, status, attempts, at)
+	res, err := tx.cached().ExecContext(ctx, `INSERT INTO affected_leads (run_id, client_id, reason, lead_id, status, attempts, at)
 		SELECT $1, $2, last_reason, id, scoring_status, attempts, updated_at FROM (
 			SELECT id, last_reason, scoring_status, attempts, updated_at,
 				ROW_NUMBER() OVER (PARTITION BY last_reason ORDER BY id) AS n
@@ -31,7 +31,7 @@ func (tx *Tx) KeepAffectedLeads(ctx context.Context, k leadrun.OpKey) (int64, er
 	if err != nil {
 		return 0, err
 	}
-	_, err = tx.raw.ExecContext(ctx, `UPDATE operations SET affected_kept = 1 WHERE run_id = $1 AND client_id = $2 AND operation = $3`,
+	_, err = tx.cached().ExecContext(ctx, `UPDATE operations SET affected_kept = 1 WHERE run_id = $1 AND client_id = $2 AND operation = $3`,
 		k.RunID, k.ClientID, string(k.Kind))
 	return n, err
 }
