@@ -37,6 +37,26 @@ const overflowJS = `(() => {
   return "body " + de.scrollWidth + "px in a " + vw + "px window: " + out.join(", ");
 })()`
 
+// clippedTablesJS names the tables that do not fit their box (they scroll inside it, their
+// last columns hidden until scrolled) or whose cells' text runs over the next cell: on a
+// laptop every table must fit.
+const clippedTablesJS = `(() => {
+  const out = [];
+  for (const w of document.querySelectorAll(".tablewrap, .scrollx")) {
+    if (w.scrollWidth > w.clientWidth + 1) {
+      const t = w.querySelector("table");
+      out.push((t && t.id ? "#" + t.id : w.className) + " " + w.scrollWidth + "px in " + w.clientWidth + "px");
+    }
+    for (const td of w.querySelectorAll("td")) {
+      if (td.scrollWidth > td.clientWidth + 1) {
+        out.push("a cell's text runs over into the next: " + td.textContent.trim().slice(0, 40));
+        break;
+      }
+    }
+  }
+  return out.join(", ");
+})()`
+
 // chartLabelJS returns the smallest rendered font size of any chart label on the page, in
 // CSS pixels (the SVG is scaled to its box), or 99 when there is no chart.
 const chartLabelJS = `(() => {
@@ -50,7 +70,8 @@ const chartLabelJS = `(() => {
 })()`
 
 // checkLayout opens each page at a phone's and a laptop's width: the page body never
-// scrolls sideways (tables scroll inside their own box), chart labels are at least 11 px,
+// scrolls sideways (on a phone tables scroll inside their own box; on a laptop they fit
+// it, no column hidden), chart labels are at least 11 px,
 // and a screenshot of each is saved.
 func checkLayout(t *testing.T, bctx context.Context, base, shots string, pages map[string]string) {
 	t.Helper()
@@ -71,6 +92,15 @@ func checkLayout(t *testing.T, bctx context.Context, base, shots string, pages m
 			}
 			if over != "" {
 				t.Errorf("%s at %d px: the page scrolls sideways: %s", path, width, over)
+			}
+			if width >= 1280 {
+				clipped, err := chromedp.Run(bctx, chromedp.Evaluate[string](clippedTablesJS))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if clipped != "" {
+					t.Errorf("%s at %d px: tables wider than their box (last columns hidden): %s", path, width, clipped)
+				}
 			}
 			label, err := chromedp.Run(bctx, chromedp.Evaluate[float64](chartLabelJS))
 			if err != nil {
