@@ -319,6 +319,98 @@ func TestDashboardInBrowser(t *testing.T) {
 		shot("lead"),
 	)
 
+	// historyShows waits for the page (reloaded after a form) to list an action.
+	// (It evaluates again until true: a poll would end with the page it started on.)
+	until := func(expr string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			defer cancel()
+			for {
+				if ok, err := chromedp.Evaluate[bool](expr)(ctx, tg); err == nil && ok {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("waiting for %s: %w", expr, ctx.Err())
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		})
+	}
+	historyShows := func(what string) chromedp.Action[chromedp.Void] {
+		return until(`(document.querySelector("#actions-history") || {textContent: ""}).textContent.includes(` + strconv.Quote(what) + `)`)
+	}
+	// Exclude the lead from scoring on its page, then include it again.
+	do("exclude a lead", chromedp.Click(css("#exclude-lead")), historyShows("lead excluded"), chromedp.WaitVisible(css("#include-lead")))
+	if l, err := db.FindLeadByID(ctx, "Guy-Wilson", want[0].ID); err != nil || l.ScoringStatus != leadrun.StatusExcluded {
+		t.Fatalf("lead after exclude: %+v %v", l, err)
+	}
+	do("include the lead", chromedp.Click(css("#include-lead")), historyShows("lead included"), chromedp.WaitVisible(css("#exclude-lead")))
+	if l, err := db.FindLeadByID(ctx, "Guy-Wilson", want[0].ID); err != nil || l.ScoringStatus == leadrun.StatusExcluded {
+		t.Fatalf("lead after include: %+v %v", l, err)
+	}
+	if got := text("#actions-history"); !strings.Contains(got, "lead excluded") || !strings.Contains(got, "lead included") || !strings.Contains(got, "by dashboard") {
+		t.Fatalf("lead history: %q", got)
+	}
+
+	// Pause a client, edit its settings, resume it: each recorded with who did it.
+	do("pause a client",
+		chromedp.Navigate(base+"/clients/Dean-Hobin"),
+		chromedp.Click(css("#pause-client")),
+		historyShows("client paused"),
+		chromedp.WaitVisible(css("#resume-client")),
+	)
+	do("edit its settings",
+		chromedp.Click(css("#edit-settings")),
+		chromedp.SetValue(css(`#settings-form input[name="score_threshold"]`), "65"),
+		chromedp.Click(css("#save-settings")),
+		historyShows("50 → 65"),
+		chromedp.WaitVisible(css("#resume-client")),
+	)
+	do("resume it", chromedp.Click(css("#resume-client")), historyShows("client resumed"), chromedp.WaitVisible(css("#pause-client")),
+		shot("client-actions"))
+	if c, err := db.FindClientByID(ctx, "Dean-Hobin"); err != nil || c.Status != leadrun.ClientActive || c.ScoreThreshold != 65 {
+		t.Fatalf("client after pause, edit and resume: %+v %v", c, err)
+	}
+	if got := text("#actions-history"); !strings.Contains(got, "client paused") || !strings.Contains(got, "client resumed") ||
+		!strings.Contains(got, "65") {
+		t.Fatalf("client history: %q", got)
+	}
+
+	// Leads that failed every attempt appear in the needs-attention list; its requeue button
+	// clears them.
+	must(t, db.InTx(ctx, func(tx *sqldb.Tx) error {
+		return tx.ExecRaw(ctx, `UPDATE leads SET scoring_status = 'failed', attempts = 3, last_reason = 'api_error' WHERE id = $1`, want[1].ID)
+	}))
+	failedItem := `li[data-kind="leads_failed"][data-client="Guy-Wilson"]`
+	do("failed leads need attention", chromedp.Navigate(base+"/"), chromedp.WaitVisible(css(failedItem+" button.requeue-all")),
+		shot("attention-leads-failed"))
+	do("requeue them", chromedp.Click(css(failedItem+" button.requeue-all")),
+		until(`location.search.includes("notice") && document.readyState === "complete"`), chromedp.WaitVisible(css("main")))
+	if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('`+failedItem+`').length`)); err != nil || n != 0 {
+		t.Fatalf("%d leads_failed items after the requeue (%v)", n, err)
+	}
+	if l, err := db.FindLeadByID(ctx, "Guy-Wilson", want[1].ID); err != nil || l.Attempts != 0 {
+		t.Fatalf("requeued lead: %+v %v", l, err)
+	}
+
+	// Start a run of one client with a lead limit.
+	do("start a run with a client filter and limits",
+		chromedp.Navigate(base+"/runs"),
+		chromedp.Click(css("details.trigger > summary")),
+		chromedp.SetValue(css("#trigger-stream"), "1"),
+		chromedp.SetValue(css("#trigger-clients"), "Guy-Wilson"),
+		chromedp.SetValue(css("#trigger-lead-limit"), "3"),
+		chromedp.Click(css("#trigger-run")),
+		chromedp.WaitVisible(css(`#live #cr-Guy-Wilson`)),
+		chromedp.WaitVisible(css(`#live:not([hx-get])`)),
+	)
+	filteredID := strings.TrimPrefix(strings.Split(location(), "?")[0], base+"/runs/")
+	if r, err := db.FindRunByID(ctx, filteredID); err != nil || strings.Join(r.Params.ClientFilter, ",") != "Guy-Wilson" ||
+		r.Params.LeadLimit != 3 || r.Totals.ClientsTotal != 1 || r.Totals.LeadsExamined > 3 {
+		t.Fatalf("filtered run %s: %+v %v", filteredID, r, err)
+	}
+
 	// Cancel a running run: stream 2 gets enough new leads to keep it busy.
 	more := sample.Generate(sample.Options{Clients: 3, LeadsPerClient: 400, Seed: 99}).Leads
 	var extra []*leadrun.Lead
