@@ -73,13 +73,40 @@ func (s *Server) handleClientHistory(w http.ResponseWriter, r *http.Request) {
 
 // handleNeedsAttention answers the needs-attention list.
 func (s *Server) handleNeedsAttention(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, err := queryInt(q, "limit", attentionAPILimit, 1, 1000)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	start, err := queryInt(q, "start", 0, 0, 1<<30)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	items, err := s.db.NeedsAttention(r.Context(), s.now(), s.runner.MaxAttempts())
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	if items == nil {
-		items = []*leadrun.AttentionItem{}
+	out := attentionList{NeedsAttention: []*leadrun.AttentionItem{}, Total: len(items)}
+	if start < len(items) {
+		end := min(start+limit, len(items))
+		out.NeedsAttention = append(out.NeedsAttention, items[start:end]...)
+		if end < len(items) {
+			out.NextStart = end
+		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"needs_attention": items})
+	writeJSON(w, http.StatusOK, out)
+}
+
+// attentionAPILimit is how many items GET /api/v1/needs-attention answers unless limit says.
+const attentionAPILimit = 200
+
+// attentionList is GET /api/v1/needs-attention: a page of the list (most urgent first),
+// the list's total, and next_start (for ?start=) while more follow.
+type attentionList struct {
+	NeedsAttention []*leadrun.AttentionItem `json:"needs_attention"`
+	Total          int                      `json:"total"`
+	NextStart      int                      `json:"next_start,omitempty"`
 }

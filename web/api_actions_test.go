@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/leadrun/leadrun"
@@ -75,6 +77,32 @@ func TestAPIActionsAndAttention(t *testing.T) {
 		items, _ := body["needs_attention"].([]any)
 		if st != 200 || len(items) != 1 || items[0].(map[string]any)["kind"] != "no_rubric" || items[0].(map[string]any)["client_id"] != "Dean-Hobin" {
 			t.Fatalf("needs attention: %d %v", st, body)
+		}
+
+		// Sarah-Chen loses hers too: two items, read one page at a time.
+		if err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+			return tx.ExecRaw(ctx, `DELETE FROM rubrics WHERE client_id = 'Sarah-Chen'`)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var paged []string
+		for start, pages := "0", 0; start != ""; pages++ {
+			st, body := e.do(t, "GET", "/api/v1/needs-attention?limit=1&start="+start, bearer, "")
+			items, _ := body["needs_attention"].([]any)
+			if st != 200 || len(items) != 1 || body["total"] != 2.0 || pages > 2 {
+				t.Fatalf("needs attention from %s: %d %v", start, st, body)
+			}
+			paged = append(paged, items[0].(map[string]any)["client_id"].(string))
+			start = ""
+			if next, ok := body["next_start"].(float64); ok {
+				start = strconv.Itoa(int(next))
+			}
+		}
+		if strings.Join(paged, ",") != "Dean-Hobin,Sarah-Chen" {
+			t.Errorf("needs attention page by page: %v, want Dean-Hobin then Sarah-Chen", paged)
+		}
+		if st, body := e.do(t, "GET", "/api/v1/needs-attention?start=5", bearer, ""); st != 200 || len(body["needs_attention"].([]any)) != 0 || body["total"] != 2.0 {
+			t.Errorf("needs attention past the end: %d %v", st, body)
 		}
 	})
 }

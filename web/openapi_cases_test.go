@@ -267,6 +267,8 @@ func apiCases(f apiFixture) []apiCase {
 		{op: "GET /api/v1/clients/{id}/history", path: sc + "/history?lead_id=" + fmt.Sprint(f.leadID), header: bearer, status: 200},
 		{op: "GET /api/v1/clients/{id}/history", path: sc + "/history?lead_id=0", header: bearer, status: 400, refused: true},
 		{op: "GET /api/v1/needs-attention", path: "/api/v1/needs-attention", header: bearer, status: 200},
+		{op: "GET /api/v1/needs-attention", path: "/api/v1/needs-attention?limit=1&start=0", header: bearer, status: 200},
+		{op: "GET /api/v1/needs-attention", path: "/api/v1/needs-attention?limit=0", header: bearer, status: 400, refused: true},
 		{op: "GET /api/v1/needs-attention", path: "/api/v1/needs-attention", header: wrongKey, status: 401},
 		{op: "GET /api/v1/provider-status", path: "/api/v1/provider-status", header: bearer, status: 200},
 		{op: "GET /api/v1/provider-status", path: "/api/v1/provider-status?x=%zz", header: bearer, status: 400},

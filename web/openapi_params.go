@@ -36,6 +36,8 @@ var queryParamDocs = map[string]struct {
 	"/api/v1/clients/{id}/top-leads format": {enumSchema([]string{"json", "csv"}), "json (default) or csv (marks the leads exported)."},
 	"/api/v1/clients/{id}/top-leads mark":   {map[string]any{"type": "boolean"}, "Mark the listed leads exported (JSON too)."},
 	"/api/v1/clients/{id}/history lead_id":  {intRange(1, 0), "Only the history of this lead."},
+	"/api/v1/needs-attention limit":         {intRange(1, 1000), "Items per page, 1-1000 (default 200), most urgent first."},
+	"/api/v1/needs-attention start":         {intRange(0, 0), "Position of the first item (next_start of the previous page; default 0)."},
 }
 
 func intRange(lo, hi int) map[string]any {

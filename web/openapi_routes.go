@@ -110,9 +110,7 @@ var routeDocs = map[string]routeDoc{
 		ClientID string            `json:"client_id"`
 		History  []*leadrun.Action `json:"history"`
 	}{}},
-	"GET /api/v1/needs-attention": {status: 200, body: struct {
-		NeedsAttention []*leadrun.AttentionItem `json:"needs_attention"`
-	}{}},
+	"GET /api/v1/needs-attention": {status: 200, body: attentionList{}},
 	"GET /api/v1/provider-status": {status: 200, body: reflect.StructOf([]reflect.StructField{
 		{Name: "Providers", Type: providerStatusesType, Tag: `json:"providers"`},
 		{Name: "Scorer", Type: reflect.TypeOf(leadrun.ScorerInfo{}), Tag: `json:"scorer"`}})},

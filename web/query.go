@@ -104,7 +104,7 @@ var queryParams = map[string][]string{
 	"/api/v1/clients/{id}/rubric":          nil,
 	"/api/v1/clients/{id}/leads/{lead_id}": nil,
 	"/api/v1/clients/{id}/history":         {"lead_id"},
-	"/api/v1/needs-attention":              nil,
+	"/api/v1/needs-attention":              {"limit", "start"},
 	"/api/v1/schedules":                    nil,
 }
 
