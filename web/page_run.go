@@ -265,19 +265,26 @@ func (s *Server) handleRunLive(w http.ResponseWriter, r *http.Request, p *dashPa
 func (s *Server) handleRunCancelForm(w http.ResponseWriter, r *http.Request, p *dashPage) {
 	id := r.PathValue("id")
 	if _, err := s.runner.Cancel(r.Context(), id, "cancelled from the dashboard", "dashboard"); err != nil {
-		if leadrun.ErrorCode(err) == leadrun.EINTERNAL || leadrun.ErrorCode(err) == leadrun.ENOTFOUND {
-			s.dashError(w, r, p, err)
-			return
-		}
-		d, lerr := s.loadRunPage(r.Context(), id, "", r.URL.Query())
-		if lerr != nil {
-			s.dashError(w, r, p, lerr)
-			return
-		}
-		p.Title, p.Nav, p.Data = id, "runs", d
-		s.failPage(r, p, err)
-		s.render(w, r, "run", p)
+		s.runActionRefused(w, r, p, id, err)
 		return
 	}
 	http.Redirect(w, r, "/runs/"+url.PathEscape(id)+"?notice=cancelled", http.StatusSeeOther)
+}
+
+// runActionRefused answers a run page's button that the runner refused: the run page
+// again with the reason (a busy stream, a finished run, nothing failed), or the error page
+// when the run is missing or the store failed.
+func (s *Server) runActionRefused(w http.ResponseWriter, r *http.Request, p *dashPage, id string, err error) {
+	if code := leadrun.ErrorCode(err); code == leadrun.EINTERNAL || code == leadrun.ENOTFOUND {
+		s.dashError(w, r, p, err)
+		return
+	}
+	d, lerr := s.loadRunPage(r.Context(), id, "", r.URL.Query())
+	if lerr != nil {
+		s.dashError(w, r, p, lerr)
+		return
+	}
+	p.Title, p.Nav, p.Data = id, "runs", d
+	s.failPage(r, p, err)
+	s.render(w, r, "run", p)
 }

@@ -58,18 +58,7 @@ func (s *Server) handleRunRerunForm(w http.ResponseWriter, r *http.Request, p *d
 	id := r.PathValue("id")
 	run, err := s.runner.Rerun(r.Context(), id, leadrun.TriggerDashboard, "dashboard")
 	if err != nil {
-		if code := leadrun.ErrorCode(err); code == leadrun.EINTERNAL || code == leadrun.ENOTFOUND {
-			s.dashError(w, r, p, err)
-			return
-		}
-		d, lerr := s.loadRunPage(r.Context(), id, "", r.URL.Query())
-		if lerr != nil {
-			s.dashError(w, r, p, lerr)
-			return
-		}
-		p.Title, p.Nav, p.Data = id, "runs", d
-		s.failPage(r, p, err)
-		s.render(w, r, "run", p)
+		s.runActionRefused(w, r, p, id, err)
 		return
 	}
 	http.Redirect(w, r, "/runs/"+url.PathEscape(run.ID)+"?notice=rerun", http.StatusSeeOther)
