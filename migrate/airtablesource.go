@@ -228,7 +228,7 @@ func (s *AirtableSource) retry(ctx context.Context, c *airtable.Client, table, c
 			if attempt < s.cfg.Retries {
 				attempt++
 				s.notice(fmt.Sprintf("%s: %v; asking again in %s (%d of %d)", where(c.Base(), table, clientID), err, wait, attempt, s.cfg.Retries))
-				if err := sleep(ctx, wait); err != nil {
+				if err := leadrun.Sleep(ctx, wait); err != nil {
 					return err
 				}
 				wait *= 2
@@ -285,15 +285,4 @@ func explain(err error, master, base, table, clientID string) error {
 		}
 	}
 	return fmt.Errorf("%s: %w", where(base, table, clientID), err)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

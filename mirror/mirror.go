@@ -181,16 +181,7 @@ func (m *Mirror) waitSlot(ctx context.Context) error {
 	m.mu.Lock()
 	m.used, m.booked = nil, slot
 	m.mu.Unlock()
-	if d := time.Until(slot); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	return nil
+	return leadrun.Sleep(ctx, time.Until(slot))
 }
 
 // doneSlot notes when the request in flight ended. In a delivery pass the next booking (or

@@ -28,7 +28,7 @@ func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 	var b leadBatch
 	done := false // nothing is left to score: the last commit ends the operation
 	for ctx.Err() == nil {
-		if ex.cursor > 0 && b.empty() && pause(ctx, r.cfg.ChunkPause) != nil {
+		if ex.cursor > 0 && b.empty() && leadrun.Sleep(ctx, r.cfg.ChunkPause) != nil {
 			break
 		}
 		n := ex.remaining(r.cfg.ChunkSize+len(b.updates)) - len(b.updates)
@@ -132,21 +132,6 @@ func (r *Runner) commitLeads(ctx context.Context, ex *execution, b *leadBatch, f
 		}
 		return leadDelta(updates, applied, usage), nil
 	})
-}
-
-// pause waits d between chunks, or until ctx ends.
-func pause(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // ignoreCancel drops errors caused by the context ending: the caller reads the cause.

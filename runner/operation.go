@@ -183,7 +183,7 @@ func (r *Runner) retryTransient(ctx context.Context, fn func() error) error {
 			return err
 		}
 		r.health.observe(r.log, err)
-		if pause(ctx, wait) != nil {
+		if leadrun.Sleep(ctx, wait) != nil {
 			return err
 		}
 		wait = min(2*wait, 5*time.Second)

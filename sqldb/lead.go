@@ -42,14 +42,7 @@ const upsertGroup = 500
 
 const upsertLeadSQL = `INSERT INTO leads (client_id, profile_key, profile_url, first_name, last_name, headline,
 	job_title, company, location, email, phone, connection_status, scoring_status, created_at, updated_at)
-	VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'to_be_scored',$13,$13)
-	ON CONFLICT (client_id, profile_key) DO UPDATE SET
-		profile_url = excluded.profile_url, first_name = excluded.first_name, last_name = excluded.last_name,
-		headline = excluded.headline, job_title = excluded.job_title, company = excluded.company,
-		location = CASE WHEN excluded.location <> '' THEN excluded.location ELSE leads.location END,
-		email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE leads.email END,
-		phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE leads.phone END,
-		connection_status = excluded.connection_status, updated_at = excluded.updated_at
+	VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'to_be_scored',$13,$13)` + upsertLeadTail + `
 	RETURNING id, created_at = updated_at`
 
 const upsertProfileSQL = `INSERT INTO lead_profiles (lead_id, about, experience, raw) VALUES ($1,$2,$3,$4)

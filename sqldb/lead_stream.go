@@ -220,14 +220,7 @@ const upsertLeadsPG = `WITH input AS (
 	INSERT INTO leads (client_id, profile_key, profile_url, first_name, last_name, headline, job_title, company,
 		location, email, phone, connection_status, scoring_status, created_at, updated_at)
 	SELECT $1, profile_key, profile_url, first_name, last_name, headline, job_title, company, location, email, phone,
-		connection_status, 'to_be_scored', $2, $2 FROM input ORDER BY ord
-	ON CONFLICT (client_id, profile_key) DO UPDATE SET
-		profile_url = excluded.profile_url, first_name = excluded.first_name, last_name = excluded.last_name,
-		headline = excluded.headline, job_title = excluded.job_title, company = excluded.company,
-		location = CASE WHEN excluded.location <> '' THEN excluded.location ELSE leads.location END,
-		email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE leads.email END,
-		phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE leads.phone END,
-		connection_status = excluded.connection_status, updated_at = excluded.updated_at
+		connection_status, 'to_be_scored', $2, $2 FROM input ORDER BY ord` + upsertLeadTail + `
 	RETURNING id, profile_key, created_at = updated_at AS created
 ), profiles AS (
 	INSERT INTO lead_profiles (lead_id, about, experience, raw)

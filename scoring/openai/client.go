@@ -2,6 +2,7 @@ package openai
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -127,7 +128,7 @@ func (s *Scorer) chat(ctx context.Context, call chatCall, meter *usageMeter) (ch
 		}
 		attempt++
 		s.stats.retries.Add(1)
-		if err := sleep(ctx, s.delay(attempt, aerr.retryAfter)); err != nil {
+		if err := cmp.Or(leadrun.Sleep(ctx, s.delay(attempt, aerr.retryAfter)), ctx.Err()); err != nil {
 			s.breaker.Neutral()
 			return chatReply{}, err
 		}
@@ -400,21 +401,6 @@ func (s *Scorer) delay(attempt int, serverAsked time.Duration) time.Duration {
 	}
 	half := d / 2
 	return half + time.Duration(rand.Int64N(int64(half)+1))
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // waitLimits waits for the request and token limiters. A wait that would outlast ctx's
