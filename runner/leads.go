@@ -26,6 +26,7 @@ import (
 // scorer call was cut short is not.
 func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 	var b leadBatch
+	var ahead dueReader
 	done := false // nothing is left to score: the last commit ends the operation
 	for ctx.Err() == nil {
 		if ex.cursor > 0 && b.empty() && leadrun.Sleep(ctx, r.cfg.ChunkPause) != nil {
@@ -41,7 +42,7 @@ func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 				return ignoreCancel(ctx, err)
 			}
 		}
-		leads, err := r.db.DueLeads(ctx, ex.client.ID, ex.cursor, r.cfg.MaxAttempts, n)
+		leads, err := ahead.next(ctx, r, ex, n)
 		if err != nil {
 			return errors.Join(ignoreCancel(ctx, err), r.commitLeads(ctx, ex, &b, false))
 		}
@@ -63,8 +64,8 @@ func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 		}
 		ex.cursor = leads[len(leads)-1].ID
 		b.add(updates, usage, time.Since(start))
-		if len(leads) < n {
-			done = true // fewer than asked: none is due past the cursor, no need to ask again
+		if ahead.drained() {
+			done = true // none is due past the cursor, no need to ask again
 			break
 		}
 		if r.batchMore(ex, &b) {
@@ -82,6 +83,49 @@ func (r *Runner) scoreLeads(ctx context.Context, ex *execution) error {
 	}
 	return r.commitLeads(ctx, ex, &b, false)
 }
+
+// dueReader reads an operation's due leads for scoring, one chunk at a time. A small
+// operation (all its planned due leads fit one commit, see batchMore) reads them all in
+// its first query, one more than planned to see whether any became due since: a client
+// with a few dozen leads costs one read, not two. Leads read ahead are scored a chunk at
+// a time all the same; their writes are guarded (ApplyLeadUpdates applies to leads still
+// due), so a lead changed meanwhile is not overwritten.
+type dueReader struct {
+	read      []*leadrun.Lead // read, not yet handed out
+	after     int64           // the last lead ID read
+	exhausted bool            // the last query returned fewer than asked: none due past after
+	started   bool
+}
+
+// next returns up to n due leads past the cursor, none when none are left.
+func (d *dueReader) next(ctx context.Context, r *Runner, ex *execution, n int) ([]*leadrun.Lead, error) {
+	if len(d.read) == 0 {
+		if d.exhausted {
+			return nil, nil
+		}
+		want := n
+		if !d.started && ex.op.Due > 0 && ex.op.Due <= maxBatchLeads && r.batchMore(ex, &leadBatch{}) {
+			want = max(n, ex.remaining(int(ex.op.Due)+1))
+		}
+		d.started = true
+		after := max(d.after, ex.cursor)
+		leads, err := r.db.DueLeads(ctx, ex.client.ID, after, r.cfg.MaxAttempts, want)
+		if err != nil {
+			return nil, err
+		}
+		d.read, d.exhausted = leads, len(leads) < want
+		if len(leads) > 0 {
+			d.after = leads[len(leads)-1].ID
+		}
+	}
+	k := min(n, len(d.read))
+	chunk := d.read[:k:k]
+	d.read = d.read[k:]
+	return chunk, nil
+}
+
+// drained reports that every due lead was handed out.
+func (d *dueReader) drained() bool { return len(d.read) == 0 && d.exhausted }
 
 // LeadsPerCommit is how many leads of fast chunks of the given size share a transaction.
 func LeadsPerCommit(chunkSize int) int {

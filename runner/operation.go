@@ -55,6 +55,7 @@ type execution struct {
 	lastEvent    time.Time
 	lastProgress time.Time
 	ended        *opEnd // set when the operation cannot or need not go on
+	chain        *chain // the group job's links, nil for an operation with a job of its own
 	finished     bool   // its last commit also ended it (see commitChunk)
 }
 
@@ -106,35 +107,47 @@ func (r *Runner) budgetLeft(ctx context.Context, ex *execution) (bool, error) {
 
 // Work executes the operation.
 func (w *operationWorker) Work(ctx context.Context, job *river.Job[operationArgs]) error {
-	return w.r.workOperation(ctx, job.Args.key())
+	return w.r.workOperation(ctx, job.Args.key(), nil)
 }
 
 // workOperation executes one operation under ctx, whose deadline is the operation's time
 // limit. Transient database errors are waited out in the job (the operation keeps its
 // heartbeat and its place); shutdown hands the operation over at once and returns a
-// snooze, so the job goes back to the queue without spending an attempt.
-func (r *Runner) workOperation(ctx context.Context, key leadrun.OpKey) error {
+// snooze, so the job goes back to the queue without spending an attempt. Within a group
+// job, ch links it to the group's other operations (see chain); ch is nil otherwise.
+func (r *Runner) workOperation(ctx context.Context, key leadrun.OpKey, ch *chain) error {
+	ex, skip := ch.take(key)
+	if skip {
+		return nil // the previous operation's last transaction found it finished or taken
+	}
 	if r.draining.Load() {
+		if ex != nil {
+			return r.handOver(ctx, ex) // begun by the previous operation: give it back
+		}
 		return river.JobSnooze(0) // picked up while shutting down: straight back to the queue
 	}
 	if err := r.at(ctx, "operation"); err != nil {
 		return err
 	}
-	var ex *execution
-	err := r.retryTransient(ctx, func() error {
-		var err error
-		ex, err = r.beginOperation(ctx, key)
-		return err
-	})
-	if err != nil || ex == nil {
-		return ignoreCancel(ctx, err) // nil ex: the operation is finished (cancelled, abandoned, done)
+	if ex != nil {
+		ex.log.Info("operation started", "already_examined", ex.op.Examined, "worker", r.workerID)
+	} else {
+		err := r.retryTransient(ctx, func() error {
+			var err error
+			ex, err = r.beginOperation(ctx, key, ch)
+			return err
+		})
+		if err != nil || ex == nil {
+			return ignoreCancel(ctx, err) // nil ex: the operation is finished (cancelled, abandoned, done)
+		}
 	}
+	ex.chain = ch
 	opCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r.active.add(key, cancel)
 	defer r.active.remove(key)
 
-	err = r.retryTransient(opCtx, func() error { return r.execute(opCtx, ex) })
+	err := r.retryTransient(opCtx, func() error { return r.execute(opCtx, ex) })
 	if ex.finished {
 		return nil // ended by its last commit
 	}
@@ -190,38 +203,52 @@ func (r *Runner) retryTransient(ctx context.Context, fn func() error) error {
 	}
 }
 
-// beginOperation marks the operation running on this worker and loads what it needs. It
-// returns nil when there is nothing to do.
-func (r *Runner) beginOperation(ctx context.Context, key leadrun.OpKey) (*execution, error) {
-	ex := &execution{key: key, started: time.Now(),
-		log: r.log.With("run_id", key.RunID, "client_id", key.ClientID, "operation", string(key.Kind))}
+// beginOperation marks the operation running on this worker and loads what it needs, in
+// its own transaction. It returns nil when there is nothing to do.
+func (r *Runner) beginOperation(ctx context.Context, key leadrun.OpKey, ch *chain) (*execution, error) {
+	var ex *execution
 	err := r.db.InTx(ctx, func(tx *sqldb.Tx) error {
-		op, err := tx.FindOperation(ctx, key)
-		if err != nil {
-			return err
-		}
-		started, err := r.startOperation(ctx, tx, key, op.Examined)
-		if err != nil || !started {
-			ex = nil
-			return err
-		}
-		ex.op = op
-		clients, err := tx.FindClients(ctx, leadrun.ClientFilter{IDs: []string{key.ClientID}})
-		if err != nil || len(clients) == 0 {
-			return fmt.Errorf("client %s: %v", key.ClientID, err)
-		}
-		ex.client = clients[0]
-		ex.examined = ex.op.Examined
-		if ex.rubric, err = tx.FindRubric(ctx, key.ClientID); err != nil {
-			ex.fail(err)
-		}
-		return nil
+		var err error
+		ex, err = r.beginIn(ctx, tx, key, ch)
+		return err
 	})
 	if err != nil || ex == nil {
 		return nil, err
 	}
-	ex.lastEvent, ex.lastProgress = time.Now(), time.Now()
 	ex.log.Info("operation started", "already_examined", ex.op.Examined, "worker", r.workerID)
+	return ex, nil
+}
+
+// beginIn marks the operation running on this worker and loads what it needs (the
+// group's client and rubric when ch has them), in tx. It returns nil when the operation
+// is finished or runs on another worker.
+func (r *Runner) beginIn(ctx context.Context, tx *sqldb.Tx, key leadrun.OpKey, ch *chain) (*execution, error) {
+	ex := &execution{key: key, started: time.Now(),
+		log: r.log.With("run_id", key.RunID, "client_id", key.ClientID, "operation", string(key.Kind))}
+	op, err := tx.FindOperation(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	started, err := r.startOperation(ctx, tx, key, op.Examined)
+	if err != nil || !started {
+		return nil, err
+	}
+	ex.op, ex.examined = op, op.Examined
+	client, rubric := ch.loaded(key.ClientID)
+	if client == nil {
+		clients, err := tx.FindClients(ctx, leadrun.ClientFilter{IDs: []string{key.ClientID}})
+		if err != nil || len(clients) == 0 {
+			return nil, fmt.Errorf("client %s: %v", key.ClientID, err)
+		}
+		client = clients[0]
+	}
+	ex.client = client
+	if ex.rubric = rubric; rubric == nil {
+		if ex.rubric, err = tx.FindRubric(ctx, key.ClientID); err != nil {
+			ex.fail(err)
+		}
+	}
+	ex.lastEvent, ex.lastProgress = time.Now(), time.Now()
 	return ex, nil
 }
 
@@ -266,8 +293,8 @@ func (r *Runner) commitChunk(ctx context.Context, ex *execution, final bool, wri
 			if delta, err = write(wctx, tx); err != nil {
 				return err
 			}
-			ok, err := tx.AddOperationCounts(wctx, ex.key, delta)
-			if err == nil && !ok {
+			op, err := tx.AddOperationCounts(wctx, ex.key, delta)
+			if err == nil && op == nil {
 				err = errStopped
 			}
 			if err != nil {
@@ -276,14 +303,16 @@ func (r *Runner) commitChunk(ctx context.Context, ex *execution, final bool, wri
 			if err := r.chunkEvents(wctx, tx, ex, delta); err != nil || !final {
 				return err
 			}
-			return r.endLocked(wctx, tx, ex)
+			return r.endLocked(wctx, tx, ex, op)
 		})
 	})
 	switch {
 	case err != nil:
+		ex.chain.dropBegun()
 	case final:
 		ex.examined += delta.Examined
 		ex.finished = true
+		ex.chain.committed()
 	default:
 		ex.examined += delta.Examined
 		err = r.at(ctx, "chunk")
@@ -340,29 +369,44 @@ func (r *Runner) handOver(ctx context.Context, ex *execution) error {
 func (r *Runner) finishOperation(ctx context.Context, ex *execution) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	return r.retryTransient(wctx, func() error {
+	err := r.retryTransient(wctx, func() error {
 		return r.db.InTx(wctx, func(tx *sqldb.Tx) error {
 			if _, err := tx.LockRun(wctx, ex.key.RunID); err != nil {
 				return err
 			}
-			return r.endLocked(wctx, tx, ex)
+			return r.endLocked(wctx, tx, ex, nil)
 		})
 	})
+	if err != nil {
+		ex.chain.dropBegun()
+		return err
+	}
+	ex.chain.committed()
+	return nil
 }
 
 // endLocked ends the operation from its committed counts (or as it was stopped) in a
-// transaction that holds the run's lock, and records the provider's status.
-func (r *Runner) endLocked(ctx context.Context, tx *sqldb.Tx, ex *execution) error {
-	op, err := tx.FindOperation(ctx, ex.key)
-	if err != nil {
-		return err
+// transaction that holds the run's lock, records the provider's status, and begins the
+// group's next operation (see chain). op is the operation as this transaction last wrote
+// it, nil to read it.
+func (r *Runner) endLocked(ctx context.Context, tx *sqldb.Tx, ex *execution, op *leadrun.Operation) error {
+	if op == nil {
+		var err error
+		if op, err = tx.FindOperation(ctx, ex.key); err != nil {
+			return err
+		}
 	}
 	end := r.operationEnd(ex, op)
 	finished, err := r.endOperation(ctx, tx, ex.key, end, "")
-	if err != nil || !finished {
+	if err != nil {
 		return err
 	}
-	return r.recordProviderStatus(ctx, tx, ex, op)
+	if finished {
+		if err := r.recordProviderStatus(ctx, tx, ex, op); err != nil {
+			return err
+		}
+	}
+	return r.beginNext(ctx, tx, ex.chain)
 }
 
 // operationEnd is how an operation that ran ends: as it was stopped, or from its counts.

@@ -119,22 +119,47 @@ func (w *groupWorker) Timeout(job *river.Job[groupArgs]) time.Duration {
 // one is returned at the end, so the job is retried for what is left. A hand-over on
 // shutdown returns at once: the job is snoozed and resumes with the operation handed over.
 func (w *groupWorker) Work(ctx context.Context, job *river.Job[groupArgs]) error {
+	ch, err := w.r.loadChain(ctx, job.Args.Ops)
+	if err != nil {
+		return err
+	}
+	if w.r.scoresInProcess() {
+		return w.r.workBatched(ctx, job.Args.RunID, job.Args.Ops, ch)
+	}
 	var first error
-	for _, op := range job.Args.Ops {
+	for i, op := range job.Args.Ops {
 		if ctx.Err() != nil {
-			return errors.Join(first, ctx.Err())
+			return errors.Join(first, w.handBack(ctx, ch), ctx.Err())
+		}
+		ch.next = nil
+		if i+1 < len(job.Args.Ops) {
+			ch.next = &leadrun.OpKey{RunID: job.Args.RunID, ClientID: job.Args.Ops[i+1].ClientID, Kind: job.Args.Ops[i+1].Operation}
 		}
 		key := leadrun.OpKey{RunID: job.Args.RunID, ClientID: op.ClientID, Kind: op.Operation}
 		opCtx, cancel := context.WithTimeout(ctx, w.r.cfg.OperationTimeout)
-		err := w.r.workOperation(opCtx, key)
+		err := w.r.workOperation(opCtx, key, ch)
 		cancel()
 		var snooze *rivertype.JobSnoozeError
 		if errors.As(err, &snooze) {
-			return err
+			return errors.Join(w.handBack(ctx, ch), err)
 		}
 		if err != nil && first == nil {
 			first = err
 		}
 	}
 	return first
+}
+
+// handBack returns an operation begun for the group and not worked to the queue.
+func (w *groupWorker) handBack(ctx context.Context, ch *chain) error {
+	if ch.begun == nil {
+		return nil
+	}
+	ex := ch.begun
+	ch.begun = nil
+	var snooze *rivertype.JobSnoozeError
+	if err := w.r.handOver(ctx, ex); err != nil && !errors.As(err, &snooze) {
+		return err
+	}
+	return nil
 }

@@ -2,9 +2,11 @@ package runner_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,23 +160,26 @@ func blockAtNth(t *testing.T, r *runner.Runner, step string, nth int) <-chan str
 	return reached
 }
 
-// A worker that dies in the middle of a group — its first operation finished, its second
-// started and not finished: the second is abandoned by the reaper (as a single job's
-// would be), the group's job is released to a live worker, which passes over the two and
-// works the rest. Nothing is lost or counted twice: the next run scores exactly the
-// abandoned operation's leads.
+// A worker that dies in the middle of a group of small operations scored by a provider —
+// its first operation finished, its second started and not finished: the second is
+// abandoned by the reaper (as a single job's would be), the group's job is released to a
+// live worker, which passes over the two and works the rest. Nothing is lost or counted
+// twice: the next run scores exactly the abandoned operation's leads.
 func TestDeadWorkerMidGroup(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		clients := smallClients(70)
 		mustFixture(t, db, 3, clients...)
-		dead := newRunner(t, db, &keywordScorer{}, liveCfg(1))
+		remote := func() leadrun.Scorer {
+			return namedScorer{&keywordScorer{}, leadrun.ScorerInfo{Name: "openai", Host: "api.example.com", Model: "m"}}
+		}
+		dead := newRunner(t, db, remote(), liveCfg(1))
 		reached := blockAtNth(t, dead, "finish", 2)
 		mustStart(t, dead)
 		run := trigger(t, dead, 1, leadrun.RunParams{})
 		mustReach(t, reached, "the second operation's finish")
 		runner.Freeze(dead)
-		live := newRunner(t, db, &keywordScorer{}, liveCfg(4))
+		live := newRunner(t, db, remote(), liveCfg(4))
 		mustStart(t, live)
 		first := waitTerminal(t, db, run.ID, 2*time.Second+20*time.Second)
 		if first.Status != leadrun.RunAbandoned || !strings.Contains(first.StatusReason, "1 of 70 clients abandoned") {
@@ -200,5 +205,134 @@ func TestDeadWorkerMidGroup(t *testing.T) {
 			t.Errorf("next run %s, %d examined; want completed with the 3 left", second.Status, second.Totals.LeadsExamined)
 		}
 		assertOpsMatchLeads(t, db, clients, first, second)
+	})
+}
+
+// With an in-process scorer a group's small operations are scored first and written
+// together. A worker that dies before its second shared commit leaves the operations it
+// scored queued, nothing of them written: nothing is abandoned, the group's job is
+// released to a live worker, which works them again, and every lead is counted once, by
+// the run's one operation of its client.
+func TestDeadWorkerMidBatchedGroup(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		clients := smallClients(70)
+		mustFixture(t, db, 3, clients...)
+		dead := newRunner(t, db, &keywordScorer{}, liveCfg(1))
+		reached := blockAtNth(t, dead, "finish", 2)
+		mustStart(t, dead)
+		run := trigger(t, dead, 1, leadrun.RunParams{})
+		mustReach(t, reached, "the second shared commit")
+		runner.Freeze(dead)
+		live := newRunner(t, db, &keywordScorer{}, liveCfg(4))
+		mustStart(t, live)
+		got := waitTerminal(t, db, run.ID, 2*time.Second+20*time.Second)
+		if got.Status != leadrun.RunCompleted || got.Totals.LeadsExamined != 70*3 {
+			t.Fatalf("run %s (%s), %d examined; want completed, %d examined", got.Status, got.StatusReason,
+				got.Totals.LeadsExamined, 70*3)
+		}
+		events, err := db.FindEvents(ctx, run.ID, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		started := map[string]int{}
+		for _, ev := range events {
+			if strings.HasPrefix(ev.Message, "Lead scoring: started on worker") {
+				started[ev.ClientID]++
+			}
+		}
+		for _, c := range clients {
+			if started[c.ID] != 1 {
+				t.Errorf("%s started %d times, want once", c.ID, started[c.ID])
+			}
+		}
+		assertOpsMatchLeads(t, db, clients, got)
+	})
+}
+
+// A run cancelled while a group's operations are scored and not yet written: the shared
+// commit passes over the cancelled operations and writes nothing of them; their leads
+// stay due, and what the run counted is exactly what it wrote.
+func TestCancelMidBatchedGroup(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		clients := smallClients(70)
+		mustFixture(t, db, 3, clients...)
+		r := newRunner(t, db, &keywordScorer{}, liveCfg(1))
+		var runID atomic.Value
+		var commits atomic.Int64
+		runner.SetFailpoint(r, func(ctx context.Context, step string) error {
+			if step == "finish" && commits.Add(1) == 2 { // scored, not written: cancel now
+				_, err := r.Cancel(ctx, runID.Load().(string), "test", "test")
+				return err
+			}
+			return nil
+		})
+		mustStart(t, r)
+		run := trigger(t, r, 1, leadrun.RunParams{})
+		runID.Store(run.ID)
+		got := waitTerminal(t, db, run.ID, 20*time.Second)
+		if got.Status != leadrun.RunCancelled || commits.Load() < 2 {
+			t.Fatalf("run %s (%s) after %d shared commits; want cancelled at the second", got.Status, got.StatusReason, commits.Load())
+		}
+		waitFor(t, func() bool { return countRunningJobs(t, db) == 0 })
+		got, err := db.FindRunByID(ctx, run.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var examined, due int64
+		for _, c := range clients {
+			counts, err := db.CountLeadsByStatus(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			due += counts[leadrun.StatusToBeScored]
+			examined += 3 - counts[leadrun.StatusToBeScored]
+		}
+		if got.Totals.LeadsExamined != examined || examined == 0 || due == 0 {
+			t.Errorf("run counted %d examined; leads table: %d examined, %d still due (want equal counts, some of each)",
+				got.Totals.LeadsExamined, examined, due)
+		}
+	})
+}
+
+// A shared commit that fails for a reason other than a passing database failure is
+// rolled back whole, and each of its operations is then worked alone: the run completes,
+// each operation started and counted once.
+func TestFailedSharedCommitWorksEachAlone(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		clients := smallClients(70)
+		mustFixture(t, db, 3, clients...)
+		r := newRunner(t, db, &keywordScorer{}, liveCfg(2))
+		var failed atomic.Int64
+		runner.SetFailpoint(r, func(ctx context.Context, step string) error {
+			if step == "batch-commit" && failed.Add(1) == 1 {
+				return errors.New("injected failure of the shared commit")
+			}
+			return nil
+		})
+		mustStart(t, r)
+		run := mustWait(t, r, trigger(t, r, 1, leadrun.RunParams{}).ID)
+		if run.Status != leadrun.RunCompleted || run.Totals.LeadsExamined != 70*3 || failed.Load() < 2 {
+			t.Fatalf("run %s (%s), %d examined after %d shared commits; want completed, %d examined", run.Status,
+				run.StatusReason, run.Totals.LeadsExamined, failed.Load(), 70*3)
+		}
+		events, err := db.FindEvents(ctx, run.ID, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		started := map[string]int{}
+		for _, ev := range events {
+			if strings.HasPrefix(ev.Message, "Lead scoring: started on worker") {
+				started[ev.ClientID]++
+			}
+		}
+		for _, c := range clients {
+			if started[c.ID] != 1 {
+				t.Errorf("%s started %d times, want once", c.ID, started[c.ID])
+			}
+		}
+		assertOpsMatchLeads(t, db, clients, run)
 	})
 }

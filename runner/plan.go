@@ -80,13 +80,9 @@ func (r *Runner) plan(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run) error
 	if err := r.noteUnmatchedFilter(ctx, tx, run, clients); err != nil {
 		return err
 	}
-	var queued []*leadrun.Operation
-	for _, c := range clients {
-		ops, err := r.planClient(ctx, tx, run, c)
-		if err != nil {
-			return fmt.Errorf("plan client %s: %w", c.ID, err)
-		}
-		queued = append(queued, ops...)
+	queued, err := r.planClients(ctx, tx, run, clients)
+	if err != nil {
+		return err
 	}
 	if err := r.startRun(ctx, tx, run, len(clients), len(queued)); err != nil {
 		return err
@@ -124,31 +120,85 @@ func (r *Runner) noteUnmatchedFilter(ctx context.Context, tx *sqldb.Tx, run *lea
 		"Client filter names clients that are not active on stream %d: %s", run.Stream, strings.Join(missing, ", "))})
 }
 
-// planClient creates the client result and its two operations; it returns the operations
-// that have due work and were queued. The others are recorded as skipped with their reason.
-func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run, c *leadrun.Client) ([]*leadrun.Operation, error) {
-	if err := tx.CreateClientResult(ctx, run.ID, c); err != nil {
-		return nil, err
+// planClients creates the client results and their two operations each, with their
+// log lines, in a few multi-row statements; it returns the operations that have due work
+// and were queued. The others are recorded as skipped with their reason. Rubrics are
+// read planBatch clients at a time, so memory does not grow with the number of clients.
+func (r *Runner) planClients(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run, clients []*leadrun.Client) ([]*leadrun.Operation, error) {
+	ids := make([]string, len(clients))
+	for i, c := range clients {
+		ids[i] = c.ID
 	}
-	rubric, err := tx.FindRubric(ctx, c.ID)
-	if err != nil && leadrun.ErrorCode(err) != leadrun.ENOTFOUND {
-		return nil, err
-	}
-	leadsDue, postsDue, err := tx.CountDue(ctx, c.ID, r.cfg.MaxAttempts)
+	leadsDue, postsDue, err := tx.CountDueByClient(ctx, ids, r.cfg.MaxAttempts)
 	if err != nil {
 		return nil, err
 	}
-	var overspent bool
-	if c.DailyTokenBudget > 0 || c.MonthlyTokenBudget > 0 { // no budget: nothing to sum
-		day, month := c.BudgetWindows(tx.Now)
-		today, thisMonth, err := tx.TokensUsed(ctx, c.ID, day, month)
+	ops := make([]*leadrun.Operation, 0, 2*len(clients))
+	events := make([]leadrun.RunEvent, 0, 2*len(clients))
+	var queued []*leadrun.Operation
+	for first := 0; first < len(clients); first += planBatch {
+		batch := clients[first:min(len(clients), first+planBatch)]
+		rubrics, err := tx.FindRubrics(ctx, ids[first:first+len(batch)])
 		if err != nil {
 			return nil, err
 		}
-		_, overspent = c.BudgetExceeded(today, thisMonth)
+		for _, c := range batch {
+			overspent, err := r.overspent(ctx, tx, c)
+			if err != nil {
+				return nil, fmt.Errorf("plan client %s: %w", c.ID, err)
+			}
+			for _, op := range r.planClient(run, c, rubrics[c.ID], leadsDue[c.ID], postsDue[c.ID], overspent) {
+				ops = append(ops, op)
+				events = append(events, leadrun.RunEvent{RunID: run.ID, ClientID: c.ID, Operation: op.Kind,
+					Level: leadrun.LevelInfo, Message: planLine(op)})
+				if op.Status == leadrun.OpQueued {
+					queued = append(queued, op)
+				}
+			}
+		}
 	}
+	if err := tx.CreateClientResults(ctx, run.ID, clients); err != nil {
+		return nil, err
+	}
+	if err := tx.CreateOperations(ctx, ops); err != nil {
+		return nil, err
+	}
+	return queued, tx.AddEvents(ctx, events)
+}
+
+// planBatch is how many clients' rubrics planning holds at once.
+const planBatch = 200
+
+// planLine is the progress-log line of a planned operation.
+func planLine(op *leadrun.Operation) string {
+	if op.Status != leadrun.OpSkipped {
+		return fmt.Sprintf("%s: queued (%s)", opTitle(op.Kind), dueText(op))
+	}
+	msg := fmt.Sprintf("%s: skipped (%s)", opTitle(op.Kind), op.SkipReason)
+	if op.LastError != "" {
+		msg += ": " + op.LastError
+	}
+	return msg
+}
+
+// overspent reports whether a client with a token budget has spent it.
+func (r *Runner) overspent(ctx context.Context, tx *sqldb.Tx, c *leadrun.Client) (bool, error) {
+	if c.DailyTokenBudget == 0 && c.MonthlyTokenBudget == 0 { // no budget: nothing to sum
+		return false, nil
+	}
+	day, month := c.BudgetWindows(tx.Now)
+	today, thisMonth, err := tx.TokensUsed(ctx, c.ID, day, month)
+	if err != nil {
+		return false, err
+	}
+	_, over := c.BudgetExceeded(today, thisMonth)
+	return over, nil
+}
+
+// planClient returns the client's two operations, queued or skipped with their reason.
+func (r *Runner) planClient(run *leadrun.Run, c *leadrun.Client, rubric *leadrun.Rubric, leadsDue, postsDue int64, overspent bool) []*leadrun.Operation {
 	lead := &leadrun.Operation{RunID: run.ID, ClientID: c.ID, Kind: leadrun.OpLeadScoring, Status: leadrun.OpQueued,
-		Limit: firstPositive(run.Params.LeadLimit, c.LeadScoringLimit)}
+		Limit: firstPositive(run.Params.LeadLimit, c.LeadScoringLimit), Due: leadsDue}
 	switch {
 	case rubric == nil:
 		lead.Status, lead.SkipReason = leadrun.OpSkipped, leadrun.SkipNoRubric
@@ -158,7 +208,7 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 		lead.Status, lead.SkipReason = leadrun.OpSkipped, leadrun.SkipNoLeadsToScore
 	}
 	post := &leadrun.Operation{RunID: run.ID, ClientID: c.ID, Kind: leadrun.OpPostScoring, Status: leadrun.OpQueued,
-		Limit: firstPositive(run.Params.PostLimit, c.PostScoringLimit)}
+		Limit: firstPositive(run.Params.PostLimit, c.PostScoringLimit), Due: postsDue}
 	switch {
 	case c.ServiceLevel < leadrun.ServicePostScoring:
 		post.Status, post.SkipReason = leadrun.OpSkipped, leadrun.SkipServiceLevel
@@ -169,33 +219,14 @@ func (r *Runner) planClient(ctx context.Context, tx *sqldb.Tx, run *leadrun.Run,
 	case postsDue == 0:
 		post.Status, post.SkipReason = leadrun.OpSkipped, leadrun.SkipNoPostsToScore
 	}
-	lead.Due, post.Due = leadsDue, postsDue
 	r.skipUnscorable(c, rubric, lead, post)
-	var queued []*leadrun.Operation
-	for _, op := range []*leadrun.Operation{lead, post} {
-		if err := tx.CreateOperation(ctx, op); err != nil {
-			return nil, err
-		}
-		msg := fmt.Sprintf("%s: queued (%s)", opTitle(op.Kind), dueText(op, leadsDue, postsDue))
-		if op.Status == leadrun.OpSkipped {
-			msg = fmt.Sprintf("%s: skipped (%s)", opTitle(op.Kind), op.SkipReason)
-			if op.LastError != "" {
-				msg += ": " + op.LastError
-			}
-		} else {
-			queued = append(queued, op)
-		}
-		if err := note(ctx, tx, op.Key(), leadrun.LevelInfo, msg); err != nil {
-			return nil, err
-		}
-	}
-	return queued, nil
+	return []*leadrun.Operation{lead, post}
 }
 
-func dueText(op *leadrun.Operation, leadsDue, postsDue int64) string {
-	due, unit := leadsDue, "leads"
+func dueText(op *leadrun.Operation) string {
+	due, unit := op.Due, "leads"
 	if op.Kind == leadrun.OpPostScoring {
-		due, unit = postsDue, "posts"
+		unit = "posts"
 	}
 	if op.Limit > 0 {
 		return fmt.Sprintf("%d %s due, limit %d", due, unit, op.Limit)

@@ -63,31 +63,29 @@ func (tx *Tx) OperationsDone(ctx context.Context, runID string, n int) (left int
 	return left, mapError(err, "run "+runID)
 }
 
-// CreateClientResult stores the (run, client) record.
-func (tx *Tx) CreateClientResult(ctx context.Context, runID string, c *leadrun.Client) error {
-	_, err := tx.cached().ExecContext(ctx, `INSERT INTO client_results (run_id, client_id, client_name, created_at)
-		VALUES ($1,$2,$3,$4)`, runID, c.ID, c.Name, tx.db.ts(tx.Now))
-	return mapError(err, "client result "+leadrun.ClientRunID(runID, c.ID))
-}
-
-// CreateOperation stores an operation row, queued or already skipped (with why, in
-// LastError), with what was due.
-func (tx *Tx) CreateOperation(ctx context.Context, op *leadrun.Operation) error {
-	var finished any
-	if op.Status.Terminal() {
-		finished = tx.db.ts(tx.Now)
-	}
-	_, err := tx.cached().ExecContext(ctx, `INSERT INTO operations (run_id, client_id, operation, status, skip_reason, item_limit,
-		due, finished_at, last_error) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, op.RunID, op.ClientID, op.Kind, op.Status,
-		op.SkipReason, op.Limit, op.Due, finished, op.LastError)
-	return mapError(err, "operation "+op.Key().String())
-}
-
 // FindOperation reads one operation in the transaction.
 func (tx *Tx) FindOperation(ctx context.Context, k leadrun.OpKey) (*leadrun.Operation, error) {
 	op, err := scanOperation(tx.cached().QueryRowContext(ctx, `SELECT `+opColumns+` FROM operations
 		WHERE run_id = $1 AND client_id = $2 AND operation = $3`, k.RunID, k.ClientID, k.Kind))
 	return op, mapError(err, "operation "+k.String())
+}
+
+// FindOperations reads the operations of the given clients in a run, in one query (the
+// group of small operations a job works reads its own this way), by client ID and kind.
+func (db *DB) FindOperations(ctx context.Context, runID string, clientIDs []string) (map[leadrun.OpKey]*leadrun.Operation, error) {
+	out := make(map[leadrun.OpKey]*leadrun.Operation, 2*len(clientIDs))
+	for first := 0; first < len(clientIDs); first += planRowsPerStatement {
+		in, args := inList(clientIDs[first:min(len(clientIDs), first+planRowsPerStatement)], 1)
+		ops, err := collect(ctx, db.db, scanOperation, `SELECT `+opColumns+` FROM operations WHERE run_id = $1 AND client_id IN (`+in+`)`,
+			append([]any{runID}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		for _, op := range ops {
+			out[op.Key()] = op
+		}
+	}
+	return out, nil
 }
 
 // StartOperation marks a queued operation running on the given worker (or resumes one this

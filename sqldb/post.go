@@ -79,19 +79,6 @@ func (db *DB) DuePosts(ctx context.Context, clientID string, leadID int64, maxAt
 		duePostCond(3)+` ORDER BY id`, clientID, leadID, maxAttempts)
 }
 
-// CountDue counts a client's due leads and due posts inside the transaction.
-func (tx *Tx) CountDue(ctx context.Context, clientID string, maxAttempts int) (leads, posts int64, err error) {
-	return countDue(ctx, tx.cached(), clientID, maxAttempts)
-}
-
-func countDue(ctx context.Context, q querier, clientID string, maxAttempts int) (leads, posts int64, err error) {
-	err = q.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM leads l WHERE l.client_id = $1 AND `+dueLeadCond(2)+`),
-		(SELECT COUNT(*) FROM posts WHERE client_id = $1 AND `+duePostCond(2)+`)`,
-		clientID, maxAttempts).Scan(&leads, &posts)
-	return leads, posts, err
-}
-
 // FindPosts returns a client's posts of one lead.
 func (db *DB) FindPosts(ctx context.Context, clientID string, leadID int64) ([]*leadrun.Post, error) {
 	return queryPosts(ctx, db.db, `SELECT `+postColumns+` FROM posts WHERE client_id = $1 AND lead_id = $2 ORDER BY id`,

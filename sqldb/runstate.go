@@ -2,7 +2,9 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"sort"
 	"time"
 
@@ -39,18 +41,21 @@ func minTime(a, b time.Time) time.Time {
 // AddOperationCounts adds a chunk's counts to a running operation (counts are added, never
 // overwritten) and refreshes its heartbeat. It reports false, writing nothing, when the
 // operation is no longer running: the caller must then roll back the chunk.
-func (tx *Tx) AddOperationCounts(ctx context.Context, k leadrun.OpKey, d leadrun.OpDelta) (bool, error) {
+func (tx *Tx) AddOperationCounts(ctx context.Context, k leadrun.OpKey, d leadrun.OpDelta) (*leadrun.Operation, error) {
 	counts, err := tx.stmt(ctx, `UPDATE operations SET examined = examined + $4, scored = scored + $5,
 		skipped = skipped + $6, failed = failed + $7, prompt_tokens = prompt_tokens + $8,
 		completion_tokens = completion_tokens + $9, cost_micros = cost_micros + $10, heartbeat_at = $11
-		WHERE run_id = $1 AND client_id = $2 AND operation = $3 AND status = 'running'`)
+		WHERE run_id = $1 AND client_id = $2 AND operation = $3 AND status = 'running' RETURNING `+opColumns)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	res, err := counts.ExecContext(ctx, k.RunID, k.ClientID, k.Kind, d.Examined, d.Scored, d.Skipped, d.Failed, d.Usage.PromptTokens,
-		d.Usage.CompletionTokens, d.Usage.CostMicros, tx.db.ts(tx.Now))
-	if ok, err := affectedOne(res, err); !ok || err != nil {
-		return ok, err
+	op, err := scanOperation(counts.QueryRowContext(ctx, k.RunID, k.ClientID, k.Kind, d.Examined, d.Scored, d.Skipped, d.Failed,
+		d.Usage.PromptTokens, d.Usage.CompletionTokens, d.Usage.CostMicros, tx.db.ts(tx.Now)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	for kind, m := range map[string]map[string]int64{"skipped": d.SkippedBy, "failed": d.FailedBy} {
 		for _, reason := range sortedKeys(m) {
@@ -58,11 +63,11 @@ func (tx *Tx) AddOperationCounts(ctx context.Context, k leadrun.OpKey, d leadrun
 				continue
 			}
 			if err := tx.addReasonCount(ctx, k, kind, reason, m[reason]); err != nil {
-				return false, err
+				return nil, err
 			}
 		}
 	}
-	return true, nil
+	return op, nil
 }
 
 func (tx *Tx) addReasonCount(ctx context.Context, k leadrun.OpKey, kind, reason string, n int64) error {

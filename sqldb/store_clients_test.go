@@ -2,6 +2,7 @@ package sqldb_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -56,12 +57,28 @@ func testRubrics(t *testing.T, db *sqldb.DB, u uniq) {
 		}
 		r, err := tx.FindRubric(ctx, bare)
 		wantNotFound(t, "Tx.FindRubric of a client without one", r, err)
+		if got, err := tx.FindRubrics(ctx, []string{bare, a}); err != nil || len(got) != 1 || !reflect.DeepEqual(got[a], want) {
+			t.Errorf("Tx.FindRubrics %+v %v, want only %s's", got, err, a)
+		}
 		return nil
 	})
 	r, err := db.FindRubric(ctx, bare)
 	wantNotFound(t, "DB.FindRubric of a client without one", r, err)
 	r, err = db.FindRubric(ctx, u.id("missing"))
 	wantNotFound(t, "DB.FindRubric of a missing client", r, err)
+	// Many at once, over more than one statement: only the clients with a rubric are in
+	// the map.
+	ids := []string{bare, u.id("missing")}
+	for i := range 300 {
+		ids = append(ids, u.id(fmt.Sprintf("none%d", i)))
+	}
+	got, err := db.FindRubrics(ctx, append(ids, a))
+	if err != nil || len(got) != 1 || !reflect.DeepEqual(got[a], want) {
+		t.Errorf("DB.FindRubrics %+v %v, want only %s's", got, err, a)
+	}
+	if got, err := db.FindRubrics(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("DB.FindRubrics of none: %+v %v", got, err)
+	}
 }
 
 // Leads counted by status; the best leads at or above the threshold exported once.

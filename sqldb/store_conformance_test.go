@@ -30,6 +30,7 @@ var storeMiscCases = []storeCase{
 	{"SearchAndPageClients", testSearchAndPageClients},
 	{"ClientResultsPage", testClientResultsPage},
 	{"PageLeads", testPageLeads},
+	{"PlanRows", testPlanRows},
 }
 
 // A slot is claimed exactly once, from the previous slot the claimer read.

@@ -168,13 +168,15 @@ func profileKey(t *testing.T, db *sqldb.DB, clientID string, id int64) string {
 	return l.ProfileKey
 }
 
-// countDue checks CountDue.
+// countDue checks CountDueByClient for the client, asked together with one that has
+// nothing (not in the maps).
 func countDue(t *testing.T, db *sqldb.DB, clientID string, maxAttempts int, wantLeads, wantPosts int64) {
 	t.Helper()
 	ctx := context.Background()
 	mustTx(t, db, func(tx *sqldb.Tx) error {
-		if leads, posts, err := tx.CountDue(ctx, clientID, maxAttempts); leads != wantLeads || posts != wantPosts || err != nil {
-			t.Errorf("Tx.CountDue(%d) = %d leads %d posts %v, want %d %d", maxAttempts, leads, posts, err, wantLeads, wantPosts)
+		leads, posts, err := tx.CountDueByClient(ctx, []string{clientID, clientID + "-none"}, maxAttempts)
+		if leads[clientID] != wantLeads || posts[clientID] != wantPosts || len(leads) > 1 || len(posts) > 1 || err != nil {
+			t.Errorf("Tx.CountDueByClient(%d) = %v leads %v posts %v, want %d %d", maxAttempts, leads, posts, err, wantLeads, wantPosts)
 		}
 		return nil
 	})
@@ -239,8 +241,8 @@ func testTokensUsed(t *testing.T, db *sqldb.DB, u uniq) {
 			if _, err := tx.StartOperation(ctx, k, "w1"); err != nil {
 				return err
 			}
-			if ok, err := tx.AddOperationCounts(ctx, k, leadrun.OpDelta{Usage: leadrun.Usage{PromptTokens: tokens, CompletionTokens: 1}}); !ok || err != nil {
-				t.Errorf("add counts: %v %v", ok, err)
+			if op, err := tx.AddOperationCounts(ctx, k, leadrun.OpDelta{Usage: leadrun.Usage{PromptTokens: tokens, CompletionTokens: 1}}); op == nil || err != nil {
+				t.Errorf("add counts: %v %v", op, err)
 			}
 			_, err := tx.CancelOperations(ctx, runID, "done")
 			if err == nil {
@@ -292,14 +294,21 @@ func testStreamsAndSnapshot(t *testing.T, db *sqldb.DB, u uniq) {
 		if _, err := tx.StartOperation(ctx, k, "w1"); err != nil {
 			return err
 		}
-		_, err := tx.AddOperationCounts(ctx, k, leadrun.OpDelta{Examined: 6, Scored: 4, Skipped: 2,
+		op, err := tx.AddOperationCounts(ctx, k, leadrun.OpDelta{Examined: 6, Scored: 4, Skipped: 2,
 			SkippedBy: map[string]int64{"conformance_reason": 2}, Usage: leadrun.Usage{PromptTokens: 700, CompletionTokens: 70, CostMicros: 7}})
+		if err == nil && (op == nil || op.Examined != 6 || op.Scored != 4 || op.Skipped != 2 || op.PromptTokens != 700 ||
+			op.Status != leadrun.OpRunning) {
+			t.Errorf("AddOperationCounts returned %+v, want the running operation with the counts added", op)
+		}
 		return err
 	})
 	finished := clk.advance(90 * time.Second)
 	mustTx(t, db, func(tx *sqldb.Tx) error {
 		if _, err := tx.CancelOperations(ctx, runID, "end"); err != nil {
 			return err
+		}
+		if op, err := tx.AddOperationCounts(ctx, k, leadrun.OpDelta{Examined: 1}); op != nil || err != nil {
+			t.Errorf("AddOperationCounts of a cancelled operation: %+v %v, want nil, nil", op, err)
 		}
 		_, err := tx.FinishRun(ctx, runID, leadrun.RunCompleted, "")
 		return err
