@@ -39,12 +39,7 @@ func (tx *Tx) applyLeadUpdatesRows(ctx context.Context, clientID, runID string, 
 	if err != nil {
 		return nil, err
 	}
-	var failure *sql.Stmt // prepared on the first failed lead: most chunks have none
-	defer func() {
-		if failure != nil {
-			failure.Close()
-		}
-	}()
+	var failure *sql.Stmt // prepared on the first failed lead: most chunks have none (the transaction closes it)
 	applied := make([]bool, len(updates))
 	now := tx.db.ts(tx.Now)
 	for i, u := range updates {

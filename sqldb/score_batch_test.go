@@ -154,3 +154,37 @@ func leadState(t *testing.T, db *sqldb.DB, clientID string, ids []int64) []strin
 	}
 	return out
 }
+
+// Several clients' chunks in one transaction (a group's small operations written
+// together), each with a failed lead: every failure is recorded (the statements the
+// transaction prepared stay usable until it ends).
+func TestApplyLeadUpdatesTwiceInOneTransaction(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		a, b := mustLeads(t, db, "A", 2), mustLeads(t, db, "B", 2)
+		err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+			for client, ids := range map[string][]int64{"A": a, "B": b} {
+				// A duplicate makes PostgreSQL take the per-row path, the one that records failures row by row.
+				applied, err := tx.ApplyLeadUpdates(ctx, client, "SR-1", 3, []leadrun.LeadUpdate{
+					{LeadID: ids[0], Status: leadrun.StatusFailed, Reason: leadrun.ReasonAPIError, Assessment: "Scoring failed: timeout"},
+					{LeadID: ids[1], Status: leadrun.StatusScored, Score: ptr(10.0)},
+					{LeadID: ids[1], Status: leadrun.StatusScored, Score: ptr(11.0)},
+				})
+				if err != nil {
+					return fmt.Errorf("client %s: %w", client, err)
+				}
+				if fmt.Sprint(applied) != "[true true false]" {
+					t.Errorf("client %s: applied %v", client, applied)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var failures int
+		if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM lead_failures WHERE run_id = 'SR-1'`).Scan(&failures); err != nil || failures != 2 {
+			t.Errorf("failure history: %d rows, %v; want 2", failures, err)
+		}
+	})
+}
