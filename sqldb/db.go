@@ -299,6 +299,7 @@ type Tx struct {
 
 	unprepared []string             // queries of tx.stmt not yet in db.stmts
 	local      map[string]*sql.Stmt // statements of this transaction, by query
+	events     []leadrun.RunEvent   // progress-log lines to write before it commits (see AddEvent)
 }
 
 // InTx runs fn in a transaction, committing if it returns nil and rolling back otherwise.
@@ -320,6 +321,10 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		}
 	}()
 	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := tx.writeEvents(ctx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}

@@ -61,8 +61,16 @@ func (tx *Tx) CreateOperation(ctx context.Context, op *leadrun.Operation) error 
 	return tx.CreateOperations(ctx, []*leadrun.Operation{op})
 }
 
-// AddEvents appends progress-log lines, in order.
+// AddEvents appends progress-log lines, in order (see AddEvent).
 func (tx *Tx) AddEvents(ctx context.Context, evs []leadrun.RunEvent) error {
+	tx.events = append(tx.events, evs...)
+	return nil
+}
+
+// writeEvents writes the lines added to the transaction, before it commits.
+func (tx *Tx) writeEvents(ctx context.Context) error {
+	evs := tx.events
+	tx.events = nil
 	now := tx.db.ts(tx.Now)
 	var encodeErr error
 	err := tx.insertRows(ctx, `INSERT INTO run_events (run_id, client_id, operation, level, message, counts, at) VALUES `, 7, len(evs),
@@ -135,10 +143,10 @@ func (tx *Tx) CountDueByClient(ctx context.Context, clientIDs []string, maxAttem
 }
 
 // sized returns the querier for a statement made for k rows: prepared once for the usual
-// sizes (one row, a full statement), in the transaction only for the odd last ones, so
+// sizes (a few rows, a full statement), in the transaction only for the odd last ones, so
 // that the statements kept do not grow with every count of clients a run had.
 func (tx *Tx) sized(k int) querier {
-	if k == 1 || k == planRowsPerStatement {
+	if k <= 16 || k == planRowsPerStatement {
 		return tx.cached()
 	}
 	return tx.raw

@@ -90,26 +90,13 @@ func sortedKeys(m map[string]int64) []string {
 	return keys
 }
 
-// AddEvent appends a line to a run's progress log.
+// AddEvent appends a progress-log line. The lines a transaction adds are written when it
+// commits, in one statement, in the order added (only other transactions read them): an
+// operation's start, end and failure lines cost one statement, and a transaction that
+// ends several small operations writes all their lines at once.
 func (tx *Tx) AddEvent(ctx context.Context, ev leadrun.RunEvent) error {
-	return addEvent(ctx, tx.cached(), tx.db, tx.Now, ev)
-}
-
-func addEvent(ctx context.Context, q querier, db *DB, now time.Time, ev leadrun.RunEvent) error {
-	if ev.Level == "" {
-		ev.Level = leadrun.LevelInfo
-	}
-	counts := ""
-	if len(ev.Counts) > 0 {
-		b, err := json.Marshal(ev.Counts)
-		if err != nil {
-			return err
-		}
-		counts = string(b)
-	}
-	_, err := q.ExecContext(ctx, `INSERT INTO run_events (run_id, client_id, operation, level, message, counts, at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7)`, ev.RunID, ev.ClientID, ev.Operation, ev.Level, ev.Message, counts, db.ts(now))
-	return err
+	tx.events = append(tx.events, ev)
+	return nil
 }
 
 // FindEvents returns a run's progress log after the given event ID, oldest first.

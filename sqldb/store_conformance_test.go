@@ -31,6 +31,7 @@ var storeMiscCases = []storeCase{
 	{"ClientResultsPage", testClientResultsPage},
 	{"PageLeads", testPageLeads},
 	{"PlanRows", testPlanRows},
+	{"EventsWrittenAtCommit", testEventsWrittenAtCommit},
 }
 
 // A slot is claimed exactly once, from the previous slot the claimer read.

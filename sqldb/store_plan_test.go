@@ -94,3 +94,45 @@ func testPlanRows(t *testing.T, db *sqldb.DB, u uniq) {
 		t.Errorf("a second result of %s: %v, want ECONFLICT", clients[5].ID, err)
 	}
 }
+
+// Lines added in a transaction are written when it commits, in order, after the other
+// writes; a line that cannot be written (its run does not exist) fails the transaction,
+// which keeps nothing; a rolled-back transaction writes no line.
+func testEventsWrittenAtCommit(t *testing.T, db *sqldb.DB, u uniq) {
+	ctx := context.Background()
+	runID := mustPlanRun(t, db, u.stream(1))
+	line := func(msg string) leadrun.RunEvent { return leadrun.RunEvent{RunID: runID, Message: msg} }
+	mustTx(t, db, func(tx *sqldb.Tx) error {
+		for _, msg := range []string{"one", "two"} {
+			if err := tx.AddEvent(ctx, line(msg)); err != nil {
+				return err
+			}
+		}
+		return tx.AddEvents(ctx, []leadrun.RunEvent{line("three"), line("four")})
+	})
+	err := db.InTx(ctx, func(tx *sqldb.Tx) error {
+		_ = tx.AddEvent(ctx, line("rolled back"))
+		return leadrun.Errorf(leadrun.EINVALID, "stop")
+	})
+	if leadrun.ErrorCode(err) != leadrun.EINVALID {
+		t.Fatalf("rollback: %v", err)
+	}
+	err = db.InTx(ctx, func(tx *sqldb.Tx) error {
+		_ = tx.AddEvent(ctx, line("kept only with the next"))
+		return tx.AddEvent(ctx, leadrun.RunEvent{RunID: u.id("no-such-run"), Message: "orphan"})
+	})
+	if err == nil {
+		t.Error("a line of a run that does not exist was written")
+	}
+	got, err := db.FindEvents(ctx, runID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, ev := range got {
+		msgs = append(msgs, ev.Message)
+	}
+	if fmt.Sprint(msgs) != "[one two three four]" {
+		t.Errorf("lines %v, want [one two three four]", msgs)
+	}
+}
