@@ -333,5 +333,14 @@ type OpKey struct {
 // Key returns the operation's key.
 func (o *Operation) Key() OpKey { return OpKey{RunID: o.RunID, ClientID: o.ClientID, Kind: o.Kind} }
 
+// Planned is how many items the operation was planned to examine: what was due, within
+// its limit.
+func (o *Operation) Planned() int64 {
+	if o.Limit > 0 {
+		return min(o.Due, int64(o.Limit))
+	}
+	return o.Due
+}
+
 // String renders the key for logs and messages.
 func (k OpKey) String() string { return ClientRunID(k.RunID, k.ClientID) + "/" + string(k.Kind) }

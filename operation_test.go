@@ -154,3 +154,16 @@ func TestOpKindAndStatus(t *testing.T) {
 		t.Error("OpStatus.Terminal() wrong")
 	}
 }
+
+func TestOperationPlanned(t *testing.T) {
+	for _, c := range []struct {
+		due   int64
+		limit int
+		want  int64
+	}{{50, 0, 50}, {5000, 50, 50}, {30, 50, 30}, {0, 10, 0}} {
+		op := &leadrun.Operation{Due: c.due, Limit: c.limit}
+		if got := op.Planned(); got != c.want {
+			t.Errorf("due %d, limit %d: planned %d, want %d", c.due, c.limit, got, c.want)
+		}
+	}
+}

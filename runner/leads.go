@@ -104,8 +104,8 @@ func (d *dueReader) next(ctx context.Context, r *Runner, ex *execution, n int) (
 			return nil, nil
 		}
 		want := n
-		if !d.started && ex.op.Due > 0 && ex.op.Due <= maxBatchLeads && r.batchMore(ex, &leadBatch{}) {
-			want = max(n, ex.remaining(int(ex.op.Due)+1))
+		if planned := ex.op.Planned(); !d.started && planned > 0 && planned <= maxBatchLeads && r.batchMore(ex, &leadBatch{}) {
+			want = max(n, ex.remaining(int(planned)+1))
 		}
 		d.started = true
 		after := max(d.after, ex.cursor)

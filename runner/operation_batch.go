@@ -105,7 +105,7 @@ func (r *Runner) workBatched(ctx context.Context, runID string, ops []groupedOp,
 // returns alone when the operation is to be worked on its own (see above), and neither
 // when it is finished or taken (nothing to do).
 func (r *Runner) prescore(ctx context.Context, op *leadrun.Operation, ch *chain) (p *parked, alone bool, err error) {
-	if op == nil || op.Status == leadrun.OpRunning || op.Kind != leadrun.OpLeadScoring || op.Due > maxBatchLeads {
+	if op == nil || op.Status == leadrun.OpRunning || op.Kind != leadrun.OpLeadScoring || op.Planned() > maxBatchLeads {
 		return nil, true, nil
 	}
 	if op.Status != leadrun.OpQueued {

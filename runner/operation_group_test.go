@@ -336,3 +336,31 @@ func TestFailedSharedCommitWorksEachAlone(t *testing.T) {
 		assertOpsMatchLeads(t, db, clients, run)
 	})
 }
+
+// A lead limit holds in a group's shared commits: each small operation examines exactly
+// its limit, the rest of its leads stay due, and the counts match the leads table.
+func TestBatchedGroupKeepsLeadLimit(t *testing.T) {
+	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		clients := smallClients(70)
+		mustFixture(t, db, 10, clients...)
+		r := newRunner(t, db, &keywordScorer{}, runner.Config{Workers: 2, ChunkSize: 3})
+		mustStart(t, r)
+		run := mustWait(t, r, trigger(t, r, 1, leadrun.RunParams{LeadLimit: 4}).ID)
+		if run.Status != leadrun.RunCompleted || run.Totals.LeadsExamined != 70*4 {
+			t.Fatalf("run %s (%s), %d examined; want completed, %d", run.Status, run.StatusReason, run.Totals.LeadsExamined, 70*4)
+		}
+		if jobs := jobsByKind(t, db); jobs["run_operation_group"] == 0 {
+			t.Errorf("jobs %v: want the small operations grouped", jobs)
+		}
+		for _, c := range clients {
+			counts, err := db.CountLeadsByStatus(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counts[leadrun.StatusToBeScored] != 6 {
+				t.Errorf("%s: %v, want 6 leads still due", c.ID, counts)
+			}
+		}
+	})
+}
