@@ -367,10 +367,11 @@ func (r *Runner) handOver(ctx context.Context, ex *execution) error {
 // the job's completion need not be in this transaction (doing it there cost more than
 // the rest of an operation's bookkeeping on SQLite).
 func (r *Runner) finishOperation(ctx context.Context, ex *execution) error {
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	err := r.retryTransient(wctx, func() error {
-		return r.db.InTx(wctx, func(tx *sqldb.Tx) error {
+	wctx := context.WithoutCancel(tctx) // statements: see commitChunk
+	err := r.retryTransient(tctx, func() error {
+		return r.db.InTx(tctx, func(tx *sqldb.Tx) error {
 			if _, err := tx.LockRun(wctx, ex.key.RunID); err != nil {
 				return err
 			}

@@ -125,8 +125,11 @@ func (r *Runner) prescore(ctx context.Context, op *leadrun.Operation, ch *chain)
 		log: r.log.With("run_id", key.RunID, "client_id", key.ClientID, "operation", string(key.Kind))}
 	p = &parked{ex: ex}
 	var ahead dueReader
+	// An in-process scorer has no prompt to keep small: a small operation's leads are
+	// scored in one call (the scorer validates and compiles the rubric once per call).
+	chunk := max(r.cfg.ChunkSize, maxBatchLeads)
 	for {
-		n := ex.remaining(r.cfg.ChunkSize+len(p.b.updates)) - len(p.b.updates)
+		n := ex.remaining(chunk+len(p.b.updates)) - len(p.b.updates)
 		if n <= 0 {
 			return p, false, nil
 		}
@@ -162,10 +165,14 @@ func (r *Runner) commitParked(ctx context.Context, runID string, batch []*parked
 	if err := r.at(ctx, "finish"); err != nil {
 		return err
 	}
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	// As in commitChunk: the transaction is bounded by tctx, its statements get a context
+	// that never ends (the SQLite driver watches every statement whose context can end
+	// with a goroutine of its own: two per lead).
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	err := r.retryTransient(wctx, func() error {
-		return r.db.InTx(wctx, func(tx *sqldb.Tx) error {
+	wctx := context.WithoutCancel(tctx)
+	err := r.retryTransient(tctx, func() error {
+		return r.db.InTx(tctx, func(tx *sqldb.Tx) error {
 			if _, err := tx.LockRun(wctx, runID); err != nil {
 				return err
 			}

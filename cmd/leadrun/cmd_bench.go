@@ -31,6 +31,7 @@ type BenchCmd struct {
 	Leads       int    `default:"100000" help:"Synthetic leads in total, spread over the clients."`
 	JSON        bool   `name:"json" help:"Print the result as JSON."`
 	CPUProfile  string `help:"Write a CPU profile of the tracked run to this file."`
+	MemProfile  string `help:"Write an allocation profile to this file after the tracked run (since the process started: loading the sample data is in it too; compare two sizes with go tool pprof -diff_base)."`
 	Trace       string `help:"Write an execution trace of the tracked run to this file (go tool trace)."`
 
 	AILatency     time.Duration `name:"ai-latency" help:"AI mode: score through an in-process OpenAI-compatible fake with this latency per call (e.g. 200ms), against the ideal concurrency × chunk ÷ latency."`
@@ -128,6 +129,9 @@ func (c *BenchCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	res.PeakRSSMB = peakRSSMB()
+	if err := writeAllocProfile(c.MemProfile); err != nil {
+		return err
+	}
 	if err := c.measureLoop(ctx, db, &res); err != nil {
 		return err
 	}
@@ -273,4 +277,20 @@ func peakRSSMB() float64 {
 		}
 	}
 	return 0
+}
+
+// writeAllocProfile writes the allocation profile to path ("": none).
+func writeAllocProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
