@@ -119,8 +119,12 @@ func (w *groupWorker) Timeout(job *river.Job[groupArgs]) time.Duration {
 // one is returned at the end, so the job is retried for what is left. A hand-over on
 // shutdown returns at once: the job is snoozed and resumes with the operation handed over.
 func (w *groupWorker) Work(ctx context.Context, job *river.Job[groupArgs]) error {
-	ch, err := w.r.loadChain(ctx, job.Args.Ops)
-	if err != nil {
+	var ch *chain
+	if err := w.r.retryTransient(ctx, func() error { // a passing database failure spends no attempt
+		var err error
+		ch, err = w.r.loadChain(ctx, job.Args.Ops)
+		return err
+	}); err != nil {
 		return err
 	}
 	if w.r.scoresInProcess() {

@@ -215,7 +215,6 @@ func TestDeadWorkerMidGroup(t *testing.T) {
 // the run's one operation of its client.
 func TestDeadWorkerMidBatchedGroup(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
-		ctx := context.Background()
 		clients := smallClients(70)
 		mustFixture(t, db, 3, clients...)
 		dead := newRunner(t, db, &keywordScorer{}, liveCfg(1))
@@ -231,21 +230,7 @@ func TestDeadWorkerMidBatchedGroup(t *testing.T) {
 			t.Fatalf("run %s (%s), %d examined; want completed, %d examined", got.Status, got.StatusReason,
 				got.Totals.LeadsExamined, 70*3)
 		}
-		events, err := db.FindEvents(ctx, run.ID, 0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		started := map[string]int{}
-		for _, ev := range events {
-			if strings.HasPrefix(ev.Message, "Lead scoring: started on worker") {
-				started[ev.ClientID]++
-			}
-		}
-		for _, c := range clients {
-			if started[c.ID] != 1 {
-				t.Errorf("%s started %d times, want once", c.ID, started[c.ID])
-			}
-		}
+		assertStartedOnce(t, db, run.ID, clients)
 		assertOpsMatchLeads(t, db, clients, got)
 	})
 }
@@ -301,7 +286,6 @@ func TestCancelMidBatchedGroup(t *testing.T) {
 // each operation started and counted once.
 func TestFailedSharedCommitWorksEachAlone(t *testing.T) {
 	sqldbtest.ForEach(t, func(t *testing.T, db *sqldb.DB) {
-		ctx := context.Background()
 		clients := smallClients(70)
 		mustFixture(t, db, 3, clients...)
 		r := newRunner(t, db, &keywordScorer{}, liveCfg(2))
@@ -318,21 +302,7 @@ func TestFailedSharedCommitWorksEachAlone(t *testing.T) {
 			t.Fatalf("run %s (%s), %d examined after %d shared commits; want completed, %d examined", run.Status,
 				run.StatusReason, run.Totals.LeadsExamined, failed.Load(), 70*3)
 		}
-		events, err := db.FindEvents(ctx, run.ID, 0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		started := map[string]int{}
-		for _, ev := range events {
-			if strings.HasPrefix(ev.Message, "Lead scoring: started on worker") {
-				started[ev.ClientID]++
-			}
-		}
-		for _, c := range clients {
-			if started[c.ID] != 1 {
-				t.Errorf("%s started %d times, want once", c.ID, started[c.ID])
-			}
-		}
+		assertStartedOnce(t, db, run.ID, clients)
 		assertOpsMatchLeads(t, db, clients, run)
 	})
 }
@@ -363,4 +333,25 @@ func TestBatchedGroupKeepsLeadLimit(t *testing.T) {
 			}
 		}
 	})
+}
+
+// assertStartedOnce checks that the run's log has exactly one start line of each client's
+// lead scoring.
+func assertStartedOnce(t *testing.T, db *sqldb.DB, runID string, clients []*leadrun.Client) {
+	t.Helper()
+	events, err := db.FindEvents(context.Background(), runID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := map[string]int{}
+	for _, ev := range events {
+		if strings.HasPrefix(ev.Message, "Lead scoring: started on worker") {
+			started[ev.ClientID]++
+		}
+	}
+	for _, c := range clients {
+		if started[c.ID] != 1 {
+			t.Errorf("%s started %d times, want once", c.ID, started[c.ID])
+		}
+	}
 }
